@@ -1,0 +1,433 @@
+// Column expressions for filter (and order_by keys): literal types whose
+// structure and constants hash at compile time.
+//
+//   using dc::C;
+//   auto big   = C<"file.size"> > 15000;                       // number
+//   auto cats  = C<"file.path">.glob("cat.*.jpg");              // string test
+//   auto both  = big && !C<"file.path">.starts_with("tmp/");    // logic
+//   auto ratio = C<"a"> * 2 + 1 >= C<"b">;                       // arithmetic
+//
+// Types are checked when the expression meets a schema (filter inside a chain
+// with a source): an unknown column, a string compared with a number, or
+// arithmetic on a string stops the build with a message saying so.
+//
+// Constants are normalized before hashing: every signed integer becomes
+// int64, every unsigned integer uint64, every floating value double, every
+// string its length and bytes. So `> 15000` and `> 15000L` hash alike while
+// `> 15000.0` and `> "15000"` do not.
+#pragma once
+
+#include <datachain/core/fixed_string.hpp>
+#include <datachain/core/hash.hpp>
+#include <datachain/core/schema.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace datachain {
+
+namespace detail {
+
+// Value categories that expressions work with.
+enum class vcat { none, boolean, number, string };
+
+template <class T>
+constexpr vcat category() {
+    using U = std::remove_cvref_t<T>;
+    if constexpr (std::is_same_v<U, bool>) return vcat::boolean;
+    else if constexpr (std::is_arithmetic_v<U>) return vcat::number;
+    else if constexpr (std::is_same_v<U, std::string> || std::is_same_v<U, std::string_view>) return vcat::string;
+    else return vcat::none;
+}
+
+// Glob match: '*' any run, '?' one character, '[abc]' / '[a-z]' / '[!a]' a set.
+constexpr bool glob_match(std::string_view pat, std::string_view s) noexcept {
+    std::size_t p = 0, i = 0, star_p = std::string_view::npos, star_i = 0;
+    auto class_end = [&](std::size_t at) {
+        std::size_t k = at + 1;
+        if (k < pat.size() && pat[k] == '!') ++k;
+        if (k < pat.size() && pat[k] == ']') ++k;
+        while (k < pat.size() && pat[k] != ']') ++k;
+        return k;
+    };
+    auto class_match = [&](std::size_t at, char c) {
+        std::size_t k = at + 1;
+        bool neg = k < pat.size() && pat[k] == '!';
+        if (neg) ++k;
+        bool hit = false;
+        std::size_t first = k;
+        while (k < pat.size() && (pat[k] != ']' || k == first)) {
+            if (k + 2 < pat.size() && pat[k + 1] == '-' && pat[k + 2] != ']') {
+                if (pat[k] <= c && c <= pat[k + 2]) hit = true;
+                k += 3;
+            } else {
+                if (pat[k] == c) hit = true;
+                ++k;
+            }
+        }
+        return hit != neg;
+    };
+    while (i < s.size()) {
+        if (p < pat.size() && pat[p] == '*') {
+            star_p = p++;
+            star_i = i;
+        } else if (p < pat.size() && pat[p] == '[' && class_end(p) < pat.size() && class_match(p, s[i])) {
+            p = class_end(p) + 1;
+            ++i;
+        } else if (p < pat.size() && (pat[p] == '?' || (pat[p] == s[i] && pat[p] != '['))) {
+            ++p;
+            ++i;
+        } else if (p < pat.size() && pat[p] == '[' && class_end(p) >= pat.size() && s[i] == '[') {
+            ++p;  // an unterminated '[' matches itself
+            ++i;
+        } else if (star_p != std::string_view::npos) {
+            p = star_p + 1;
+            i = ++star_i;
+        } else {
+            return false;
+        }
+    }
+    while (p < pat.size() && pat[p] == '*') ++p;
+    return p == pat.size();
+}
+
+inline std::string quote(std::string_view s) {
+    std::string r = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') r += '\\';
+        r += c;
+    }
+    return r + "\"";
+}
+
+inline std::string number_text(double v) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, res.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+    return s;
+}
+
+} // namespace detail
+
+// Marks expression nodes (used for the operator overloads below).
+template <class T>
+concept expression = requires { typename std::remove_cvref_t<T>::datachain_expr_tag; };
+
+// A constant. T is one of int64_t, uint64_t, double, bool, std::string_view
+// (string literals: static storage) or std::string (owned run-time strings).
+template <class T>
+struct lit {
+    using datachain_expr_tag = void;
+    T value;
+
+    template <class S> struct typed {
+        using type = std::conditional_t<std::is_same_v<T, std::string>, std::string_view, T>;
+    };
+    template <class S, class Tup>
+    constexpr auto eval(const Tup&) const {
+        if constexpr (std::is_same_v<T, std::string>) return std::string_view{value};
+        else return value;
+    }
+    constexpr void hash_into(hasher& h) const {
+        if constexpr (std::is_same_v<T, bool>) h.tag("bool").boolean(value);
+        else if constexpr (std::is_same_v<T, std::int64_t>) h.tag("int").i64(value);
+        else if constexpr (std::is_same_v<T, std::uint64_t>) h.tag("uint").u64(value);
+        else if constexpr (std::is_same_v<T, double>) h.tag("float").f64(value);
+        else h.tag("str").str(value);
+    }
+    std::string describe() const {
+        if constexpr (std::is_same_v<T, bool>) return value ? "true" : "false";
+        else if constexpr (std::is_same_v<T, double>) return detail::number_text(value);
+        else if constexpr (std::is_arithmetic_v<T>) return std::to_string(value);
+        else return detail::quote(value);
+    }
+};
+
+// Wraps a C++ value as a normalized constant, or passes an expression through.
+template <class V>
+constexpr auto as_expr(V&& v) {
+    using U = std::remove_cvref_t<V>;
+    if constexpr (expression<U>) return U(std::forward<V>(v));
+    else if constexpr (std::is_same_v<U, bool>) return lit<bool>{v};
+    else if constexpr (std::is_integral_v<U> && std::is_signed_v<U>) return lit<std::int64_t>{v};
+    else if constexpr (std::is_integral_v<U>) return lit<std::uint64_t>{v};
+    else if constexpr (std::is_floating_point_v<U>) return lit<double>{static_cast<double>(v)};
+    else if constexpr (std::is_same_v<U, std::string>) return lit<std::string>{std::forward<V>(v)};
+    else if constexpr (std::is_convertible_v<V, std::string_view>) return lit<std::string_view>{std::string_view(v)};
+    else static_assert(sizeof(U) == 0, "datachain: this value cannot be a constant in an expression "
+                                       "(use an integer, a floating value, a bool or a string)");
+}
+template <class V>
+using as_expr_t = decltype(as_expr(std::declval<V>()));
+
+namespace op {
+struct eq { static constexpr std::string_view name = "=="; };
+struct ne { static constexpr std::string_view name = "!="; };
+struct lt { static constexpr std::string_view name = "<"; };
+struct le { static constexpr std::string_view name = "<="; };
+struct gt { static constexpr std::string_view name = ">"; };
+struct ge { static constexpr std::string_view name = ">="; };
+struct land { static constexpr std::string_view name = "&&"; };
+struct lor { static constexpr std::string_view name = "||"; };
+struct add { static constexpr std::string_view name = "+"; };
+struct sub { static constexpr std::string_view name = "-"; };
+struct mul { static constexpr std::string_view name = "*"; };
+struct div { static constexpr std::string_view name = "/"; };
+struct mod { static constexpr std::string_view name = "%"; };
+struct lnot { static constexpr std::string_view name = "!"; };
+struct neg { static constexpr std::string_view name = "-"; };
+struct starts_with { static constexpr std::string_view name = "starts_with"; };
+struct ends_with { static constexpr std::string_view name = "ends_with"; };
+struct contains { static constexpr std::string_view name = "contains"; };
+struct glob { static constexpr std::string_view name = "glob"; };
+} // namespace op
+
+namespace detail {
+template <class Op>
+inline constexpr bool is_comparison_v = std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne> ||
+    std::is_same_v<Op, op::lt> || std::is_same_v<Op, op::le> || std::is_same_v<Op, op::gt> ||
+    std::is_same_v<Op, op::ge>;
+template <class Op>
+inline constexpr bool is_logic_v = std::is_same_v<Op, op::land> || std::is_same_v<Op, op::lor>;
+
+template <class Op, class A, class B>
+constexpr bool compare(const A& a, const B& b) {
+    auto cmp = [](const auto& x, const auto& y) -> int {
+        using X = std::remove_cvref_t<decltype(x)>;
+        using Y = std::remove_cvref_t<decltype(y)>;
+        if constexpr (std::is_integral_v<X> && std::is_integral_v<Y> && !std::is_same_v<X, bool> &&
+                      !std::is_same_v<Y, bool>)
+            return std::cmp_less(x, y) ? -1 : std::cmp_equal(x, y) ? 0 : 1;
+        else if constexpr (std::is_arithmetic_v<X> && std::is_arithmetic_v<Y>)
+            return static_cast<double>(x) < static_cast<double>(y) ? -1
+                 : static_cast<double>(x) == static_cast<double>(y) ? 0 : 1;
+        else {
+            std::string_view sx{x}, sy{y};
+            return sx < sy ? -1 : sx == sy ? 0 : 1;
+        }
+    };
+    int c = cmp(a, b);
+    if constexpr (std::is_same_v<Op, op::eq>) return c == 0;
+    else if constexpr (std::is_same_v<Op, op::ne>) return c != 0;
+    else if constexpr (std::is_same_v<Op, op::lt>) return c < 0;
+    else if constexpr (std::is_same_v<Op, op::le>) return c <= 0;
+    else if constexpr (std::is_same_v<Op, op::gt>) return c > 0;
+    else return c >= 0;
+}
+
+template <class X, class Y>
+using arith_t = std::conditional_t<std::is_floating_point_v<X> || std::is_floating_point_v<Y>, double,
+                std::conditional_t<std::is_unsigned_v<X> && std::is_unsigned_v<Y>, std::uint64_t, std::int64_t>>;
+} // namespace detail
+
+// A binary operation: comparison, logic or arithmetic.
+template <class Op, class L, class R>
+struct binary {
+    using datachain_expr_tag = void;
+    L lhs;
+    R rhs;
+
+    template <class S> struct typed {
+        using lt = typename L::template typed<S>::type;
+        using rt = typename R::template typed<S>::type;
+        static constexpr auto lc = detail::category<lt>();
+        static constexpr auto rc = detail::category<rt>();
+        static_assert(lc != detail::vcat::none && rc != detail::vcat::none,
+                      "datachain: an operand of this expression is not a scalar (compare numbers, strings "
+                      "or bools; reach struct members with C<\"column.member\">)");
+        static_assert(!detail::is_comparison_v<Op> || lc == rc,
+                      "datachain: cannot compare values of incompatible types (a number with a string, "
+                      "or a bool with either); compare like with like, e.g. C<\"file.size\"> > 15000 "
+                      "or C<\"file.path\"> == \"a.jpg\"");
+        static_assert(!detail::is_comparison_v<Op> || lc != detail::vcat::boolean ||
+                          std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne>,
+                      "datachain: bools only compare with == and !=");
+        static_assert(!detail::is_logic_v<Op> || (lc == detail::vcat::boolean && rc == detail::vcat::boolean),
+                      "datachain: && and || need boolean operands (comparisons or bool columns)");
+        static_assert(detail::is_comparison_v<Op> || detail::is_logic_v<Op> ||
+                          (lc == detail::vcat::number && rc == detail::vcat::number),
+                      "datachain: arithmetic (+ - * / %) needs numeric operands");
+        static_assert(!std::is_same_v<Op, op::mod> ||
+                          (std::is_integral_v<lt> && std::is_integral_v<rt>),
+                      "datachain: % needs integer operands");
+        using type = std::conditional_t<detail::is_comparison_v<Op> || detail::is_logic_v<Op>, bool,
+                                        detail::arith_t<lt, rt>>;
+    };
+
+    template <class S, class Tup>
+    constexpr auto eval(const Tup& t) const {
+        using result = typename typed<S>::type;
+        if constexpr (std::is_same_v<Op, op::land>) return lhs.template eval<S>(t) && rhs.template eval<S>(t);
+        else if constexpr (std::is_same_v<Op, op::lor>) return lhs.template eval<S>(t) || rhs.template eval<S>(t);
+        else if constexpr (detail::is_comparison_v<Op>)
+            return detail::compare<Op>(lhs.template eval<S>(t), rhs.template eval<S>(t));
+        else {
+            auto a = static_cast<result>(lhs.template eval<S>(t));
+            auto b = static_cast<result>(rhs.template eval<S>(t));
+            if constexpr (std::is_same_v<Op, op::add>) return static_cast<result>(a + b);
+            else if constexpr (std::is_same_v<Op, op::sub>) return static_cast<result>(a - b);
+            else if constexpr (std::is_same_v<Op, op::mul>) return static_cast<result>(a * b);
+            else if constexpr (std::is_same_v<Op, op::div>) {
+                if constexpr (std::is_integral_v<result>) return b == 0 ? result{0} : static_cast<result>(a / b);
+                else return a / b;
+            } else return b == 0 ? result{0} : static_cast<result>(a % b);
+        }
+    }
+    constexpr void hash_into(hasher& h) const {
+        h.tag("bin").tag(Op::name);
+        lhs.hash_into(h);
+        rhs.hash_into(h);
+    }
+    std::string describe() const { return wrap(lhs) + " " + std::string(Op::name) + " " + wrap(rhs); }
+
+private:
+    template <class E>
+    static std::string wrap(const E& e) {
+        if constexpr (requires { e.is_compound; }) return "(" + e.describe() + ")";
+        else return e.describe();
+    }
+
+public:
+    static constexpr bool is_compound = true;
+};
+
+// A unary operation: logical not, numeric negation.
+template <class Op, class E>
+struct unary {
+    using datachain_expr_tag = void;
+    E arg;
+    template <class S> struct typed {
+        using at = typename E::template typed<S>::type;
+        static_assert(!std::is_same_v<Op, op::lnot> || detail::category<at>() == detail::vcat::boolean,
+                      "datachain: ! needs a boolean operand");
+        static_assert(!std::is_same_v<Op, op::neg> || detail::category<at>() == detail::vcat::number,
+                      "datachain: unary - needs a numeric operand");
+        using type = std::conditional_t<std::is_same_v<Op, op::lnot>, bool, detail::arith_t<at, std::int64_t>>;
+    };
+    template <class S, class Tup>
+    constexpr auto eval(const Tup& t) const {
+        using result = typename typed<S>::type;
+        if constexpr (std::is_same_v<Op, op::lnot>) return !arg.template eval<S>(t);
+        else return static_cast<result>(-static_cast<result>(arg.template eval<S>(t)));
+    }
+    constexpr void hash_into(hasher& h) const {
+        h.tag("un").tag(Op::name);
+        arg.hash_into(h);
+    }
+    std::string describe() const {
+        if constexpr (requires { arg.is_compound; }) return std::string(Op::name) + "(" + arg.describe() + ")";
+        else return std::string(Op::name) + arg.describe();
+    }
+};
+
+// A string test: starts_with, ends_with, contains, glob.
+template <class Op, class E, class P>
+struct str_test {
+    using datachain_expr_tag = void;
+    E arg;
+    P pattern;
+    template <class S> struct typed {
+        static_assert(detail::category<typename E::template typed<S>::type>() == detail::vcat::string,
+                      "datachain: starts_with / ends_with / contains / glob need a string column");
+        static_assert(detail::category<typename P::template typed<S>::type>() == detail::vcat::string,
+                      "datachain: the pattern of starts_with / ends_with / contains / glob must be a string");
+        using type = bool;
+    };
+    template <class S, class Tup>
+    constexpr bool eval(const Tup& t) const {
+        std::string_view s{arg.template eval<S>(t)};
+        std::string_view p{pattern.template eval<S>(t)};
+        if constexpr (std::is_same_v<Op, op::starts_with>) return s.starts_with(p);
+        else if constexpr (std::is_same_v<Op, op::ends_with>) return s.ends_with(p);
+        else if constexpr (std::is_same_v<Op, op::contains>) return s.find(p) != std::string_view::npos;
+        else return detail::glob_match(p, s);
+    }
+    constexpr void hash_into(hasher& h) const {
+        h.tag("call").tag(Op::name);
+        arg.hash_into(h);
+        pattern.hash_into(h);
+    }
+    std::string describe() const { return arg.describe() + "." + std::string(Op::name) + "(" + pattern.describe() + ")"; }
+};
+
+template <class E> struct descending;
+
+// A column reference: C<"file.size">. See the top of this file.
+template <fixed_string Path>
+struct col_ref {
+    using datachain_expr_tag = void;
+    static constexpr auto path = Path;
+
+    template <class S> struct typed {
+        using type = column_type_t<S, Path>;
+    };
+    template <class S, class Tup>
+    constexpr decltype(auto) eval(const Tup& t) const { return detail::lookup<S, Path>::get(t); }
+    constexpr void hash_into(hasher& h) const { h.tag("col").str(Path.view()); }
+    std::string describe() const { return std::string(Path.view()); }
+
+    template <class V> constexpr auto starts_with(V&& v) const { return str_test<op::starts_with, col_ref, as_expr_t<V>>{{}, as_expr(std::forward<V>(v))}; }
+    template <class V> constexpr auto ends_with(V&& v) const { return str_test<op::ends_with, col_ref, as_expr_t<V>>{{}, as_expr(std::forward<V>(v))}; }
+    template <class V> constexpr auto contains(V&& v) const { return str_test<op::contains, col_ref, as_expr_t<V>>{{}, as_expr(std::forward<V>(v))}; }
+    template <class V> constexpr auto glob(V&& v) const { return str_test<op::glob, col_ref, as_expr_t<V>>{{}, as_expr(std::forward<V>(v))}; }
+    // A descending sort key for order_by.
+    constexpr descending<col_ref> desc() const { return {}; }
+};
+
+// Column reference by path: C<"file.size">, C<"result">.
+template <fixed_string Path>
+inline constexpr col_ref<Path> C{};
+
+template <class E>
+struct descending {
+    E key;
+};
+
+// Operators: found by ADL for expression nodes only (constrained templates in
+// this namespace; at least one operand must be an expression).
+#define DATACHAIN_BINARY_OP(sym, Op)                                                            \
+    template <class L, class R>                                                                 \
+        requires(expression<L> || expression<R>)                                                \
+    constexpr auto operator sym(L&& l, R&& r) {                                                 \
+        return binary<Op, as_expr_t<L>, as_expr_t<R>>{as_expr(std::forward<L>(l)), as_expr(std::forward<R>(r))}; \
+    }
+DATACHAIN_BINARY_OP(==, op::eq)
+DATACHAIN_BINARY_OP(!=, op::ne)
+DATACHAIN_BINARY_OP(<, op::lt)
+DATACHAIN_BINARY_OP(<=, op::le)
+DATACHAIN_BINARY_OP(>, op::gt)
+DATACHAIN_BINARY_OP(>=, op::ge)
+DATACHAIN_BINARY_OP(&&, op::land)
+DATACHAIN_BINARY_OP(||, op::lor)
+DATACHAIN_BINARY_OP(+, op::add)
+DATACHAIN_BINARY_OP(-, op::sub)
+DATACHAIN_BINARY_OP(*, op::mul)
+DATACHAIN_BINARY_OP(/, op::div)
+DATACHAIN_BINARY_OP(%, op::mod)
+#undef DATACHAIN_BINARY_OP
+
+template <expression E>
+constexpr auto operator!(E&& e) { return unary<op::lnot, std::remove_cvref_t<E>>{std::forward<E>(e)}; }
+template <expression E>
+constexpr auto operator-(E&& e) { return unary<op::neg, std::remove_cvref_t<E>>{std::forward<E>(e)}; }
+
+// Free-function spellings of the string tests, for any string expression.
+template <expression E, class V> constexpr auto starts_with(E&& e, V&& v) { return str_test<op::starts_with, std::remove_cvref_t<E>, as_expr_t<V>>{std::forward<E>(e), as_expr(std::forward<V>(v))}; }
+template <expression E, class V> constexpr auto ends_with(E&& e, V&& v) { return str_test<op::ends_with, std::remove_cvref_t<E>, as_expr_t<V>>{std::forward<E>(e), as_expr(std::forward<V>(v))}; }
+template <expression E, class V> constexpr auto contains(E&& e, V&& v) { return str_test<op::contains, std::remove_cvref_t<E>, as_expr_t<V>>{std::forward<E>(e), as_expr(std::forward<V>(v))}; }
+template <expression E, class V> constexpr auto glob(E&& e, V&& v) { return str_test<op::glob, std::remove_cvref_t<E>, as_expr_t<V>>{std::forward<E>(e), as_expr(std::forward<V>(v))}; }
+
+// The structural hash of an expression alone.
+template <expression E>
+constexpr hash128 expr_hash(const E& e) {
+    hasher h;
+    e.hash_into(h);
+    return h.finish();
+}
+
+} // namespace datachain

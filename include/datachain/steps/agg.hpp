@@ -1,0 +1,92 @@
+// agg<"out"...>(udf, partition_by<paths...>[, params<...>]): the UDF sees all
+// rows of one partition at once and emits rows.
+//
+//   DC_DEF(total, (const std::vector<dc::File>& files) -> std::vector<std::uint64_t> {
+//       std::uint64_t s = 0; for (auto& f : files) s += f.size; return {s};
+//   });
+//   src | dc::map<"kind">(kind_of) | dc::agg<"bytes">(total, dc::partition_by<"kind">)
+//
+// Parameters are std::vector<T> (or std::span<const T>): one value per row of
+// the partition, in input order. Output rows: the partition key column(s),
+// named by their paths, then the UDF's outputs. Partitions come in the order
+// of their first row. Without partition_by the whole input is one partition.
+// At run time each partition's outputs are committed atomically and a resumed
+// run skips finished partitions.
+#pragma once
+
+#include <datachain/core/generator.hpp>
+#include <datachain/steps/gen.hpp>
+#include <datachain/steps/udf_common.hpp>
+
+#include <ranges>
+
+namespace datachain {
+
+template <fixed_string... P>
+struct partition_by_t {
+    static constexpr std::size_t size = sizeof...(P);
+};
+template <fixed_string... P>
+inline constexpr partition_by_t<P...> partition_by{};
+
+template <class U, class Binding, class Part, fixed_string... Out>
+struct agg_step;
+
+template <class U, class Binding, fixed_string... P, fixed_string... Out>
+struct agg_step<U, Binding, partition_by_t<P...>, Out...>
+    : step_base<agg_step<U, Binding, partition_by_t<P...>, Out...>> {
+    U udf;
+    static constexpr std::string_view kind = "agg";
+    using partition = partition_by_t<P...>;
+    using fn_type = detail::udf_fn_t<U>;
+    using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    static_assert(std::ranges::input_range<return_type>,
+                  "datachain: an agg UDF must return a sequence of output rows: std::vector<T>, an input "
+                  "range or dc::generator<T>");
+    using result_type = typename detail::gen_elem<return_type>::type;
+    using outputs = typename detail::output_columns<result_type, Out...>::type;
+
+    constexpr explicit agg_step(U u) : udf(std::move(u)) {}
+
+    template <class In>
+    struct apply {
+        using bind = binder<In, fn_type, Binding, true>;
+        static_assert(bind::check());
+        using keys = schema<column<P, column_type_t<In, P>>...>;
+        static_assert(((detail::category<column_type_t<In, P>>() != detail::vcat::none) && ...),
+                      "datachain: partition_by columns must be scalars (numbers, strings, bools)");
+        static_assert(detail::check_new_columns<keys, outputs>::value);
+        using type = typename concat_schema<keys, outputs>::type;
+    };
+
+    constexpr void hash_into(hasher& h) const { encode(h, true); }
+    constexpr void hash_partial_into(hasher& h) const { encode(h, false); }
+    std::string describe() const {
+        std::string parts;
+        ((parts += (parts.empty() ? "" : ", ") + std::string(P.view())), ...);
+        return "agg<" + detail::output_names<Out...>() + ">(" +
+               (udf.id.name.empty() ? std::string("udf") : std::string(udf.id.name)) +
+               ", partition_by: " + (parts.empty() ? "(none)" : parts) + ") -> " + type_name<result_type>();
+    }
+
+private:
+    constexpr void encode(hasher& h, bool full) const {
+        h.tag("partition_by").u32(sizeof...(P));
+        (h.str(P.view()), ...);
+        detail::hash_udf_step<result_type, fn_type, Binding, true, Out...>(h, kind, udf.id, full);
+    }
+};
+
+template <fixed_string... Out, class F, class Part = partition_by_t<>, class B = by_type>
+    requires requires { Part::size; }
+constexpr auto agg(F f, Part = {}, B = {}) {
+    detail::check_udf_arg<F>();
+    auto u = detail::to_udf(std::move(f));
+    using U = decltype(u);
+    static_assert(detail::callable_traits<detail::udf_fn_t<U>>::known,
+                  "datachain: cannot read the UDF's signature: its call operator is a template (auto "
+                  "parameters) or overloaded; write the parameter types out");
+    return agg_step<U, B, Part, Out...>{std::move(u)};
+}
+
+} // namespace datachain

@@ -1,0 +1,75 @@
+// gen<"out"...>(udf[, params<...>]): zero or more output rows per input row.
+// The UDF returns a sequence: std::vector<T>, any input range, or
+// dc::generator<T>. The output rows have only the generated column(s).
+//
+//   DC_DEF(parts, (const dc::File& f) -> std::vector<std::string> { ... });
+//   src | dc::gen<"part">(parts) | dc::save("path_parts")
+//
+// At run time each input's outputs and its "done" mark are committed
+// together; inputs that yield nothing are marked done too.
+#pragma once
+
+#include <datachain/core/generator.hpp>
+#include <datachain/steps/udf_common.hpp>
+
+#include <ranges>
+
+namespace datachain {
+
+namespace detail {
+template <class R, bool = std::ranges::input_range<R>>
+struct gen_elem {
+    using type = void;
+};
+template <class R>
+struct gen_elem<R, true> {
+    using type = std::remove_cvref_t<std::ranges::range_value_t<R>>;
+};
+} // namespace detail
+
+template <class U, class Binding, fixed_string... Out>
+struct gen_step : step_base<gen_step<U, Binding, Out...>> {
+    U udf;
+    static constexpr std::string_view kind = "gen";
+    using fn_type = detail::udf_fn_t<U>;
+    using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    static_assert(std::ranges::input_range<return_type>,
+                  "datachain: a gen UDF must return a sequence: std::vector<T>, an input range or "
+                  "dc::generator<T> (for one output per input use map)");
+    using result_type = typename detail::gen_elem<return_type>::type;
+    using outputs = typename detail::output_columns<result_type, Out...>::type;
+
+    constexpr explicit gen_step(U u) : udf(std::move(u)) {}
+
+    template <class In>
+    struct apply {
+        using bind = binder<In, fn_type, Binding>;
+        static_assert(bind::check());
+        using type = outputs;
+    };
+
+    constexpr void hash_into(hasher& h) const {
+        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, true);
+    }
+    constexpr void hash_partial_into(hasher& h) const {
+        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, false);
+    }
+    std::string describe() const {
+        return "gen<" + detail::output_names<Out...>() + ">(" +
+               (udf.id.name.empty() ? std::string("udf") : std::string(udf.id.name)) + ") -> " +
+               type_name<result_type>();
+    }
+};
+
+template <fixed_string... Out, class F, class B = by_type>
+constexpr auto gen(F f, B = {}) {
+    detail::check_udf_arg<F>();
+    auto u = detail::to_udf(std::move(f));
+    using U = decltype(u);
+    static_assert(detail::callable_traits<detail::udf_fn_t<U>>::known,
+                  "datachain: cannot read the UDF's signature: its call operator is a template (auto "
+                  "parameters) or overloaded; write the parameter types out");
+    return gen_step<U, B, Out...>{std::move(u)};
+}
+
+} // namespace datachain

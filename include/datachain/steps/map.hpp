@@ -1,0 +1,58 @@
+// map<"out"...>(udf[, params<...>]): one output per input row, appended as
+// new column(s).
+//
+//   src | dc::map<"result">(DC_UDF([](const dc::File& f) { return f.path; }))
+//   src | dc::map<"w", "h">(DC_UDF([](const dc::File& f) { return std::tuple{1, 2}; }))
+//
+// The UDF's parameters bind to columns (see datachain/core/bind.hpp); its
+// return type must be storable. At run time, with checkpoints on, outputs are
+// written in batches and survive a crash or a throwing UDF.
+#pragma once
+
+#include <datachain/steps/udf_common.hpp>
+
+namespace datachain {
+
+template <class U, class Binding, fixed_string... Out>
+struct map_step : step_base<map_step<U, Binding, Out...>> {
+    U udf;
+    static constexpr std::string_view kind = "map";
+    using fn_type = detail::udf_fn_t<U>;
+    using result_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    using outputs = typename detail::output_columns<result_type, Out...>::type;
+
+    constexpr explicit map_step(U u) : udf(std::move(u)) {}
+
+    template <class In>
+    struct apply {
+        using bind = binder<In, fn_type, Binding>;
+        static_assert(bind::check());
+        static_assert(detail::check_new_columns<In, outputs>::value);
+        using type = typename concat_schema<In, outputs>::type;
+    };
+
+    constexpr void hash_into(hasher& h) const {
+        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, true);
+    }
+    constexpr void hash_partial_into(hasher& h) const {
+        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, false);
+    }
+    std::string describe() const {
+        return "map<" + detail::output_names<Out...>() + ">(" +
+               (udf.id.name.empty() ? std::string("udf") : std::string(udf.id.name)) + ") -> " +
+               type_name<result_type>();
+    }
+};
+
+template <fixed_string... Out, class F, class B = by_type>
+constexpr auto map(F f, B = {}) {
+    detail::check_udf_arg<F>();
+    auto u = detail::to_udf(std::move(f));
+    using U = decltype(u);
+    static_assert(detail::callable_traits<detail::udf_fn_t<U>>::known,
+                  "datachain: cannot read the UDF's signature: its call operator is a template (auto "
+                  "parameters) or overloaded; write the parameter types out");
+    return map_step<U, B, Out...>{std::move(u)};
+}
+
+} // namespace datachain

@@ -1,0 +1,95 @@
+// Shared pieces of the UDF steps (map, gen, agg): output columns, checks and
+// the canonical encoding of a UDF step.
+//
+// Encoding of a UDF step (full identity; partial drops the code part):
+//   kind tag, number of outputs, each output name, output element type
+//   signature, binding (paths or parameter types), [partition paths],
+//   UDF identity (udf_identity::hash_full / hash_partial).
+#pragma once
+
+#include <datachain/core/bind.hpp>
+#include <datachain/core/chain.hpp>
+#include <datachain/core/schema.hpp>
+#include <datachain/core/types.hpp>
+#include <datachain/core/udf.hpp>
+
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+namespace datachain::detail {
+
+template <class R, fixed_string... Out>
+struct output_columns {
+    static_assert(sizeof...(Out) >= 1, "datachain: name the UDF's output column(s), e.g. map<\"result\">(f)");
+    static_assert(storable<R>,
+                  "datachain: the UDF's return type cannot be stored: use bool, fixed-width integers, "
+                  "float, double, std::string, std::vector, std::optional, std::tuple, dc::File or a "
+                  "BOOST_HANA_DEFINE_STRUCT struct of those");
+    static constexpr bool split = sizeof...(Out) > 1;
+    static_assert(!split || is_tuple<R>::value,
+                  "datachain: several output names need a std::tuple result with one element per name");
+    template <class X = R>
+    static auto make() {
+        if constexpr (split) {
+            static_assert(std::tuple_size_v<X> == sizeof...(Out),
+                          "datachain: the number of output names differs from the size of the UDF's tuple");
+            return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return std::type_identity<schema<column<Out, std::tuple_element_t<I, X>>...>>{};
+            }(std::make_index_sequence<sizeof...(Out)>{});
+        } else {
+            return std::type_identity<schema<column<Out, R>...>>{};
+        }
+    }
+    using type = typename decltype(make())::type;
+};
+
+// Checks that the new columns are not in `In` and are distinct.
+template <class In, class New>
+constexpr bool new_columns_ok() {
+    for (std::size_t i = 0; i < New::size; ++i) {
+        if (In::index_of(New::names[i]) >= 0) return false;
+        for (std::size_t j = i + 1; j < New::size; ++j)
+            if (New::names[i] == New::names[j]) return false;
+    }
+    return true;
+}
+
+template <class In, class New>
+struct check_new_columns {
+    static_assert(new_columns_ok<In, New>(),
+                  "datachain: duplicate output column: the chain already has a column with this name, or "
+                  "the step names one twice; choose another output name");
+    static constexpr bool value = true;
+};
+
+template <class R, class G, class Binding, bool Agg, fixed_string... Out>
+constexpr void hash_udf_step(hasher& h, std::string_view kind, const udf_identity& id, bool full) {
+    h.tag(kind).u32(sizeof...(Out));
+    (h.str(Out.view()), ...);
+    if constexpr (storable<R>) hash_type<R>(h);
+    else h.tag("?");
+    hash_binding<G, Binding, Agg>(h);
+    if (full) id.hash_full(h);
+    else id.hash_partial(h);
+}
+
+template <fixed_string... Out>
+std::string output_names() {
+    std::string s;
+    ((s += (s.empty() ? "" : ", ") + std::string(Out.view())), ...);
+    return s;
+}
+
+template <class F>
+constexpr void check_udf_arg() {
+    static_assert(!strict_udf_hash || is_udf_v<F>,
+                  "datachain: unhashable UDF (a plain lambda, function pointer or std::function) while "
+                  "DATACHAIN_STRICT_UDF_HASH is on: wrap it in DC_UDF(...), DC_DEF(...) or dc::versioned(...)");
+}
+
+template <class U>
+using udf_fn_t = std::remove_cvref_t<decltype(std::declval<U>().fn)>;
+
+} // namespace datachain::detail
