@@ -1,0 +1,127 @@
+# Helpers for datachain's own tests; included by tests/CMakeLists.txt.
+#
+#   datachain_add_test(NAME <name> SOURCES <file>... [LABELS <label>...] [OPTIONS <compile option>...])
+#   datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex>)
+#
+# Both take paths relative to the calling directory. Tests are named
+# "<area>.<name>/<test case>" where <area> is the calling directory relative to tests/
+# (for example "core" for tests/core/CMakeLists.txt), and carry <area> as a
+# label, so `ctest -L core` runs one area.
+
+include_guard(GLOBAL)
+include(Catch)   # catch_discover_tests, from Catch2's package directory
+
+set(DATACHAIN_TESTS_ROOT "${PROJECT_SOURCE_DIR}/tests")
+set(DATACHAIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+# _datachain_test_area(<out>): "core" in tests/core, "steps_x" in tests/steps/x,
+# "" directly in tests/.
+function(_datachain_test_area out)
+  file(RELATIVE_PATH area "${DATACHAIN_TESTS_ROOT}" "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(area MATCHES "^\\.\\.")
+    set(area "")
+  endif()
+  string(REPLACE "/" "_" area "${area}")
+  set(${out} "${area}" PARENT_SCOPE)
+endfunction()
+
+# datachain_add_test(NAME <name> SOURCES <files...> [LABELS <labels...>] [OPTIONS <options...>])
+#
+# Builds the executable test_<area>_<name> from SOURCES, linked with
+# datachain::datachain and the Catch2 main compiled once (datachain_catch_main),
+# and registers every Catch2 TEST_CASE as its own ctest test
+# "<area>.<name>/<test case name>", labelled <area> plus LABELS. OPTIONS are
+# extra compile options for this executable only.
+function(datachain_add_test)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME" "SOURCES;LABELS;OPTIONS")
+  if(NOT arg_NAME OR NOT arg_SOURCES)
+    message(FATAL_ERROR "datachain_add_test: NAME and SOURCES are required")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "datachain_add_test(${arg_NAME}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  _datachain_test_area(area)
+  if(area)
+    set(target "test_${area}_${arg_NAME}")
+    set(prefix "${area}.${arg_NAME}/")
+  else()
+    set(target "test_${arg_NAME}")
+    set(prefix "${arg_NAME}/")
+  endif()
+  set(labels ${area} ${arg_LABELS})
+  list(REMOVE_DUPLICATES labels)
+
+  add_executable(${target} ${arg_SOURCES})
+  target_link_libraries(${target} PRIVATE datachain_catch_main datachain::datachain datachain_warnings)
+  if(arg_OPTIONS)
+    target_compile_options(${target} PRIVATE ${arg_OPTIONS})
+  endif()
+
+  # One ctest test per TEST_CASE, listed after each build (--list-test-names-only).
+  catch_discover_tests(${target}
+    TEST_PREFIX "${prefix}"
+    TEST_LIST "${target}_TESTS")
+
+  # Catch2 v2's catch_discover_tests(... PROPERTIES LABELS a b) flattens the
+  # label list into the property list and breaks for more than one label, so
+  # the labels are applied by a second include file that ctest reads after
+  # the discovered tests: set_tests_properties(<all of them> PROPERTIES LABELS ...).
+  if(labels)
+    set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake")
+    file(CONFIGURE OUTPUT "${labels_file}" CONTENT
+"if(DEFINED @target@_TESTS)
+  set_tests_properties(\${@target@_TESTS} PROPERTIES LABELS \"@labels@\")
+endif()
+" @ONLY)
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
+  endif()
+endfunction()
+
+# datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex>)
+#
+# Registers the ctest test "compile_fail.<name>" (label compile_fail), which
+# runs the C++ compiler of this build on SOURCE with the C++20 flag, the
+# include directories and definitions of datachain::datachain and its
+# dependencies, and -fsyntax-only. It passes only if the compiler exits
+# non-zero AND its combined output matches REGEX (a CMake regular expression,
+# matched anywhere in the output). Nothing is built: the test is the compile.
+function(datachain_add_compile_fail_test)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;SOURCE;REGEX" "")
+  if(NOT arg_NAME OR NOT arg_SOURCE OR "${arg_REGEX}" STREQUAL "")
+    message(FATAL_ERROR "datachain_add_compile_fail_test: NAME, SOURCE and REGEX are required")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "datachain_add_compile_fail_test(${arg_NAME}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  _datachain_compile_check(
+    NAME "compile_fail.${arg_NAME}" SOURCE "${arg_SOURCE}" EXPECT failure REGEX "${arg_REGEX}")
+endfunction()
+
+# _datachain_compile_check(NAME <test> SOURCE <file> EXPECT failure|success [REGEX <regex>])
+# The machinery of datachain_add_compile_fail_test; EXPECT success is the
+# control that proves the same command line compiles a correct program.
+function(_datachain_compile_check)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;SOURCE;EXPECT;REGEX" "")
+  get_filename_component(source "${arg_SOURCE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT EXISTS "${source}")
+    message(FATAL_ERROR "${arg_NAME}: no such source file: ${source}")
+  endif()
+  if(CMAKE_CXX20_STANDARD_COMPILE_OPTION)
+    set(std_flag "${CMAKE_CXX20_STANDARD_COMPILE_OPTION}")
+  else()
+    set(std_flag "-std=c++20")
+  endif()
+  # Lists travel as single ';'-separated arguments; the script splits them.
+  add_test(NAME "${arg_NAME}"
+    COMMAND "${CMAKE_COMMAND}"
+      "-DCXX=${CMAKE_CXX_COMPILER}"
+      "-DFLAGS=${std_flag};-fsyntax-only"
+      "-DINCLUDE_DIRS=$<TARGET_PROPERTY:datachain,INTERFACE_INCLUDE_DIRECTORIES>"
+      "-DDEFINITIONS=$<TARGET_PROPERTY:datachain,INTERFACE_COMPILE_DEFINITIONS>"
+      "-DIMPLICIT_INCLUDE_DIRS=${CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES}"
+      "-DSOURCE=${source}"
+      "-DEXPECT=${arg_EXPECT}"
+      "-DREGEX=${arg_REGEX}"
+      -P "${DATACHAIN_CMAKE_DIR}/datachainCompileCheck.cmake")
+  set_tests_properties("${arg_NAME}" PROPERTIES LABELS compile_fail)
+endfunction()

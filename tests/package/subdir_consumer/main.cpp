@@ -1,0 +1,12 @@
+// Consumer of datachain's source tree through add_subdirectory
+// (tests/package/subdir_consumer/CMakeLists.txt).
+#include <datachain/datachain.hpp>
+
+#include <cstdio>
+
+int main() {
+    std::printf("datachain subdir consumer: version %u.%u.%u, hash_format_version %u\n",
+                datachain::version_major, datachain::version_minor,
+                datachain::version_patch, datachain::hash_format_version);
+    return 0;
+}
