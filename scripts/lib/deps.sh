@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# Sourced by scripts/test.sh and scripts/demo.sh: make sure the Debian 12
+# packages the project builds with are installed, and set shared variables.
+#
+#   datachain_install_deps   install the missing packages (apt-get, as root or
+#                            through sudo); does nothing when all are present
+#   DATACHAIN_REPO           the repository root (absolute)
+#   DATACHAIN_BUILD_ROOT     where build trees go: $BUILD_ROOT or <repo>/build
+#   DATACHAIN_JOBS           parallel jobs: $JOBS or 2
+
+# shellcheck disable=SC2034  # used by the scripts that source this file
+DATACHAIN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DATACHAIN_BUILD_ROOT="${BUILD_ROOT:-$DATACHAIN_REPO/build}"
+DATACHAIN_JOBS="${JOBS:-2}"
+
+# Compiler toolchains, build tools and the libraries of SPEC.md section 2.
+DATACHAIN_PACKAGES=(
+  cmake ninja-build g++ clang
+  libboost-dev librange-v3-dev libleveldb-dev libxxhash-dev catch2
+  ccache
+)
+
+datachain_install_deps() {
+  local missing=() pkg
+  for pkg in "${DATACHAIN_PACKAGES[@]}"; do
+    if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    echo "deps: all ${#DATACHAIN_PACKAGES[@]} packages are installed"
+    return 0
+  fi
+  echo "deps: installing ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      echo "deps: missing packages (${missing[*]}) and not root; install them and re-run" >&2
+      return 1
+    fi
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+# datachain_configure <build dir> <c++ compiler> [extra cmake args...]
+# Ninja, Release with -O2 (not CMake's default -O3).
+datachain_configure() {
+  local dir="$1" cxx="$2"
+  shift 2
+  cmake -S "$DATACHAIN_REPO" -B "$dir" -G Ninja \
+    -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+    "$@"
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Build and test datachain-cpp with GCC and Clang, as CI does (.ci/run).
+#
+#   scripts/test.sh
+#
+# On a fresh Debian 12 (as root) it first installs the missing packages. For
+# each compiler it configures <build root>/gcc or <build root>/clang (Ninja,
+# Release, -O2), builds with -j$JOBS and runs ctest. Both compilers run even
+# if the first fails; the exit status is non-zero if anything failed.
+#
+# Environment: BUILD_ROOT (default <repo>/build), JOBS (default 2).
+set -euo pipefail
+
+# shellcheck source=lib/deps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
+
+start=$(date +%s)
+report_time() {
+  local status=$?
+  echo "test.sh: total wall time $(( $(date +%s) - start ))s"
+  exit "$status"
+}
+trap report_time EXIT
+
+datachain_install_deps
+
+# run_compiler <name> <c++ compiler>: configure, build, test; returns non-zero
+# on the first failing step. (Each step is checked explicitly: `set -e` does
+# not apply inside a function called from `||`.)
+run_compiler() {
+  local name="$1" cxx="$2" dir="$DATACHAIN_BUILD_ROOT/$1" t0
+  t0=$(date +%s)
+  echo "=== $name ($cxx): $dir"
+  datachain_configure "$dir" "$cxx" \
+    -DDATACHAIN_BUILD_TESTS=ON -DDATACHAIN_BUILD_EXAMPLES=ON -DDATACHAIN_BUILD_BENCHMARKS=ON \
+    || return 1
+  cmake --build "$dir" -j "$DATACHAIN_JOBS" || return 1
+  (cd "$dir" && ctest --output-on-failure -j "$DATACHAIN_JOBS") || return 1
+  echo "=== $name: passed in $(( $(date +%s) - t0 ))s"
+}
+
+failed=()
+run_compiler gcc g++ || failed+=(gcc)
+run_compiler clang clang++ || failed+=(clang)
+
+if [ "${#failed[@]}" -ne 0 ]; then
+  echo "test.sh: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "test.sh: all passed (gcc, clang)"
