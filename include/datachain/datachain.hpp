@@ -39,3 +39,7 @@
 #include <datachain/steps/order_by.hpp>
 #include <datachain/steps/save.hpp>
 #include <datachain/steps/select.hpp>
+
+#include <datachain/runtime/dataset.hpp>
+#include <datachain/runtime/executor.hpp>
+#include <datachain/runtime/session.hpp>

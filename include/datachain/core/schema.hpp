@@ -15,6 +15,7 @@
 #include <datachain/core/types.hpp>
 
 #include <array>
+#include <string>
 #include <cstddef>
 #include <string_view>
 #include <tuple>
@@ -167,6 +168,20 @@ struct column_type {
 };
 template <class S, fixed_string Path>
 using column_type_t = typename column_type<S, Path>::type;
+
+// "(file: {source: str, ...}, result: str)": a readable schema, for messages.
+template <class S> struct schema_text_impl;
+template <class... C>
+struct schema_text_impl<schema<C...>> {
+    static std::string get() {
+        std::string s = "(";
+        ((s += std::string(C::name.view()) + ": " + type_name<typename C::type>() + ", "), ...);
+        if (s.size() > 1) s.resize(s.size() - 2);
+        return s + ")";
+    }
+};
+template <class S>
+std::string schema_text() { return schema_text_impl<S>::get(); }
 
 template <class S1, class S2> struct concat_schema;
 template <class... A, class... B>

@@ -1,0 +1,110 @@
+// dataset<S>: a saved dataset version, read as typed rows.
+//
+//   dc::dataset<S> ds = pipeline.run();
+//   ds.name(); ds.version(); ds.size();
+//   for (const dc::row<S>& r : ds) use(r.get<"result">());   // streams from the store
+//   std::vector<dc::row<S>> all = ds.to_vector();
+//
+//   auto again = dc::open_dataset<S>(session, "processed_files");          // latest
+//   auto older = dc::open_dataset<S>(session, "processed_files", "1.0.0");
+//
+// Iteration is an input range (single pass per begin()); rows are decoded on
+// the fly, so a large dataset does not have to fit in memory. The stored
+// schema signature must equal S's, otherwise error(schema_mismatch).
+#pragma once
+
+#include <datachain/core/schema.hpp>
+#include <datachain/runtime/codec.hpp>
+#include <datachain/runtime/records.hpp>
+#include <datachain/runtime/session.hpp>
+
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace datachain {
+
+namespace detail {
+template <class S>
+void check_schema(const dataset_record& r, const std::string& where) {
+    if (r.schema_sig() != S::signature())
+        throw error(error_kind::schema_mismatch,
+                    "datachain: " + where + ": dataset '" + r.name + "' version " + r.version +
+                        " has columns " + r.schema_text + ", but the program expects " + schema_text<S>() +
+                        "; read it with the schema it was saved with (decltype(pipeline)::schema)");
+}
+} // namespace detail
+
+template <class S>
+class dataset {
+public:
+    using schema_type = S;
+    using value_type = row<S>;
+
+    dataset(std::shared_ptr<store> db, dataset_record rec) : db_(std::move(db)), rec_(std::move(rec)) {}
+
+    const std::string& name() const noexcept { return rec_.name; }
+    const std::string& version() const noexcept { return rec_.version; }
+    hash128 uid() const noexcept { return rec_.uid(); }
+    std::uint64_t size() const noexcept { return rec_.rows; }
+    std::uint64_t job() const noexcept { return rec_.job; }
+    const dataset_record& record() const noexcept { return rec_; }
+
+    class iterator {
+    public:
+        using value_type = row<S>;
+        using difference_type = std::ptrdiff_t;
+        using iterator_category = std::input_iterator_tag;
+        iterator() = default;
+        explicit iterator(std::shared_ptr<cursor> c) : c_(std::move(c)) { load(); }
+        const row<S>& operator*() const { return cur_; }
+        const row<S>* operator->() const { return &cur_; }
+        iterator& operator++() {
+            c_->next();
+            load();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& a, std::default_sentinel_t) { return !a.c_; }
+
+    private:
+        void load() {
+            if (!c_->valid()) {
+                c_.reset();
+                return;
+            }
+            cur_.values = decode<typename S::tuple_type>(c_->value());
+        }
+        std::shared_ptr<cursor> c_;
+        row<S> cur_;
+    };
+
+    iterator begin() const { return iterator{std::shared_ptr<cursor>(db_->scan(detail::rec::table_prefix(rec_.table)))}; }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+    std::vector<row<S>> to_vector() const {
+        std::vector<row<S>> out;
+        out.reserve(static_cast<std::size_t>(rec_.rows));
+        for (const auto& r : *this) out.push_back(r);
+        return out;
+    }
+
+private:
+    std::shared_ptr<store> db_;
+    dataset_record rec_;
+};
+
+// Opens a saved version ("" = latest). Throws error(not_found / schema_mismatch / invalid_name).
+template <class S>
+dataset<S> open_dataset(session& s, std::string_view name, std::string_view version = {}) {
+    auto r = s.find_dataset(name, version);
+    if (!r)
+        throw error(error_kind::not_found, "datachain: no dataset '" + std::string(name) + "'" +
+                                               (version.empty() ? std::string{} : " version " + std::string(version)) +
+                                               " in the store at '" + s.db().location() + "'");
+    detail::check_schema<S>(*r, "open_dataset");
+    return dataset<S>{s.shared_store(), std::move(*r)};
+}
+
+} // namespace datachain

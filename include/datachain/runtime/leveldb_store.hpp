@@ -1,0 +1,127 @@
+// The LevelDB adapter: the one file that includes <leveldb/...>.
+//
+//   std::shared_ptr<datachain::store> s = datachain::open_leveldb_store("/path/.datachain");
+//
+// Opening creates the directory if needed. LevelDB's own LOCK file makes a
+// second process fail at once (no waiting): that becomes a datachain::error of
+// kind store_locked naming the directory. A corrupted store gives
+// store_corrupt; a write that fails (disk full, permissions) gives store_io,
+// and the store stays openable because LevelDB applies a batch completely or
+// not at all. Writes are not fsync'ed: they survive the process being killed
+// (the OS has them), which is the failure checkpoints are for.
+#pragma once
+
+#include <datachain/core/error.hpp>
+#include <datachain/runtime/store.hpp>
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace datachain {
+
+namespace detail {
+
+inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+[[noreturn]] inline void throw_status(const leveldb::Status& st, const std::string& where, const std::string& what) {
+    std::string msg = st.ToString();
+    if (st.IsCorruption())
+        throw error(error_kind::store_corrupt, "datachain: the store at '" + where + "' is corrupted (" + msg +
+                                                   ") while " + what + "; restore it from a backup or move it "
+                                                   "away to start afresh");
+    if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
+        throw error(error_kind::store_locked, "datachain: the store at '" + where +
+                                                  "' is held by another process (" + msg +
+                                                  "); wait for it to finish or use another DATACHAIN_ROOT");
+    throw error(error_kind::store_io, "datachain: store error at '" + where + "' while " + what + ": " + msg +
+                                          " (is the disk full or read-only?); nothing already stored was lost");
+}
+
+class leveldb_batch final : public write_batch {
+public:
+    void put(std::string_view k, std::string_view v) override { b.Put(slice(k), slice(v)); }
+    void del(std::string_view k) override { b.Delete(slice(k)); }
+    std::size_t bytes() const override { return b.ApproximateSize(); }
+    void clear() override { b.Clear(); }
+    leveldb::WriteBatch b;
+};
+
+class leveldb_cursor final : public cursor {
+public:
+    leveldb_cursor(leveldb::DB* db, std::string prefix) : prefix_(std::move(prefix)) {
+        leveldb::ReadOptions ro;
+        ro.fill_cache = false;
+        it_.reset(db->NewIterator(ro));
+        it_->Seek(slice(prefix_));
+    }
+    bool valid() const override { return it_->Valid() && it_->key().starts_with(slice(prefix_)); }
+    std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
+    std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
+    void next() override { it_->Next(); }
+    void seek(std::string_view k) override { it_->Seek(slice(k)); }
+
+private:
+    std::string prefix_;
+    std::unique_ptr<leveldb::Iterator> it_;
+};
+
+class leveldb_store final : public store {
+public:
+    explicit leveldb_store(const std::filesystem::path& dir) : where_(dir.string()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec)
+            throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
+                                                  "': " + ec.message() + "; set DATACHAIN_ROOT to a writable place");
+        leveldb::Options opt;
+        opt.create_if_missing = true;
+        opt.paranoid_checks = true;
+        opt.write_buffer_size = 16 << 20;
+        leveldb::DB* db = nullptr;
+        auto st = leveldb::DB::Open(opt, where_, &db);
+        if (!st.ok()) throw_status(st, where_, "opening it");
+        db_.reset(db);
+    }
+
+    std::optional<std::string> get(std::string_view k) const override {
+        std::string v;
+        auto st = db_->Get(leveldb::ReadOptions{}, slice(k), &v);
+        if (st.IsNotFound()) return std::nullopt;
+        if (!st.ok()) throw_status(st, where_, "reading");
+        return v;
+    }
+    void put(std::string_view k, std::string_view v) override {
+        auto st = db_->Put(leveldb::WriteOptions{}, slice(k), slice(v));
+        if (!st.ok()) throw_status(st, where_, "writing");
+    }
+    void del(std::string_view k) override {
+        auto st = db_->Delete(leveldb::WriteOptions{}, slice(k));
+        if (!st.ok()) throw_status(st, where_, "deleting");
+    }
+    std::unique_ptr<write_batch> batch() const override { return std::make_unique<leveldb_batch>(); }
+    void write(write_batch& b) override {
+        auto st = db_->Write(leveldb::WriteOptions{}, &static_cast<leveldb_batch&>(b).b);
+        if (!st.ok()) throw_status(st, where_, "writing");
+    }
+    std::unique_ptr<cursor> scan(std::string_view prefix) const override {
+        return std::make_unique<leveldb_cursor>(db_.get(), std::string(prefix));
+    }
+    const std::string& location() const override { return where_; }
+
+private:
+    std::string where_;
+    std::unique_ptr<leveldb::DB> db_;
+};
+
+} // namespace detail
+
+// Opens (creating if needed) a LevelDB store in `dir`. Throws datachain::error.
+inline std::shared_ptr<store> open_leveldb_store(const std::filesystem::path& dir) {
+    return std::make_shared<detail::leveldb_store>(dir);
+}
+
+} // namespace datachain
