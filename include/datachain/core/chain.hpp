@@ -103,6 +103,18 @@ struct chain {
         return out;
     }
 
+    // Runs the chain (it must end with save): see datachain/runtime/executor.hpp,
+    // which must be included (the umbrella header does). Found through ADL.
+    template <class... A>
+    auto run(A&&... a) const {
+        return datachain_run_chain(*this, std::forward<A>(a)...);
+    }
+    // Runs the chain and returns its rows without saving.
+    template <class... A>
+    auto collect(A&&... a) const {
+        return datachain_collect_chain(*this, std::forward<A>(a)...);
+    }
+
     // chain | step
     template <step_decl S>
     friend constexpr auto operator|(chain c, S s) {

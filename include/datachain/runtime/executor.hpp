@@ -1218,6 +1218,16 @@ auto collect(const chain<Src, Steps...>& c, const run_options& opt = {}) {
     return collect(c, default_session(), opt);
 }
 
+// ADL hooks behind chain::run() and chain::collect().
+template <class Src, class... Steps, class... A>
+auto datachain_run_chain(const chain<Src, Steps...>& c, A&&... a) {
+    return run(c, std::forward<A>(a)...);
+}
+template <class Src, class... Steps, class... A>
+auto datachain_collect_chain(const chain<Src, Steps...>& c, A&&... a) {
+    return collect(c, std::forward<A>(a)...);
+}
+
 // A source alone is a chain of no steps.
 template <source_decl Src>
 auto collect(const Src& src, session& s = default_session(), const run_options& opt = {}) {

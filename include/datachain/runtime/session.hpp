@@ -20,7 +20,7 @@
 //   DATACHAIN_CHECKPOINTS           0/false/no/off: no checkpoints at all
 //   DATACHAIN_PARALLEL              default UDF threads (default 1)
 //   DATACHAIN_PROGRESS              0/false/no/off: no progress output
-//   DATACHAIN_QUIET                 1/true/yes: no decision reports on stderr
+//   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
 //
 // Thread safety: a session may be used from several threads at once.
 #pragma once
@@ -79,7 +79,7 @@ struct settings {
         if (auto v = env("DATACHAIN_CHECKPOINTS")) s.checkpoints = !falsy(*v);
         if (auto v = env("DATACHAIN_PARALLEL")) s.parallel = static_cast<unsigned>(std::max(1L, std::atol(v->c_str())));
         if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
-        if (auto v = env("DATACHAIN_QUIET")) s.report = !truthy(*v);
+        if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
         return s;
     }
 };
