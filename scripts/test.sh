@@ -25,18 +25,29 @@ trap report_time EXIT
 datachain_install_deps
 
 # run_compiler <name> <c++ compiler>: configure, build, test; returns non-zero
-# on the first failing step. (Each step is checked explicitly: `set -e` does
-# not apply inside a function called from `||`.)
+# if any step failed. A failed build still runs ctest (the build keeps going
+# past errors), so one broken file does not hide every other result. (Steps
+# are checked explicitly: `set -e` does not apply inside a function called
+# from `||`.)
 run_compiler() {
-  local name="$1" cxx="$2" dir="$DATACHAIN_BUILD_ROOT/$1" t0
+  local name="$1" cxx="$2" dir="$DATACHAIN_BUILD_ROOT/$1" t0 status=0
   t0=$(date +%s)
   echo "=== $name ($cxx): $dir"
   datachain_configure "$dir" "$cxx" \
     -DDATACHAIN_BUILD_TESTS=ON -DDATACHAIN_BUILD_EXAMPLES=ON -DDATACHAIN_BUILD_BENCHMARKS=ON \
     || return 1
-  cmake --build "$dir" -j "$DATACHAIN_JOBS" || return 1
-  (cd "$dir" && ctest --output-on-failure -j "$DATACHAIN_JOBS") || return 1
-  echo "=== $name: passed in $(( $(date +%s) - t0 ))s"
+  if ! cmake --build "$dir" -j "$DATACHAIN_JOBS" -- -k 0; then
+    echo "=== $name: BUILD FAILED; running the tests anyway" >&2
+    status=1
+  fi
+  if ! (cd "$dir" && ctest --output-on-failure -j "$DATACHAIN_JOBS"); then
+    echo "=== $name: TESTS FAILED" >&2
+    status=1
+  fi
+  if [ "$status" -eq 0 ]; then
+    echo "=== $name: passed in $(( $(date +%s) - t0 ))s"
+  fi
+  return "$status"
 }
 
 failed=()
