@@ -828,37 +828,6 @@ concept udf_step = requires { typename T::fn_type; T::kind; } && (T::kind == std
                                                                   T::kind == std::string_view("gen") ||
                                                                   T::kind == std::string_view("agg"));
 
-// Explains, in words, the first difference between two chain descriptions.
-inline std::string explain_change(const chain_record& old, const chain_record& now) {
-    auto hash_at = [](const chain_record& c, std::size_t i) {
-        return 2 * i + 1 < c.hashes.size() ? hash128{c.hashes[2 * i], c.hashes[2 * i + 1]} : hash128{};
-    };
-    if (old.steps.empty() || now.steps.empty()) return "no earlier description";
-    if (old.steps[0] != now.steps[0]) return "source: " + old.steps[0] + " became " + now.steps[0];
-    if (hash_at(old, 0) != hash_at(now, 0)) {
-        std::string s = "source: ";
-        if (now.source_count > old.source_count)
-            s += std::to_string(now.source_count - old.source_count) + " added";
-        else if (now.source_count < old.source_count)
-            s += std::to_string(old.source_count - now.source_count) + " removed";
-        else
-            s += "contents changed";
-        return s + " (" + old.source_data + " -> " + now.source_data + ")";
-    }
-    std::size_t n = std::min(old.steps.size(), now.steps.size());
-    for (std::size_t i = 1; i < n; ++i) {
-        if (old.steps[i] != now.steps[i]) {
-            if (i + 1 < now.steps.size() && now.steps[i + 1] == old.steps[i]) return "step added: " + now.steps[i];
-            if (i + 1 < old.steps.size() && old.steps[i + 1] == now.steps[i]) return "step removed: " + old.steps[i];
-            return old.steps[i] + " became " + now.steps[i];
-        }
-        if (hash_at(old, i) != hash_at(now, i)) return now.steps[i] + ": code changed";
-    }
-    if (now.steps.size() > old.steps.size()) return "step added: " + now.steps[n];
-    if (now.steps.size() < old.steps.size()) return "step removed: " + old.steps[n];
-    return "the chain is unchanged";
-}
-
 template <class Chain>
 class runner {
 public:
@@ -1041,7 +1010,7 @@ private:
         if (!resume_) return "checkpoints ignored: DATACHAIN_IGNORE_CHECKPOINTS or settings";
         auto prev = s_.previous_chain(name);
         if (!prev) return "no earlier run of this chain";
-        auto why = explain_change(prev->second, current_chain());
+        auto why = catalog::explain_change(prev->second, current_chain());
         if (why == "the chain is unchanged") return "its saved version is gone";
         return why;
     }

@@ -27,6 +27,7 @@
 
 #include <datachain/core/error.hpp>
 #include <datachain/core/hash.hpp>
+#include <datachain/runtime/catalog.hpp>
 #include <datachain/runtime/leveldb_store.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/steps/save.hpp>
@@ -209,37 +210,21 @@ public:
         store_->put(detail::rec::job_key(job_.id), detail::rec::pack(job_));
     }
 
-    std::optional<job_record> job(std::uint64_t id) const {
-        auto v = store_->get(detail::rec::job_key(id));
-        if (!v) return std::nullopt;
-        return detail::rec::unpack<job_record>(*v, store_->location());
-    }
+    std::optional<job_record> job(std::uint64_t id) const { return catalog::job(*store_, id); }
 
     // All jobs, oldest first.
-    std::vector<job_record> jobs() const {
-        std::vector<job_record> out;
-        for (auto c = store_->scan("J"); c->valid(); c->next())
-            out.push_back(detail::rec::unpack<job_record>(c->value(), store_->location()));
-        return out;
-    }
+    std::vector<job_record> jobs() const { return catalog::jobs(*store_); }
 
     // The events recorded by a job (the current one by default), in order.
     std::vector<event_record> events(std::uint64_t job = 0) const {
-        std::vector<event_record> out;
-        for (auto c = store_->scan(detail::rec::event_prefix(job ? job : job_.id)); c->valid(); c->next())
-            out.push_back(detail::rec::unpack<event_record>(c->value(), store_->location()));
-        return out;
+        return catalog::events(*store_, job ? job : job_.id);
     }
 
     // ---- datasets ---------------------------------------------------------
 
     // Every version of every dataset (or of `name`), ordered by name then version.
     std::vector<dataset_record> datasets(std::string_view name = {}) const {
-        std::vector<dataset_record> out;
-        std::string prefix = name.empty() ? std::string("D") : detail::rec::dataset_prefix(name);
-        for (auto c = store_->scan(prefix); c->valid(); c->next())
-            out.push_back(detail::rec::unpack<dataset_record>(c->value(), store_->location()));
-        return out;
+        return catalog::datasets(*store_, name);
     }
 
     // A version ("" = the latest complete one), or nullopt.
@@ -335,8 +320,7 @@ public:
     std::optional<std::pair<std::uint64_t, chain_record>> previous_chain(std::string_view dataset) const {
         auto anc = ancestry();
         for (std::size_t i = 1; i < anc.size(); ++i)
-            if (auto v = store_->get(detail::rec::chain_key(anc[i], dataset)))
-                return std::pair{anc[i], detail::rec::unpack<chain_record>(*v, store_->location())};
+            if (auto c = catalog::chain(*store_, anc[i], dataset)) return std::pair{anc[i], std::move(*c)};
         return std::nullopt;
     }
 
