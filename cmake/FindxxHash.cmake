@@ -13,15 +13,12 @@
 # built with its own CMake, vcpkg, conda...) it is used and xxHash::xxHash
 # becomes an alias of its target.
 
-if(TARGET xxHash::xxHash)
-  set(xxHash_FOUND TRUE)
-  return()
-endif()
-
 # 1. An upstream package configuration, when there is one.
-find_package(xxHash CONFIG QUIET)
+find_package(xxHash ${xxHash_FIND_VERSION} CONFIG QUIET)
 if(xxHash_FOUND AND TARGET xxHash::xxhash)
-  add_library(xxHash::xxHash ALIAS xxHash::xxhash)
+  if(NOT TARGET xxHash::xxHash)
+    add_library(xxHash::xxHash ALIAS xxHash::xxhash)
+  endif()
   if(NOT xxHash_FIND_QUIETLY)
     message(STATUS "Found xxHash: ${xxHash_DIR} (found version \"${xxHash_VERSION}\")")
   endif()
