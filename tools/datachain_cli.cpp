@@ -5,6 +5,8 @@
 //   datachain [--root DIR] datasets [NAME]      dataset versions
 //   datachain [--root DIR] explain NAME         what changed in NAME's chain between its last two runs
 //   datachain [--root DIR] rm NAME VERSION      remove a dataset version (its number is never reused)
+//   datachain [--root DIR] gc [SECONDS]         drop checkpoints of jobs finished more than SECONDS ago
+//                                               (default 7 days) and outputs nothing refers to
 //
 // DIR defaults to $DATACHAIN_ROOT, then ./.datachain. The tool never starts a
 // job; it holds the store's lock while it runs, like any other user.
@@ -31,7 +33,7 @@ std::string when(std::int64_t ns) {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: datachain [--root DIR] jobs | events [JOB] | datasets [NAME] | explain NAME | rm NAME VERSION\n");
+                 "usage: datachain [--root DIR] jobs | events [JOB] | datasets [NAME] | explain NAME | rm NAME VERSION | gc [SECONDS]\n");
     return 2;
 }
 
@@ -92,6 +94,14 @@ int main(int argc, char** argv) {
             }
             db->del(key);
             std::printf("removed %s@%s\n", args[1].c_str(), args[2].c_str());
+        } else if (cmd == "gc" && args.size() <= 2) {
+            long long ttl = args.size() == 2 ? std::atoll(args[1].c_str()) : 7LL * 24 * 3600;
+            db.reset();  // the session below reopens the store and starts a short job of its own
+            dc::session s(dc::settings{.root = root, .job_name = "datachain-gc", .progress = false, .report = false});
+            auto st = s.gc(std::chrono::seconds(ttl));
+            std::printf("gc: %llu jobs, %llu checkpoint records, %llu tables (%llu rows) removed\n",
+                        static_cast<unsigned long long>(st.jobs), static_cast<unsigned long long>(st.checkpoints),
+                        static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows));
         } else {
             return usage();
         }

@@ -102,7 +102,8 @@ inline std::string executable_path() {
 struct store_registry {
     std::mutex m;
     std::map<std::string, std::weak_ptr<store>> open;
-    std::set<std::uint64_t> live_jobs;  // jobs of this process's sessions, keyed by store location hash
+    std::set<std::uint64_t> live_jobs;    // jobs of this process's sessions
+    std::set<std::uint64_t> live_tables;  // tables created by this process (kept by gc)
 
     static store_registry& get() {
         static store_registry r;
@@ -280,11 +281,93 @@ public:
         return {parts[0], parts[1], parts[2]};
     }
 
+    // ---- garbage collection -----------------------------------------------
+
+    struct gc_stats {
+        std::uint64_t jobs = 0;         // finished jobs whose checkpoints were dropped
+        std::uint64_t checkpoints = 0;  // checkpoint and chain records removed
+        std::uint64_t tables = 0;       // unreferenced tables removed
+        std::uint64_t rows = 0;         // their rows and done marks
+    };
+
+    // Drops the checkpoints and chain descriptions of finished jobs (complete,
+    // failed, crashed) that ended more than `ttl` ago, then every table of
+    // outputs that no remaining checkpoint and no dataset version refers to.
+    // Never touches a running job's data or a saved dataset version; job
+    // records and events stay as history. Safe while other threads run
+    // pipelines on sessions of this process.
+    gc_stats gc(std::chrono::seconds ttl) {
+        gc_stats st;
+        const std::int64_t cutoff = detail::now_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(ttl).count();
+        std::set<std::uint64_t> live;
+        {
+            auto& reg = detail::store_registry::get();
+            std::lock_guard rl(reg.m);
+            live = reg.live_jobs;
+        }
+        for (const auto& j : jobs()) {
+            if (j.state() == job_status::running || live.count(j.id)) continue;
+            std::int64_t end = j.finished ? j.finished : j.started;
+            if (end > cutoff) continue;
+            std::uint64_t removed = 0;
+            for (char prefix : {'K', 'P'}) {
+                std::string k(1, prefix);
+                key::be64(k, j.id);
+                auto b = store_->batch();
+                for (auto c = store_->scan(k); c->valid(); c->next(), ++removed) b->del(c->key());
+                store_->write(*b);
+            }
+            if (removed) ++st.jobs;
+            st.checkpoints += removed;
+        }
+        std::set<std::uint64_t> keep;
+        for (auto c = store_->scan("K"); c->valid(); c->next()) {
+            auto r = detail::rec::unpack<checkpoint_record>(c->value(), store_->location());
+            if (r.kind == static_cast<std::uint8_t>(checkpoint_kind::udf)) keep.insert(r.table);
+        }
+        for (const auto& d : datasets()) keep.insert(d.table);
+        {
+            auto& reg = detail::store_registry::get();
+            std::lock_guard rl(reg.m);
+            keep.insert(reg.live_tables.begin(), reg.live_tables.end());
+        }
+        for (char prefix : {'T', 'X'}) {
+            std::uint64_t current = 0;
+            bool counted = false;
+            auto b = store_->batch();
+            for (auto c = store_->scan(std::string(1, prefix)); c->valid(); c->next()) {
+                if (c->key().size() < 9) continue;
+                auto t = key::read_be64(c->key(), 1);
+                if (keep.count(t)) continue;
+                if (!counted || t != current) {
+                    current = t;
+                    counted = true;
+                    if (prefix == 'T') ++st.tables;
+                }
+                b->del(c->key());
+                ++st.rows;
+                if (b->bytes() > (4u << 20)) {
+                    store_->write(*b);
+                    b->clear();
+                }
+            }
+            store_->write(*b);
+        }
+        return st;
+    }
+
     // ---- runtime internals (used by the executor) -------------------------
 
     std::uint64_t new_table() {
-        std::lock_guard lock(m_);
-        return next_counter("table");
+        std::uint64_t t;
+        {
+            std::lock_guard lock(m_);
+            t = next_counter("table");
+        }
+        auto& reg = detail::store_registry::get();
+        std::lock_guard rl(reg.m);
+        reg.live_tables.insert(t);  // protected from gc() while this process runs
+        return t;
     }
 
     // Current job, then parents, at most max_depth.
