@@ -1,0 +1,16 @@
+// Must not compile: a generic lambda (auto parameter) has no signature to
+// bind columns to. Expected message: "cannot read the UDF's signature".
+// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+#include <datachain/sources/read_storage.hpp>
+#include <datachain/steps/map.hpp>
+
+namespace dc = datachain;
+
+int main() {
+#ifdef DATACHAIN_COMPILE_FAIL_FIXED
+    constexpr auto p = dc::read_storage("data/") | dc::map<"path">(DC_UDF([](const dc::File& f) { return f.path; }));
+#else
+    constexpr auto p = dc::read_storage("data/") | dc::map<"path">(DC_UDF([](const auto& f) { return f.path; }));
+#endif
+    return p.hash().is_zero();
+}
