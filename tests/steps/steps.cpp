@@ -159,7 +159,9 @@ TEST_CASE("gen: the output rows have only the generated columns", "[steps][gen]"
     CHECK(q.describe().back() == "gen<i, name>(udf) -> (int32, str)");
     // The generator yields what the UDF yields.
     std::vector<std::tuple<std::int32_t, std::string>> got;
-    for (auto& t : std::get<0>(q.steps).udf(dc::File{"file:///d", "x/y", 1, 2})) got.push_back(t);
+    // (the coroutine keeps a reference to its argument: it must outlive the loop)
+    const dc::File file{"file:///d", "x/y", 1, 2};
+    for (auto& t : std::get<0>(q.steps).udf(file)) got.push_back(t);
     CHECK(got == std::vector<std::tuple<std::int32_t, std::string>>{{1, "x/y"}});
     // Any input range of storable elements will do.
     constexpr auto r = src | dc::gen<"n">(DC_UDF([](const dc::File& f) {

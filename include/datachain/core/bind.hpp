@@ -154,7 +154,7 @@ struct binder {
             static_assert(!Agg || (!std::is_void_v<value_t<I>> && ...),
                           "datachain: agg UDF parameters must be std::vector<T> or std::span<const T> "
                           "(one value per row of the partition)");
-            (void)(sizeof(one<I>) + ...);
+            (void)(std::size_t{0} + ... + sizeof(one<I>));
         }(std::make_index_sequence<args::size>{});
         return true;
     }

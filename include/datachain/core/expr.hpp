@@ -154,6 +154,10 @@ constexpr auto as_expr(V&& v) {
     using U = std::remove_cvref_t<V>;
     if constexpr (expression<U>) return U(std::forward<V>(v));
     else if constexpr (std::is_same_v<U, bool>) return lit<bool>{v};
+    else if constexpr (std::is_same_v<U, char> || std::is_same_v<U, wchar_t> || std::is_same_v<U, char8_t> ||
+                       std::is_same_v<U, char16_t> || std::is_same_v<U, char32_t>)
+        static_assert(sizeof(U) == 0, "datachain: a character constant cannot be an expression constant (its "
+                                      "signedness differs by platform, and so would its hash); write \"a\" or an integer");
     else if constexpr (std::is_integral_v<U> && std::is_signed_v<U>) return lit<std::int64_t>{v};
     else if constexpr (std::is_integral_v<U>) return lit<std::uint64_t>{v};
     else if constexpr (std::is_floating_point_v<U>) return lit<double>{static_cast<double>(v)};

@@ -4,8 +4,12 @@
 // time. Four ways to hand a function to map / gen / agg:
 //
 //   // 1. Token text: the macro stringizes the lambda. Comments and layout are
-//   //    dropped by the preprocessor, so they keep the hash; any token change
-//   //    changes it (g++ and clang++ stringize alike).
+//   //    dropped (the preprocessor drops comments and folds white space, and
+//   //    detail::canonical_code drops the spaces between tokens that cannot
+//   //    join), so they keep the hash; any token change changes it (g++ and
+//   //    clang++ stringize alike). Captured variables are not part of the
+//   //    identity: if they change results, use dc::versioned or make them
+//   //    columns.
 //   auto score = DC_UDF([](const dc::File& f) -> double { return f.size / 1024.0; });
 //
 //   // 2. A named function at namespace scope, same rule:
@@ -47,6 +51,52 @@ namespace datachain {
 
 enum class udf_kind : std::uint8_t { code = 1, versioned = 2, unhashable = 3 };
 
+namespace detail {
+
+constexpr bool word_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+}
+constexpr bool operator_char(char c) noexcept {
+    return std::string_view("+-*/%^&|<>=!:.#").find(c) != std::string_view::npos;
+}
+
+// Calls emit(c) for the canonical form of stringized code. The preprocessor
+// already dropped comments and folded white space to single spaces; here a
+// space survives only where removing it would join two tokens (two word
+// characters, or two operator characters as in `> >`), so `x+1`, `x + 1`,
+// `f(a, b)` and `f(a,b)` read alike and clang-format style edits keep the
+// hash. String and character literals are copied verbatim.
+template <class F>
+constexpr void canonical_code(std::string_view s, F&& emit) {
+    char quote = 0, prev = 0;
+    bool escaped = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (quote) {
+            emit(c);
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == quote) quote = 0;
+            prev = c;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n') {
+            char next = i + 1 < s.size() ? s[i + 1] : 0;
+            if (prev && next && ((word_char(prev) && word_char(next)) || (operator_char(prev) && operator_char(next)))) {
+                emit(' ');
+                prev = ' ';
+            }
+            continue;
+        }
+        if (c == '"' || (c == '\'' && !word_char(prev))) quote = c;
+        emit(c);
+        prev = c;
+    }
+}
+
+} // namespace detail
+
 struct udf_identity {
     udf_kind kind = udf_kind::unhashable;
     std::string_view name;   // DC_DEF / versioned name; empty for DC_UDF lambdas
@@ -59,7 +109,11 @@ struct udf_identity {
     // Everything that decides "skip": name, code or version, dependencies.
     constexpr void hash_full(hasher& h) const {
         hash_partial(h);
-        h.str(code).u32(version).h(deps);
+        std::uint64_t n = 0;
+        detail::canonical_code(code, [&](char) { ++n; });
+        h.u64(n);
+        detail::canonical_code(code, [&](char c) { h.u8(static_cast<std::uint8_t>(c)); });
+        h.u32(version).h(deps);
     }
     // The same without code: decides "continue from partial outputs".
     constexpr void hash_partial(hasher& h) const {

@@ -715,18 +715,19 @@ struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_co
     bool is_done(std::uint64_t o) const { return o < done.size() && done[static_cast<std::size_t>(o)]; }
 
     std::vector<tup<Out>> run_partition(std::size_t p) {
-        auto call = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        // The argument vectors live until the outputs are read: a coroutine
+        // UDF keeps references to them.
+        auto args = [&]<std::size_t... I>(std::index_sequence<I...>) {
             auto gather = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
                 std::vector<typename bind::template value_t<J>> v;
                 v.reserve(parts[p].size());
                 for (auto i : parts[p]) v.push_back(bind::template one<J>::get(rows[i]));
                 return v;
             };
-            auto args = std::make_tuple(gather(std::integral_constant<std::size_t, I>{})...);
-            return st.udf.fn(std::get<I>(args)...);
-        };
+            return std::make_tuple(gather(std::integral_constant<std::size_t, I>{})...);
+        }(std::make_index_sequence<bind::args::size>{});
         std::vector<tup<Out>> out;
-        auto&& seq = call(std::make_index_sequence<bind::args::size>{});
+        auto&& seq = std::apply([&](auto&... a) { return st.udf.fn(a...); }, args);
         for (auto&& e : seq) out.push_back(std::tuple_cat(keys[p], as_tuple(std::move(e))));
         return out;
     }

@@ -52,7 +52,7 @@ auto read_values(std::vector<T>... cols) {
     h.tag("read_values");
     S::hash_into(h);
     h.u64(sizes[0]);
-    for (std::size_t i = 0; i < sizes[0]; ++i) (hash_value(h, cols[i]), ...);
+    for (std::size_t i = 0; i < sizes[0]; ++i) (hash_value<T>(h, cols[i]), ...);
     values_source<S, T...> src;
     src.rows = sizes[0];
     src.content = h.finish();

@@ -14,6 +14,7 @@
 // run skips finished partitions.
 #pragma once
 
+#include <datachain/core/expr.hpp>
 #include <datachain/core/generator.hpp>
 #include <datachain/steps/gen.hpp>
 #include <datachain/steps/udf_common.hpp>

@@ -13,6 +13,7 @@
 #include <datachain/steps/udf_common.hpp>
 
 #include <ranges>
+#include <string>
 
 namespace datachain {
 
@@ -33,6 +34,9 @@ struct gen_step : step_base<gen_step<U, Binding, Out...>> {
     static constexpr std::string_view kind = "gen";
     using fn_type = detail::udf_fn_t<U>;
     using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    static_assert(!std::is_same_v<return_type, std::string>,
+                  "datachain: a gen UDF must return a sequence of rows; std::string is one value here "
+                  "(return std::vector<std::string>, or use map for one output per input)");
     static_assert(std::ranges::input_range<return_type>,
                   "datachain: a gen UDF must return a sequence: std::vector<T>, an input range or "
                   "dc::generator<T> (for one output per input use map)");
