@@ -7,9 +7,10 @@
 //
 // Build with -DDATACHAIN_EXAMPLE_BUG for a version that crashes midway: on
 // dog.50.jpg it yields "dog", then throws. What to expect:
-//   run 1 (bug)     the inputs before dog.50.jpg (in path order: all cat
-//                   files, then dog.1 ... dog.49) are done and kept; the
-//                   program prints the error and exits 1. The "dog" already
+//   run 1 (bug)     the inputs before dog.50.jpg in path order (byte by
+//                   byte: the 200 cat files and the 92 dog files that sort
+//                   before it, dog.1.jpg ... dog.5.json) are done and kept;
+//                   the program prints the error and exits 1. The "dog" already
 //                   yielded for dog.50.jpg is not kept: an input's outputs are
 //                   committed together with its "done" mark, or not at all.
 //   run 2 (fixed)   continues: the UDF runs only for dog.50.jpg and the inputs
