@@ -243,9 +243,10 @@ public:
         return best;
     }
 
-    // Removes a version: its record and its rows unless a checkpoint of a
-    // UDF still serves them (then they stay until garbage collection). The
-    // version number is never reused.
+    // Removes a version's record: it can no longer be read or reused by a
+    // checkpoint, so the next run of its chain recomputes. Its rows are
+    // dropped by gc() once no checkpoint refers to them. The version number
+    // is never reused.
     void remove_dataset(std::string_view name, std::string_view version) {
         auto r = find_dataset(name, version);
         if (!r)
