@@ -1,0 +1,38 @@
+// The hidden test case that child processes run (see spawn_child in
+// support.hpp). It does nothing unless DC_RT_MODE is set, so running it by
+// hand is harmless; the "[.]" tag keeps it out of the normal test list.
+//
+// Modes:
+//   hold   open a session on DC_RT_ROOT, write 'r', wait for EOF on the input
+//          pipe, then finish normally (the store stays locked meanwhile).
+//   crash  run rt::crash_pipeline() on DC_RT_ROOT as job "victim" with
+//          batches of 10; the UDF writes 'r' at input DC_RT_ARG and blocks
+//          until the parent kills the process.
+#include "support.hpp"
+
+TEST_CASE("runtime child helper", "[.][child]") {
+    const char* mode = std::getenv("DC_RT_MODE");
+    if (!mode) return;
+    const fs::path root = std::getenv("DC_RT_ROOT");
+    const int in = std::atoi(std::getenv("DC_RT_IN"));
+    const int out = std::atoi(std::getenv("DC_RT_OUT"));
+    auto say = [&](char c) { (void)!::write(out, &c, 1); };
+    try {
+        if (std::string_view(mode) == "hold") {
+            dc::session s{rt::cfg(root, "holder")};
+            say('r');
+            char c;
+            while (::read(in, &c, 1) > 0) {
+            }
+        } else if (std::string_view(mode) == "crash") {
+            dc::session s{rt::cfg(root, "victim")};
+            s.config().batch_size = 10;
+            (void)rt::crash_pipeline().run(s);
+            say('d');  // not reached: the parent kills us first
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "child (%s): %s\n", mode, e.what());
+        say('e');
+        ::_exit(3);
+    }
+}

@@ -1,0 +1,225 @@
+// datachain/runtime/session.hpp: every session is a job. Its name comes from
+// settings / DATACHAIN_JOB_NAME / the executable; its parent is the latest
+// earlier job of the same name; its status goes running -> complete or
+// failed; a job whose process died is seen as crashed by the next session.
+#include "support.hpp"
+
+namespace {
+
+DC_DEF(rt_jobs_boom, (std::int64_t n) -> std::int64_t {
+    if (n == 3) throw std::runtime_error("boom");
+    return n;
+});
+
+// Sets an environment variable for one scope.
+struct scoped_env {
+    std::string name;
+    std::optional<std::string> old;
+    scoped_env(std::string n, const char* v) : name(std::move(n)) {
+        if (const char* o = std::getenv(name.c_str())) old = o;
+        if (v) ::setenv(name.c_str(), v, 1);
+        else ::unsetenv(name.c_str());
+    }
+    ~scoped_env() {
+        if (old) ::setenv(name.c_str(), old->c_str(), 1);
+        else ::unsetenv(name.c_str());
+    }
+};
+
+} // namespace
+
+TEST_CASE("jobs: the name comes from settings, DATACHAIN_JOB_NAME or the executable", "[runtime][jobs]") {
+    rt::temp_dir d;
+    {
+        dc::session s{rt::cfg(d.store(), "from-settings")};
+        CHECK(s.job_name() == "from-settings");
+        CHECK(s.job(s.job_id())->name == "from-settings");
+    }
+    {
+        scoped_env root("DATACHAIN_ROOT", d.store().c_str());
+        scoped_env name("DATACHAIN_JOB_NAME", "from-env");
+        scoped_env quiet("DATACHAIN_QUIET", "1");
+        scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "yes");
+        scoped_env par("DATACHAIN_PARALLEL", "3");
+        auto st = dc::settings::from_env();
+        CHECK(st.job_name == "from-env");
+        CHECK(st.root == d.store());
+        CHECK(st.ignore_checkpoints);
+        CHECK(st.parallel == 3);
+        CHECK_FALSE(st.report);
+        CHECK_FALSE(st.progress);
+        dc::session s{st};
+        CHECK(s.job_name() == "from-env");
+        CHECK(s.job(s.job_id())->name == "from-env");
+    }
+    {
+        // No name anywhere: the canonical path of the running executable.
+        scoped_env name("DATACHAIN_JOB_NAME", nullptr);
+        auto st = dc::settings::from_env();
+        CHECK(st.job_name.empty());
+        st.root = d.store();
+        st.report = st.progress = false;
+        dc::session s{st};
+        CHECK(s.job_name() == fs::canonical("/proc/self/exe").string());
+    }
+    {
+        // An empty DATACHAIN_JOB_NAME does not count.
+        scoped_env name("DATACHAIN_JOB_NAME", "");
+        CHECK(dc::settings::from_env().job_name.empty());
+    }
+}
+
+TEST_CASE("jobs: the parent is the latest earlier job with the same name", "[runtime][jobs]") {
+    rt::temp_dir d;
+    std::uint64_t a, b, other;
+    {
+        dc::session s{rt::cfg(d.store(), "lineage")};
+        a = s.job_id();
+        CHECK(s.parent_job_id() == 0);
+    }
+    {
+        dc::session s{rt::cfg(d.store(), "other")};
+        other = s.job_id();
+        CHECK(s.parent_job_id() == 0);
+    }
+    {
+        dc::session s{rt::cfg(d.store(), "lineage")};
+        b = s.job_id();
+        CHECK(s.parent_job_id() == a);
+        CHECK(s.job(b)->parent == a);
+    }
+    {
+        dc::session s{rt::cfg(d.store(), "lineage")};
+        CHECK(s.parent_job_id() == b);
+        CHECK(s.ancestry() == std::vector<std::uint64_t>{s.job_id(), b, a});
+        // ids are distinct and increasing
+        CHECK(a < other);
+        CHECK(other < b);
+        CHECK(b < s.job_id());
+        // all jobs, oldest first
+        auto all = s.jobs();
+        REQUIRE(all.size() == 4);
+        CHECK(all[0].id == a);
+        CHECK(all[1].id == other);
+        CHECK(all[3].id == s.job_id());
+        CHECK(all[1].name == "other");
+    }
+    {
+        // max_depth bounds the ancestry.
+        auto c = rt::cfg(d.store(), "lineage");
+        c.max_depth = 2;
+        dc::session s{c};
+        CHECK(s.ancestry().size() == 2);
+    }
+}
+
+TEST_CASE("jobs: status running, complete, failed", "[runtime][jobs]") {
+    rt::temp_dir d;
+    std::uint64_t ok_id, failed_id;
+    {
+        dc::session s{rt::cfg(d.store(), "status")};
+        ok_id = s.job_id();
+        auto j = s.job(ok_id);
+        REQUIRE(j);
+        CHECK(j->state() == dc::job_status::running);
+        CHECK(j->pid == ::getpid());
+        CHECK(j->started > 0);
+        CHECK(j->finished == 0);
+    }
+    {
+        dc::session s{rt::cfg(d.store(), "status")};
+        auto prev = s.job(ok_id);
+        CHECK(prev->state() == dc::job_status::complete);
+        CHECK(prev->finished >= prev->started);
+        failed_id = s.job_id();
+        auto p = dc::read_values<"n">(rt::iota64(10)) | dc::map<"m">(rt_jobs_boom) | dc::save("boom");
+        CHECK_THROWS_AS(p.run(s), dc::udf_error);
+        auto j = s.job(failed_id);
+        CHECK(j->state() == dc::job_status::failed);
+        CHECK(j->error.find("boom") != std::string::npos);
+    }
+    {
+        // Still failed after the session ends.
+        dc::session s{rt::cfg(d.store(), "status")};
+        CHECK(s.job(failed_id)->state() == dc::job_status::failed);
+        CHECK(s.parent_job_id() == failed_id);
+        CHECK(std::string(dc::to_string(dc::job_status::crashed)) == "crashed");
+    }
+}
+
+TEST_CASE("jobs: a killed process leaves a crashed job and its work resumes", "[runtime][jobs][process]") {
+    rt::temp_dir d;
+    std::uint64_t victim_job = 0;
+    {
+        rt::child c;
+        rt::spawn_child(c, "crash", d.store(), "50");
+        REQUIRE(c.read_byte() == 'r');  // the UDF reached input 50
+        c.kill9();
+        int st = c.wait();
+        CHECK(WIFSIGNALED(st));
+    }
+    rt::square_calls = 0;
+    {
+        dc::session s{rt::cfg(d.store(), "victim")};
+        auto jobs = s.jobs();
+        REQUIRE(jobs.size() == 2);
+        victim_job = jobs[0].id;
+        CHECK(jobs[0].name == "victim");
+        CHECK(jobs[0].state() == dc::job_status::crashed);
+        CHECK(jobs[0].pid != ::getpid());
+        CHECK(s.parent_job_id() == victim_job);
+        CHECK(s.job(s.job_id())->state() == dc::job_status::running);
+
+        // The crashed run wrote 5 batches of 10; the rest is computed now.
+        auto ds = rt::crash_pipeline().run(s, dc::run_options{.batch_size = 10});
+        CHECK(rt::square_calls == 50);
+        auto ev = s.events();
+        REQUIRE(ev.size() == 2);
+        CHECK(ev[0].kind == "udf_continued");
+        CHECK(ev[0].rows_before == 50);
+        CHECK(ev[0].rows_now == 50);
+        CHECK(ev[1].kind == "save_completed");
+        auto rows = ds.to_vector();
+        REQUIRE(rows.size() == 100);
+        for (std::int64_t i = 0; i < 100; ++i) {
+            CHECK(rows[static_cast<std::size_t>(i)].get<"n">() == i);
+            CHECK(rows[static_cast<std::size_t>(i)].get<"sq">() == i * i);
+        }
+    }
+    {
+        // The crashed job stays crashed; the resumed one completed.
+        dc::session s{rt::cfg(d.store(), "victim")};
+        CHECK(s.job(victim_job)->state() == dc::job_status::crashed);
+        CHECK(s.job(s.parent_job_id())->state() == dc::job_status::complete);
+    }
+}
+
+TEST_CASE("jobs: a live session of this process is not marked crashed", "[runtime][jobs]") {
+    rt::temp_dir d;
+    dc::session a{rt::cfg(d.store(), "one")};
+    dc::session b{rt::cfg(d.store(), "two")};
+    CHECK(b.job(a.job_id())->state() == dc::job_status::running);
+    CHECK(a.job(b.job_id())->state() == dc::job_status::running);
+}
+
+// The registry of live jobs is per process, not per store: a job id that is
+// live in one store must not hide a crashed job with the same id in another.
+TEST_CASE("jobs: a crashed job is detected while this process has another store open", "[runtime][jobs][process][!mayfail]") {
+    rt::temp_dir d;
+    // Store A: job 1 stays live in this process for the whole test.
+    dc::session a{rt::cfg(d / "a", "alive")};
+    REQUIRE(a.job_id() == 1);
+    {
+        // Store B: job 1 is the child's, killed mid-run.
+        rt::child c;
+        rt::spawn_child(c, "crash", d / "b", "50");
+        REQUIRE(c.read_byte() == 'r');
+        c.kill9();
+        c.wait();
+    }
+    dc::session b{rt::cfg(d / "b", "victim")};
+    auto j = b.job(1);
+    REQUIRE(j);
+    CHECK(j->name == "victim");
+    CHECK(j->state() == dc::job_status::crashed);
+}
