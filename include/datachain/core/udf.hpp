@@ -9,7 +9,9 @@
 //   //    join), so they keep the hash; any token change changes it (g++ and
 //   //    clang++ stringize alike). Captured variables are not part of the
 //   //    identity: if they change results, use dc::versioned or make them
-//   //    columns.
+//   //    columns. Macros inside the body are captured unexpanded: rebuilding
+//   //    with another -DDIVISOR does not change `f.size / DIVISOR`'s hash;
+//   //    choose between whole DC_DEF definitions with #if instead.
 //   auto score = DC_UDF([](const dc::File& f) -> double { return f.size / 1024.0; });
 //
 //   // 2. A named function at namespace scope, same rule:

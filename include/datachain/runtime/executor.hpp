@@ -224,14 +224,15 @@ struct filter_stream final : stream<S> {
     E expr;
     std::vector<tup<S>> buf;
     filter_stream(stream_ptr<S> u, E e) : up(std::move(u)), expr(std::move(e)) {}
+    // Fills whole batches (so a UDF after the filter writes full batches).
     bool next(std::vector<tup<S>>& out, std::size_t n) override {
         out.clear();
-        while (out.empty()) {
-            if (!up->next(buf, n)) return false;
+        while (out.size() < n) {
+            if (!up->next(buf, n - out.size())) break;
             for (auto& r : buf)
                 if (expr.template eval<S>(r)) out.push_back(std::move(r));
         }
-        return true;
+        return !out.empty();
     }
 };
 
@@ -885,6 +886,7 @@ public:
         }
         if (why.empty()) why = chain_why(name);
         save_why_ = why;
+        record_chain(name);  // now, so that a run after a failure can explain itself
         s_.report("save \"" + name + "\": computing (" + why + ")");
         std::uint64_t table = 0, rows = 0;
         try {
@@ -927,7 +929,6 @@ public:
             r.version = ds.version;
             r.rows = rows;
             s_.record_checkpoint(key, r);
-            record_chain(name);
         }
         event_record e{};
         e.kind = "save_completed";
@@ -1012,8 +1013,12 @@ private:
         auto prev = s_.previous_chain(name);
         if (!prev) return "no earlier run of this chain";
         auto why = catalog::explain_change(prev->second, current_chain());
-        if (why == "the chain is unchanged") return "its saved version is gone";
-        return why;
+        if (why != "the chain is unchanged") return why;
+        auto j = s_.job(prev->first);
+        if (j && j->state() != job_status::complete)
+            return "the earlier run (job " + std::to_string(prev->first) + ", " + to_string(j->state()) +
+                   ") did not finish";
+        return "its saved version is gone";
     }
 
     template <std::size_t I>
