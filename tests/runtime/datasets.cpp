@@ -158,10 +158,6 @@ TEST_CASE("datasets: read back as a range and a vector, in a later session", "[r
     }
 }
 
-// Known compile-time bugs, reported: build with -DDC_RT_COMPILE_BUG_TESTS to
-// see them. runner::run_save() evaluates std::tuple_element_t<N - 2, ...>
-// even when N == 1, so a chain of a source and save alone does not compile.
-#ifdef DC_RT_COMPILE_BUG_TESTS
 TEST_CASE("datasets: a source saved directly", "[runtime][datasets]") {
     rt::temp_dir d;
     dc::session s{rt::cfg(d.store())};
@@ -169,4 +165,3 @@ TEST_CASE("datasets: a source saved directly", "[runtime][datasets]") {
     CHECK(ds.size() == 3);
     CHECK(ds.to_vector()[2].get<"n">() == 2);
 }
-#endif

@@ -276,7 +276,7 @@ TEST_CASE("errors: a corrupted store gives store_corrupt and nothing crashes", "
 // iterator's status(); leveldb_cursor::valid() looks only at Valid(), so a
 // scan just ends early and the dataset reads back short, without an error.
 // Reading the dataset must give all rows or an error.
-TEST_CASE("errors: a damaged data block is an error, not missing rows", "[runtime][errors][!mayfail]") {
+TEST_CASE("errors: a damaged data block is an error, not missing rows", "[runtime][errors]") {
     rt::temp_dir d;
     const auto root = d.store();
     auto many = dc::read_values<"n">(rt::iota64(3000)) | dc::map<"m">(rt_err_inc) | dc::save("many");
@@ -397,7 +397,7 @@ TEST_CASE("errors: an unreadable file is error(io)", "[runtime][errors]") {
 // Linux); the read then fails inside std::filebuf::underflow, which throws
 // std::ios_base::failure straight through istreambuf_iterator instead of a
 // datachain::error.
-TEST_CASE("errors: File::read of a directory is error(io)", "[runtime][errors][!mayfail]") {
+TEST_CASE("errors: File::read of a directory is error(io)", "[runtime][errors]") {
     rt::temp_dir d;
     fs::create_directories(d / "data" / "sub");
     dc::File f{"file://" + (d / "data").string(), "sub", 0, 0};
@@ -655,6 +655,6 @@ TEST_CASE("errors: a full disk is store_io, the store reopens and the run resume
 
 // LevelDB's status text includes file paths; a path that contains "lock"
 // must not turn a full disk into "held by another process".
-TEST_CASE("errors: a full disk under a path containing 'lock' is still store_io", "[runtime][errors][disk][!mayfail]") {
+TEST_CASE("errors: a full disk under a path containing 'lock' is still store_io", "[runtime][errors][disk]") {
     disk_full("blocks-store");
 }

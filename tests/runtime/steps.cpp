@@ -274,11 +274,6 @@ TEST_CASE("steps: a source alone, and a map over 100k values", "[runtime][steps]
     CHECK(i == n);
 }
 
-// Known compile-time bug, reported: build with -DDC_RT_COMPILE_BUG_TESTS to
-// see it. With one output name and a std::tuple result, the schema has one
-// tuple column but map_stage / gen_stage / agg_stage flatten the result with
-// as_tuple(), so the row type does not match.
-#ifdef DC_RT_COMPILE_BUG_TESTS
 TEST_CASE("steps: one output name for a tuple result is a tuple column", "[runtime][steps]") {
     rt::temp_dir d;
     dc::session s{rt::cfg(d.store())};
@@ -288,4 +283,3 @@ TEST_CASE("steps: one output name for a tuple result is a tuple column", "[runti
     auto pairs = dc::collect(src | dc::gen<"p">(rt_pairs), s);
     CHECK(pairs[1].get<"p">() == std::tuple<std::int64_t, std::string>{0, "b"});
 }
-#endif

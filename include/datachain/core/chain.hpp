@@ -26,6 +26,9 @@
 
 namespace datachain {
 
+struct run_options;  // datachain/runtime/executor.hpp
+class session;       // datachain/runtime/session.hpp
+
 // Marks source declarations (read_storage, read_values, read_dataset).
 template <class T>
 concept source_decl = requires { typename std::remove_cvref_t<T>::datachain_source_tag; };
@@ -103,16 +106,25 @@ struct chain {
         return out;
     }
 
-    // Runs the chain (it must end with save): see datachain/runtime/executor.hpp,
-    // which must be included (the umbrella header does). Found through ADL.
-    template <class... A>
-    auto run(A&&... a) const {
-        return datachain_run_chain(*this, std::forward<A>(a)...);
+    // Runs the chain (it must end with save) on the default session or on
+    // `s`: see datachain/runtime/executor.hpp, which must be included (the
+    // umbrella header does). Options may be braced: run(s, {.parallel = 2}).
+    template <class R = run_options>
+    auto run(const R& options = R{}) const {
+        return datachain_run_chain(*this, options);
+    }
+    template <class S = session, class R = run_options>
+    auto run(S& s, const R& options = R{}) const {
+        return datachain_run_chain(*this, s, options);
     }
     // Runs the chain and returns its rows without saving.
-    template <class... A>
-    auto collect(A&&... a) const {
-        return datachain_collect_chain(*this, std::forward<A>(a)...);
+    template <class R = run_options>
+    auto collect(const R& options = R{}) const {
+        return datachain_collect_chain(*this, options);
+    }
+    template <class S = session, class R = run_options>
+    auto collect(S& s, const R& options = R{}) const {
+        return datachain_collect_chain(*this, s, options);
     }
 
     // chain | step

@@ -39,13 +39,23 @@ struct File {
     // The whole contents. Throws datachain::error (kind io) naming the path
     // when the file cannot be opened or read.
     std::string read() const {
-        std::ifstream in(full_path(), std::ios::binary);
+        auto p = full_path();
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(p, ec))
+            throw error(error_kind::io, "datachain: cannot read '" + p.string() +
+                                            (std::filesystem::exists(p, ec) ? "': it is not a regular file"
+                                                                           : "': it does not exist (any more)"));
+        std::ifstream in(p, std::ios::binary);
         if (!in)
-            throw error(error_kind::io, "datachain: cannot open file '" + full_path().string() +
-                                            "' for reading; check that it exists and is readable");
-        std::string data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        if (in.bad())
-            throw error(error_kind::io, "datachain: error while reading '" + full_path().string() + "'");
+            throw error(error_kind::io, "datachain: cannot open file '" + p.string() +
+                                            "' for reading; check that it is readable");
+        std::string data;
+        try {
+            data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        } catch (const std::exception& e) {
+            throw error(error_kind::io, "datachain: error while reading '" + p.string() + "': " + e.what());
+        }
+        if (in.bad()) throw error(error_kind::io, "datachain: error while reading '" + p.string() + "'");
         return data;
     }
 

@@ -135,7 +135,11 @@ void get(reader& r, T& v) {
         if (n > r.left() + 1) corrupt("list longer than the row");
         v.clear();
         v.reserve(static_cast<std::size_t>(n));
-        for (std::uint64_t i = 0; i < n; ++i) get(r, v.emplace_back());
+        for (std::uint64_t i = 0; i < n; ++i) {
+            typename T::value_type e{};  // (not emplace_back(): vector<bool> has no references)
+            get(r, e);
+            v.push_back(std::move(e));
+        }
     } else if constexpr (is_optional<T>::value) {
         bool has;
         get(r, has);

@@ -57,10 +57,10 @@ namespace datachain {
 
 // Per-run options; unset fields take the session's settings.
 struct run_options {
-    std::optional<unsigned> parallel;
-    std::optional<bool> ignore_checkpoints;
-    std::optional<bool> checkpoints;
-    std::optional<std::size_t> batch_size;
+    std::optional<unsigned> parallel = {};
+    std::optional<bool> ignore_checkpoints = {};
+    std::optional<bool> checkpoints = {};
+    std::optional<std::size_t> batch_size = {};
 };
 
 namespace detail::exec {
@@ -302,9 +302,11 @@ struct order_stream final : stream<S> {
 
 // ---- UDF steps ---------------------------------------------------------------
 
-template <class T>
+// A UDF result as a tuple of output columns: split only when the step names
+// several outputs (one name and a tuple result is one tuple column).
+template <std::size_t Names, class T>
 auto as_tuple(T&& v) {
-    if constexpr (is_tuple<std::remove_cvref_t<T>>::value) return std::forward<T>(v);
+    if constexpr (Names > 1) return std::forward<T>(v);
     else return std::tuple<std::remove_cvref_t<T>>{std::forward<T>(v)};
 }
 
@@ -503,7 +505,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
             if (is_done(base + k)) return;
             try {
                 auto r = bind::call(st.udf.fn, in[k]);
-                res[k].emplace(std::tuple_cat(std::move(in[k]), as_tuple(std::move(r))));
+                res[k].emplace(std::tuple_cat(std::move(in[k]), as_tuple<Step::outputs::size>(std::move(r))));
                 if (write) encode(enc[k], *res[k]);
             } catch (...) {
                 err.set(k);
@@ -609,7 +611,7 @@ struct gen_stage final : stream<typename Step::template apply<In>::type>, udf_co
             try {
                 std::vector<tup<Out>> rows;
                 auto&& seq = bind::call(st.udf.fn, in[k]);
-                for (auto&& e : seq) rows.push_back(as_tuple(std::move(e)));
+                for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
                 if (write) {
                     enc[k].resize(rows.size());
                     for (std::size_t j = 0; j < rows.size(); ++j) encode(enc[k][j], rows[j]);
@@ -729,7 +731,7 @@ struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_co
         }(std::make_index_sequence<bind::args::size>{});
         std::vector<tup<Out>> out;
         auto&& seq = std::apply([&](auto&... a) { return st.udf.fn(a...); }, args);
-        for (auto&& e : seq) out.push_back(std::tuple_cat(keys[p], as_tuple(std::move(e))));
+        for (auto&& e : seq) out.push_back(std::tuple_cat(keys[p], as_tuple<Step::outputs::size>(std::move(e))));
         return out;
     }
 
@@ -890,7 +892,10 @@ public:
         s_.report("save \"" + name + "\": computing (" + why + ")");
         std::uint64_t table = 0, rows = 0;
         try {
-            constexpr bool terminal_udf = N >= 2 && udf_step<std::tuple_element_t<N - 2, steps_tuple>>;
+            constexpr bool terminal_udf = [] {
+                if constexpr (N >= 2) return udf_step<std::tuple_element_t<N - 2, steps_tuple>>;
+                else return false;
+            }();
             if constexpr (terminal_udf) {
                 terminal_ = true;
                 auto st = build<N - 1>();

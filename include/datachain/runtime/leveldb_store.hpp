@@ -33,12 +33,15 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
         throw error(error_kind::store_corrupt, "datachain: the store at '" + where + "' is corrupted (" + msg +
                                                    ") while " + what + "; restore it from a backup or move it "
                                                    "away to start afresh");
-    if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
+    // LevelDB's lock failure reads "IO error: lock <dir>/LOCK: ..."; match that
+    // exactly (a path may contain "lock" too).
+    if (msg.find("lock " + where + "/LOCK") != std::string::npos)
         throw error(error_kind::store_locked, "datachain: the store at '" + where +
                                                   "' is held by another process (" + msg +
                                                   "); wait for it to finish or use another DATACHAIN_ROOT");
     throw error(error_kind::store_io, "datachain: store error at '" + where + "' while " + what + ": " + msg +
-                                          " (is the disk full or read-only?); nothing already stored was lost");
+                                          " (is the disk full or read-only, or a store file damaged?); nothing "
+                                          "already stored was lost by this error");
 }
 
 class leveldb_batch final : public write_batch {
@@ -52,13 +55,21 @@ public:
 
 class leveldb_cursor final : public cursor {
 public:
-    leveldb_cursor(leveldb::DB* db, std::string prefix) : prefix_(std::move(prefix)) {
+    leveldb_cursor(leveldb::DB* db, std::string prefix, std::string where)
+        : prefix_(std::move(prefix)), where_(std::move(where)) {
         leveldb::ReadOptions ro;
         ro.fill_cache = false;
+        ro.verify_checksums = true;
         it_.reset(db->NewIterator(ro));
         it_->Seek(slice(prefix_));
     }
-    bool valid() const override { return it_->Valid() && it_->key().starts_with(slice(prefix_)); }
+    // A damaged block ends an iteration with a bad status: that is an error,
+    // never a silently shorter result.
+    bool valid() const override {
+        if (it_->Valid()) return it_->key().starts_with(slice(prefix_));
+        if (auto st = it_->status(); !st.ok()) throw_status(st, where_, "reading");
+        return false;
+    }
     std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
     std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
     void next() override { it_->Next(); }
@@ -66,6 +77,7 @@ public:
 
 private:
     std::string prefix_;
+    std::string where_;
     std::unique_ptr<leveldb::Iterator> it_;
 };
 
@@ -89,7 +101,9 @@ public:
 
     std::optional<std::string> get(std::string_view k) const override {
         std::string v;
-        auto st = db_->Get(leveldb::ReadOptions{}, slice(k), &v);
+        leveldb::ReadOptions ro;
+        ro.verify_checksums = true;
+        auto st = db_->Get(ro, slice(k), &v);
         if (st.IsNotFound()) return std::nullopt;
         if (!st.ok()) throw_status(st, where_, "reading");
         return v;
@@ -108,7 +122,7 @@ public:
         if (!st.ok()) throw_status(st, where_, "writing");
     }
     std::unique_ptr<cursor> scan(std::string_view prefix) const override {
-        return std::make_unique<leveldb_cursor>(db_.get(), std::string(prefix));
+        return std::make_unique<leveldb_cursor>(db_.get(), std::string(prefix), where_);
     }
     const std::string& location() const override { return where_; }
 

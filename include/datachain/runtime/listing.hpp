@@ -69,7 +69,7 @@ inline storage_listing list_storage(std::string_view uri_in) {
         if (!fs::is_regular_file(st)) continue;
         File f;
         f.source = out.uri;
-        f.path = fs::relative(e.path(), root).generic_string();
+        f.path = e.path().lexically_relative(root).generic_string();  // a link keeps its own name
         f.size = fs::file_size(e.path(), fe);
         if (fe)
             throw error(error_kind::io, "datachain: read_storage: cannot read the size of '" + e.path().string() +

@@ -102,8 +102,17 @@ inline std::string executable_path() {
 struct store_registry {
     std::mutex m;
     std::map<std::string, std::weak_ptr<store>> open;
-    std::set<std::uint64_t> live_jobs;    // jobs of this process's sessions
-    std::set<std::uint64_t> live_tables;  // tables created by this process (kept by gc)
+    // (store location, id): ids restart at 1 in every store.
+    std::set<std::pair<std::string, std::uint64_t>> live_jobs;    // jobs of this process's sessions
+    std::set<std::pair<std::string, std::uint64_t>> live_tables;  // tables created by this process (kept by gc)
+
+    // The ids in `s` that belong to the store at `where`.
+    static std::set<std::uint64_t> ids(const std::set<std::pair<std::string, std::uint64_t>>& s,
+                                       const std::string& where) {
+        std::set<std::uint64_t> out;
+        for (auto it = s.lower_bound({where, 0}); it != s.end() && it->first == where; ++it) out.insert(it->second);
+        return out;
+    }
 
     static store_registry& get() {
         static store_registry r;
@@ -168,7 +177,7 @@ public:
         {
             auto& reg = detail::store_registry::get();
             std::lock_guard rl(reg.m);
-            reg.live_jobs.insert(job_.id);
+            reg.live_jobs.insert({store_->location(), job_.id});
         }
         auto b = store_->batch();
         b->put(detail::rec::job_key(job_.id), detail::rec::pack(job_));
@@ -190,7 +199,7 @@ public:
             store_->put(detail::rec::job_key(job_.id), detail::rec::pack(job_));
             auto& reg = detail::store_registry::get();
             std::lock_guard rl(reg.m);
-            reg.live_jobs.erase(job_.id);
+            reg.live_jobs.erase({store_->location(), job_.id});
         } catch (...) {
         }
     }
@@ -304,7 +313,7 @@ public:
         {
             auto& reg = detail::store_registry::get();
             std::lock_guard rl(reg.m);
-            live = reg.live_jobs;
+            live = detail::store_registry::ids(reg.live_jobs, store_->location());
         }
         for (const auto& j : jobs()) {
             if (j.state() == job_status::running || live.count(j.id)) continue;
@@ -330,7 +339,8 @@ public:
         {
             auto& reg = detail::store_registry::get();
             std::lock_guard rl(reg.m);
-            keep.insert(reg.live_tables.begin(), reg.live_tables.end());
+            auto mine = detail::store_registry::ids(reg.live_tables, store_->location());
+            keep.insert(mine.begin(), mine.end());
         }
         for (char prefix : {'T', 'X'}) {
             std::uint64_t current = 0;
@@ -367,7 +377,7 @@ public:
         }
         auto& reg = detail::store_registry::get();
         std::lock_guard rl(reg.m);
-        reg.live_tables.insert(t);  // protected from gc() while this process runs
+        reg.live_tables.insert({store_->location(), t});  // protected from gc() while this process runs
         return t;
     }
 
@@ -484,7 +494,7 @@ private:
         {
             auto& reg = detail::store_registry::get();
             std::lock_guard rl(reg.m);
-            live = reg.live_jobs;
+            live = detail::store_registry::ids(reg.live_jobs, store_->location());
         }
         std::vector<job_record> crashed;
         for (auto c = store_->scan("J"); c->valid(); c->next()) {
