@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
         double first = 0;
         {
             dc::session s(bench::quiet(dir, "skip"));
-            (dc::read_values<"path">(bench::make_paths(n)) | dc::select<"path"> | dc::save("input")).run(s);
+            (dc::read_values<"path">(bench::make_paths(n)) | dc::save("input")).run(s);
         }
         {
             dc::session s(bench::quiet(dir, "skip"));

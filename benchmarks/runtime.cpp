@@ -7,8 +7,7 @@
 // Every phase runs in its own child process (this program re-executed with
 // --phase ...), so its peak RSS (wait4 ru_maxrss) is its own:
 //
-//   save-input N DIR   read_values<"path">(N paths) | select<"path"> | save("input")   (setup)
-//                      (select: `source | save` alone does not compile yet, see README)
+//   save-input N DIR   read_values<"path">(N paths) | save("input")           (setup)
 //   map N DIR          read_dataset<S>("input") | map<"up">(upper) | save("out")
 //   hand N             for i < N: path = make_path(i); up = upper(path); (nothing kept)
 //   hand-vec N         the same over a vector<string> of N paths into a vector of N outputs
@@ -45,7 +44,7 @@ int phase(int argc, char** argv) {
         std::size_t n = std::stoull(arg(3));
         dc::session s(bench::quiet(arg(4), "bench-runtime-input"));
         auto src = dc::read_values<"path">(bench::make_paths(n));
-        double t = bench::time_s([&] { (src | dc::select<"path"> | dc::save("input")).run(s); });
+        double t = bench::time_s([&] { (src | dc::save("input")).run(s); });
         std::printf("time=%.6f\n", t);
     } else if (what == "map") {
         std::size_t n = std::stoull(arg(3));
@@ -216,7 +215,7 @@ int main(int argc, char** argv) {
                         a.anon.empty() ? "-" : bench::fmt("%.1f", bench::median(a.anon)).c_str(),
                         a.file.empty() ? "-" : bench::fmt("%.1f", bench::median(a.file)).c_str());
         };
-        row("setup: read_values | select | save(\"input\")", input);
+        row("setup: read_values | save(\"input\")", input);
         row("read_dataset | map<\"up\">(upper) | save(\"out\")", map);
         row("hand loop, streaming, nothing kept", hand);
         row("hand loop, vector in -> vector out", handvec);
