@@ -114,6 +114,7 @@ struct chain {
         return datachain_run_chain(*this, options);
     }
     template <class S = session, class R = run_options>
+        requires(!std::is_same_v<std::remove_cv_t<S>, run_options>)
     auto run(S& s, const R& options = R{}) const {
         return datachain_run_chain(*this, s, options);
     }
@@ -123,6 +124,7 @@ struct chain {
         return datachain_collect_chain(*this, options);
     }
     template <class S = session, class R = run_options>
+        requires(!std::is_same_v<std::remove_cv_t<S>, run_options>)
     auto collect(S& s, const R& options = R{}) const {
         return datachain_collect_chain(*this, s, options);
     }
