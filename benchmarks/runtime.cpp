@@ -287,12 +287,18 @@ int main(int argc, char** argv) {
     double hsp = bench::median(h1) / bench::median(h2);
     std::printf("%-36s | %10s | %10s | %8s | %s\n", "median time (s)", "1 thread", "2 threads", "speedup",
                 "target >= 1.8x");
-    std::printf("%-36s | %10.3f | %10.3f | %7.2fx | %s (median of per-rep speedups %.2fx)\n",
+    // Verdict on the median of per-repetition speedups: parallel=1 and 2 of
+    // one repetition ran a second apart, so a disturbance hits both.
+    double psp = bench::median(ratios);
+    std::printf("%-36s | %10.3f | %10.3f | %7.2fx | %s: median of per-rep speedups %.2fx\n",
                 "library: parallel=1 / parallel=2", bench::median(t1), bench::median(t2), sp,
-                sp >= 1.8 ? "PASS" : "MISS", bench::median(ratios));
-    std::printf("%-36s | %10.3f | %10.3f | %7.2fx | (control: what the machine gave two threads)\n",
-                "hand-split std::threads (no store)", bench::median(h1), bench::median(h2), hsp);
-    std::printf("%-36s | %10s | %10s | %7.0f%% |\n", "library speedup / control speedup", "", "", 100 * sp / hsp);
+                psp >= 1.8 ? "PASS" : "MISS", psp);
+    std::printf("%-36s | %10.3f | %10.3f | %7.2fx | (control: what the machine gave two threads; "
+                "median of per-rep %.2fx)\n",
+                "hand-split std::threads (no store)", bench::median(h1), bench::median(h2), hsp,
+                bench::median(hratios));
+    std::printf("%-36s | %10s | %10s | %7.0f%% |\n", "library speedup / control speedup", "", "",
+                100 * psp / bench::median(hratios));
     std::printf("(process CPU: user + system time of the whole child, setup included; when parallel=2 gets\n"
                 " less than ~2x the CPU per second of wall time, other processes were holding a core)\n");
     std::printf("\nload average at end %s\n", bench::loadavg().c_str());
