@@ -348,7 +348,7 @@ struct udf_plan {
     bool record = false;         // keep a checkpoint record up to date
 };
 
-// Shared by the UDF stages: failure handling, records, progress.
+// Shared by the UDF stages: failure handling, records, progress, the table.
 struct udf_common {
     session& s;
     udf_plan plan;
@@ -358,6 +358,8 @@ struct udf_common {
     bool emit;
     std::uint64_t* out_rows;      // where to report the table's row count
     std::unique_ptr<progress> prog;
+    std::unique_ptr<cursor> rd;   // reads rows stored by an earlier run
+    std::vector<bool> done;       // input ordinals (or partitions) done earlier
     std::uint64_t produced = 0;   // output rows in the table so far
     std::uint64_t done_before = 0;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
@@ -390,6 +392,50 @@ struct udf_common {
         e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         e.why = plan.why;
         s.record_event(std::move(e));
+    }
+
+    // When continuing: which inputs are done, how many rows exist. Map rows
+    // are their own done marks; gen and agg keep one mark per input/partition.
+    void load_progress(bool marks) {
+        if (plan.mode != udf_mode::resume) return;
+        std::uint64_t last = ~0ull;
+        for (auto c = s.db().scan(marks ? rec::done_prefix(plan.table) : rec::table_prefix(plan.table)); c->valid();
+             c->next()) {
+            auto k = c->key();
+            if (k.size() < 17) continue;
+            auto o = key::read_be64(k, 9);
+            if (o == last) continue;
+            last = o;
+            if (done.size() <= o) done.resize(static_cast<std::size_t>(o) + 1, false);
+            done[static_cast<std::size_t>(o)] = true;
+            ++done_before;
+        }
+        if (!marks) {
+            produced = done_before;  // one row per done map input
+            return;
+        }
+        for (auto c = s.db().scan(rec::table_prefix(plan.table)); c->valid(); c->next()) ++produced;
+    }
+
+    bool is_done(std::uint64_t o) const { return o < done.size() && done[static_cast<std::size_t>(o)]; }
+
+    // Appends the stored rows of input `ordinal` (in sub-index order).
+    template <class Row>
+    void load_stored(std::uint64_t ordinal, std::vector<Row>& into) {
+        if (!rd) rd = s.db().scan(rec::table_prefix(plan.table));
+        auto prefix = rec::table_prefix(plan.table);
+        key::be64(prefix, ordinal);
+        for (rd->seek(prefix); rd->valid() && rd->key().starts_with(prefix); rd->next())
+            into.push_back(decode<Row>(rd->value()));
+    }
+
+    // Adds the encoded outputs of input `ordinal` and, for gen/agg, its done
+    // mark to `b`: they commit together.
+    void put_outputs(write_batch& b, std::uint64_t ordinal, const std::vector<std::string>& enc, bool mark) {
+        for (std::size_t j = 0; j < enc.size(); ++j)
+            b.put(rec::row_key(plan.table, ordinal, static_cast<std::uint32_t>(j)), enc[j]);
+        if (mark) b.put(rec::done_key(plan.table, ordinal), "");
+        produced += enc.size();
     }
 
     void finish() {
@@ -428,23 +474,6 @@ struct udf_common {
             std::throw_with_nested(udf_error(msg, step, ordinal, path));
         }
     }
-
-    // Ordinals already done in `table` (keys under `prefix`, ordinal at byte 9).
-    std::vector<bool> load_done(const std::string& prefix, bool count_rows) {
-        std::vector<bool> done;
-        std::uint64_t last = ~0ull;
-        for (auto c = s.db().scan(prefix); c->valid(); c->next()) {
-            auto k = c->key();
-            if (k.size() < 17) continue;
-            auto o = key::read_be64(k, 9);
-            if (count_rows) ++produced;
-            if (o == last) continue;
-            last = o;
-            if (done.size() <= o) done.resize(static_cast<std::size_t>(o) + 1, false);
-            done[static_cast<std::size_t>(o)] = true;
-        }
-        return done;
-    }
 };
 
 struct first_error {
@@ -469,24 +498,17 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
     using bind = typename Step::template apply<In>::bind;
     Step st;
     stream_ptr<In> up;
-    std::vector<bool> done;
     std::uint64_t ord = 0;
     std::vector<tup<In>> in;
     std::vector<std::optional<tup<Out>>> res;
     std::vector<std::string> enc;
-    std::unique_ptr<cursor> rd;
 
     map_stage(const Step& s_, stream_ptr<In> u, udf_common c) : udf_common(std::move(c)), st(s_), up(std::move(u)) {
         this->size_hint = up->size_hint;
-        if (plan.mode == udf_mode::resume) {
-            done = load_done(rec::table_prefix(plan.table), true);
-            done_before = produced;
-        }
+        load_progress(false);
         save_record(false);
         prog = std::make_unique<progress>(s.config().progress, step, up->size_hint, done_before);
     }
-
-    bool is_done(std::uint64_t o) const { return o < done.size() && done[static_cast<std::size_t>(o)]; }
 
     bool next(std::vector<tup<Out>>& out, std::size_t n) override {
         out.clear();
@@ -535,13 +557,11 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
             } else {
                 ++reused;
                 if (emit) {
-                    if (!rd) rd = s.db().scan(rec::table_prefix(plan.table));
-                    auto key = rec::row_key(plan.table, base + k, 0);
-                    rd->seek(key);
-                    if (!rd->valid() || rd->key() != key)
-                        throw error(error_kind::store_corrupt, "datachain: " + step + ": stored output of row " +
+                    std::size_t before = out.size();
+                    load_stored(base + k, out);
+                    if (out.size() != before + 1)
+                        throw error(error_kind::store_corrupt, "datachain: " + step + ": the stored output of row " +
                                                                    std::to_string(base + k) + " is missing");
-                    out.push_back(decode<tup<Out>>(rd->value()));
                 }
             }
         }
@@ -551,33 +571,18 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
     }
 };
 
-// gen: zero or more output rows per input; output = the generated columns.
-template <class In, class Step>
-struct gen_stage final : stream<typename Step::template apply<In>::type>, udf_common {
-    using Out = typename Step::template apply<In>::type;
-    using bind = typename Step::template apply<In>::bind;
-    Step st;
-    stream_ptr<In> up;
-    std::vector<bool> done;
-    std::uint64_t ord = 0;
-    std::vector<tup<In>> in;
-    std::vector<std::optional<std::vector<tup<Out>>>> res;
-    std::vector<std::vector<std::string>> enc;
-    std::unique_ptr<cursor> rd;
+// Base of the stages whose inputs (gen: rows; agg: partitions) each give a
+// group of output rows: computes groups in parallel, commits each group with
+// its done mark, and hands the rows downstream in order.
+template <class Out>
+struct grouped_stage : stream<Out>, udf_common {
     std::vector<tup<Out>> pending;  // outputs not yet handed downstream
     std::size_t pending_at = 0;
 
-    gen_stage(const Step& s_, stream_ptr<In> u, udf_common c) : udf_common(std::move(c)), st(s_), up(std::move(u)) {
-        if (plan.mode == udf_mode::resume) {
-            done = load_done(rec::done_prefix(plan.table), false);
-            for (bool d : done) done_before += d;
-            for (auto c2 = s.db().scan(rec::table_prefix(plan.table)); c2->valid(); c2->next()) ++produced;
-        }
-        save_record(false);
-        prog = std::make_unique<progress>(s.config().progress, step, up->size_hint, done_before);
-    }
+    explicit grouped_stage(udf_common c) : udf_common(std::move(c)) {}
 
-    bool is_done(std::uint64_t o) const { return o < done.size() && done[static_cast<std::size_t>(o)]; }
+    // Computes the next groups into `pending`; false when there are none.
+    virtual bool produce() = 0;
 
     bool next(std::vector<tup<Out>>& out, std::size_t n) override {
         out.clear();
@@ -589,29 +594,27 @@ struct gen_stage final : stream<typename Step::template apply<In>::type>, udf_co
             }
             pending.clear();
             pending_at = 0;
-            if (!up->next(in, n)) {
+            if (!produce()) {
                 finish();
                 return false;
             }
-            step_batch();
             if (!emit) return true;
         }
     }
 
-    void step_batch() {
-        const std::size_t m = in.size();
-        res.clear();
-        res.resize(m);
+    // Runs groups base..base+count-1 (compute(k) gives group base+k's rows),
+    // skipping those done earlier; commits and queues them in order.
+    // `row_of(k)` names a row of group k for error messages.
+    template <class Compute, class RowOf>
+    void run_groups(std::uint64_t base, std::size_t count, Compute&& compute, RowOf&& row_of) {
+        std::vector<std::optional<std::vector<tup<Out>>>> res(count);
+        std::vector<std::vector<std::string>> enc(count);
         const bool write = plan.table != 0;
-        if (write) enc.assign(m, {});
         first_error err;
-        std::uint64_t base = ord;
-        parallel_for(m, threads, err.stop, [&](std::size_t k) {
+        parallel_for(count, threads, err.stop, [&](std::size_t k) {
             if (is_done(base + k)) return;
             try {
-                std::vector<tup<Out>> rows;
-                auto&& seq = bind::call(st.udf.fn, in[k]);
-                for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
+                auto rows = compute(k);
                 if (write) {
                     enc[k].resize(rows.size());
                     for (std::size_t j = 0; j < rows.size(); ++j) encode(enc[k][j], rows[j]);
@@ -622,48 +625,67 @@ struct gen_stage final : stream<typename Step::template apply<In>::type>, udf_co
             }
         });
         std::uint64_t now = 0, reused = 0;
-        if (write) {
-            auto b = s.db().batch();
-            for (std::size_t k = 0; k < m; ++k)
-                if (res[k]) {
-                    for (std::size_t j = 0; j < enc[k].size(); ++j)
-                        b->put(rec::row_key(plan.table, base + k, static_cast<std::uint32_t>(j)), enc[k][j]);
-                    b->put(rec::done_key(plan.table, base + k), "");
-                    produced += enc[k].size();
-                    ++now;
-                }
-            s.db().write(*b);
-        } else {
-            for (auto& r : res) now += r.has_value();
-        }
+        auto b = s.db().batch();
+        for (std::size_t k = 0; k < count; ++k)
+            if (res[k]) {
+                if (write) put_outputs(*b, base + k, enc[k], true);
+                ++now;
+            }
+        if (write) s.db().write(*b);
         computed += now;
         if (err.ep) {
             prog->add(now, 0);
-            fail(err.ep, base + err.at, row_path<In>(in[err.at]));
+            fail(err.ep, base + err.at, row_of(err.at));
         }
-        for (std::size_t k = 0; k < m; ++k) {
+        for (std::size_t k = 0; k < count; ++k) {
             if (res[k]) {
                 if (emit)
                     for (auto& r : *res[k]) pending.push_back(std::move(r));
             } else {
                 ++reused;
-                if (emit) {
-                    if (!rd) rd = s.db().scan(rec::table_prefix(plan.table));
-                    auto prefix = rec::table_prefix(plan.table);
-                    key::be64(prefix, base + k);
-                    for (rd->seek(prefix); rd->valid() && rd->key().starts_with(prefix); rd->next())
-                        pending.push_back(decode<tup<Out>>(rd->value()));
-                }
+                if (emit) load_stored(base + k, pending);
             }
         }
-        ord += m;
         prog->add(now, reused);
+    }
+};
+
+// gen: zero or more output rows per input; output = the generated columns.
+template <class In, class Step>
+struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> {
+    using Out = typename Step::template apply<In>::type;
+    using bind = typename Step::template apply<In>::bind;
+    Step st;
+    stream_ptr<In> up;
+    std::uint64_t ord = 0;
+    std::vector<tup<In>> in;
+
+    gen_stage(const Step& s_, stream_ptr<In> u, udf_common c)
+        : grouped_stage<Out>(std::move(c)), st(s_), up(std::move(u)) {
+        this->load_progress(true);
+        this->save_record(false);
+        this->prog = std::make_unique<progress>(this->s.config().progress, this->step, up->size_hint, this->done_before);
+    }
+
+    bool produce() override {
+        if (!up->next(in, this->batch)) return false;
+        this->run_groups(
+            ord, in.size(),
+            [&](std::size_t k) {
+                std::vector<tup<Out>> rows;
+                auto&& seq = bind::call(st.udf.fn, in[k]);
+                for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
+                return rows;
+            },
+            [&](std::size_t k) { return row_path<In>(in[k]); });
+        ord += in.size();
+        return true;
     }
 };
 
 // agg: the UDF sees each partition's rows; output = keys + outputs.
 template <class In, class Step>
-struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_common {
+struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> {
     using Out = typename Step::template apply<In>::type;
     using bind = typename Step::template apply<In>::bind;
     using keys_schema = typename Step::template apply<In>::keys;
@@ -673,20 +695,13 @@ struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_co
     std::vector<tup<In>> rows;
     std::vector<std::vector<std::size_t>> parts;
     std::vector<key_tuple> keys;
-    std::vector<bool> done;
     std::size_t next_part = 0;
     bool loaded = false;
-    std::vector<tup<Out>> pending;
-    std::size_t pending_at = 0;
-    std::unique_ptr<cursor> rd;
 
-    agg_stage(const Step& s_, stream_ptr<In> u, udf_common c) : udf_common(std::move(c)), st(s_), up(std::move(u)) {
-        if (plan.mode == udf_mode::resume) {
-            done = load_done(rec::done_prefix(plan.table), false);
-            for (bool d : done) done_before += d;
-            for (auto c2 = s.db().scan(rec::table_prefix(plan.table)); c2->valid(); c2->next()) ++produced;
-        }
-        save_record(false);
+    agg_stage(const Step& s_, stream_ptr<In> u, udf_common c)
+        : grouped_stage<Out>(std::move(c)), st(s_), up(std::move(u)) {
+        this->load_progress(true);
+        this->save_record(false);
     }
 
     template <fixed_string... P>
@@ -694,6 +709,7 @@ struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_co
         return key_tuple{lookup<In, P>::get(r)...};
     }
 
+    // All input rows, grouped by partition key in order of first appearance.
     void load() {
         std::vector<tup<In>> buf;
         while (up->next(buf, 4096))
@@ -712,10 +728,8 @@ struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_co
             parts[it->second].push_back(i);
         }
         loaded = true;
-        prog = std::make_unique<progress>(s.config().progress, step, parts.size(), done_before);
+        this->prog = std::make_unique<progress>(this->s.config().progress, this->step, parts.size(), this->done_before);
     }
-
-    bool is_done(std::uint64_t o) const { return o < done.size() && done[static_cast<std::size_t>(o)]; }
 
     std::vector<tup<Out>> run_partition(std::size_t p) {
         // The argument vectors live until the outputs are read: a coroutine
@@ -735,77 +749,16 @@ struct agg_stage final : stream<typename Step::template apply<In>::type>, udf_co
         return out;
     }
 
-    bool next(std::vector<tup<Out>>& out, std::size_t n) override {
-        out.clear();
+    bool produce() override {
         if (!loaded) load();
-        while (true) {
-            if (emit && pending_at < pending.size()) {
-                for (; pending_at < pending.size() && out.size() < n; ++pending_at)
-                    out.push_back(std::move(pending[pending_at]));
-                return true;
-            }
-            pending.clear();
-            pending_at = 0;
-            if (next_part >= parts.size()) {
-                finish();
-                return false;
-            }
-            std::size_t chunk = std::min<std::size_t>(parts.size() - next_part, std::max<unsigned>(threads, 1) * 4);
-            std::vector<std::optional<std::vector<tup<Out>>>> res(chunk);
-            first_error err;
-            std::size_t base = next_part;
-            parallel_for(chunk, threads, err.stop, [&](std::size_t k) {
-                if (is_done(base + k)) return;
-                try {
-                    res[k].emplace(run_partition(base + k));
-                } catch (...) {
-                    err.set(k);
-                }
-            });
-            std::uint64_t now = 0, reused = 0;
-            if (plan.table) {
-                auto b = s.db().batch();
-                std::string v;
-                for (std::size_t k = 0; k < chunk; ++k)
-                    if (res[k]) {
-                        for (std::size_t j = 0; j < res[k]->size(); ++j) {
-                            v.clear();
-                            encode(v, (*res[k])[j]);
-                            b->put(rec::row_key(plan.table, base + k, static_cast<std::uint32_t>(j)), v);
-                        }
-                        b->put(rec::done_key(plan.table, base + k), "");
-                        produced += res[k]->size();
-                        ++now;
-                    }
-                s.db().write(*b);
-            } else {
-                for (auto& r : res) now += r.has_value();
-            }
-            computed += now;
-            if (err.ep) {
-                prog->add(now, 0);
-                const auto& first_row = rows[parts[base + err.at].front()];
-                fail(err.ep, base + err.at, row_path<In>(first_row));
-            }
-            for (std::size_t k = 0; k < chunk; ++k) {
-                if (res[k]) {
-                    if (emit)
-                        for (auto& r : *res[k]) pending.push_back(std::move(r));
-                } else {
-                    ++reused;
-                    if (emit) {
-                        if (!rd) rd = s.db().scan(rec::table_prefix(plan.table));
-                        auto prefix = rec::table_prefix(plan.table);
-                        key::be64(prefix, base + k);
-                        for (rd->seek(prefix); rd->valid() && rd->key().starts_with(prefix); rd->next())
-                            pending.push_back(decode<tup<Out>>(rd->value()));
-                    }
-                }
-            }
-            next_part += chunk;
-            prog->add(now, reused);
-            if (!emit) return true;
-        }
+        if (next_part >= parts.size()) return false;
+        std::size_t chunk = std::min<std::size_t>(parts.size() - next_part, std::max<unsigned>(this->threads, 1) * 4);
+        std::size_t base = next_part;
+        this->run_groups(
+            base, chunk, [&](std::size_t k) { return run_partition(base + k); },
+            [&](std::size_t k) { return row_path<In>(rows[parts[base + k].front()]); });
+        next_part += chunk;
+        return true;
     }
 };
 
