@@ -65,9 +65,8 @@ struct agg_step<U, Binding, partition_by_t<P...>, Out...>
     std::string describe() const {
         std::string parts;
         ((parts += (parts.empty() ? "" : ", ") + std::string(P.view())), ...);
-        return "agg<" + detail::output_names<Out...>() + ">(" +
-               (udf.id.name.empty() ? std::string("udf") : std::string(udf.id.name)) +
-               ", partition_by: " + (parts.empty() ? "(none)" : parts) + ") -> " + type_name<result_type>();
+        return detail::udf_step_head<Out...>(kind, udf.id) + ", partition_by: " + (parts.empty() ? "(none)" : parts) +
+               ") -> " + type_name<result_type>();
     }
 
 private:
@@ -81,13 +80,8 @@ private:
 template <fixed_string... Out, class F, class Part = partition_by_t<>, class B = by_type>
     requires requires { Part::size; }
 constexpr auto agg(F f, Part = {}, B = {}) {
-    detail::check_udf_arg<F>();
-    auto u = detail::to_udf(std::move(f));
-    using U = decltype(u);
-    static_assert(detail::callable_traits<detail::udf_fn_t<U>>::known,
-                  "datachain: cannot read the UDF's signature: its call operator is a template (auto "
-                  "parameters) or overloaded; write the parameter types out");
-    return agg_step<U, B, Part, Out...>{std::move(u)};
+    auto u = detail::make_udf(std::move(f));
+    return agg_step<decltype(u), B, Part, Out...>{std::move(u)};
 }
 
 } // namespace datachain

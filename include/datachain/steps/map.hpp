@@ -38,21 +38,14 @@ struct map_step : step_base<map_step<U, Binding, Out...>> {
         detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, false);
     }
     std::string describe() const {
-        return "map<" + detail::output_names<Out...>() + ">(" +
-               (udf.id.name.empty() ? std::string("udf") : std::string(udf.id.name)) + ") -> " +
-               type_name<result_type>();
+        return detail::udf_step_head<Out...>(kind, udf.id) + ") -> " + type_name<result_type>();
     }
 };
 
 template <fixed_string... Out, class F, class B = by_type>
 constexpr auto map(F f, B = {}) {
-    detail::check_udf_arg<F>();
-    auto u = detail::to_udf(std::move(f));
-    using U = decltype(u);
-    static_assert(detail::callable_traits<detail::udf_fn_t<U>>::known,
-                  "datachain: cannot read the UDF's signature: its call operator is a template (auto "
-                  "parameters) or overloaded; write the parameter types out");
-    return map_step<U, B, Out...>{std::move(u)};
+    auto u = detail::make_udf(std::move(f));
+    return map_step<decltype(u), B, Out...>{std::move(u)};
 }
 
 } // namespace datachain

@@ -82,14 +82,27 @@ std::string output_names() {
     return s;
 }
 
+template <class U>
+using udf_fn_t = std::remove_cvref_t<decltype(std::declval<U>().fn)>;
+
+// Checks a callable handed to map / gen / agg and wraps it as a udf.
 template <class F>
-constexpr void check_udf_arg() {
+constexpr auto make_udf(F f) {
     static_assert(!strict_udf_hash || is_udf_v<F>,
                   "datachain: unhashable UDF (a plain lambda, function pointer or std::function) while "
                   "DATACHAIN_STRICT_UDF_HASH is on: wrap it in DC_UDF(...), DC_DEF(...) or dc::versioned(...)");
+    auto u = to_udf(std::move(f));
+    static_assert(callable_traits<udf_fn_t<decltype(u)>>::known,
+                  "datachain: cannot read the UDF's signature: its call operator is a template (auto "
+                  "parameters) or overloaded; write the parameter types out");
+    return u;
 }
 
-template <class U>
-using udf_fn_t = std::remove_cvref_t<decltype(std::declval<U>().fn)>;
+// "map<result>(process" : the start of a UDF step's description.
+template <fixed_string... Out>
+std::string udf_step_head(std::string_view kind, const udf_identity& id) {
+    return std::string(kind) + "<" + output_names<Out...>() + ">(" +
+           (id.name.empty() ? std::string("udf") : std::string(id.name));
+}
 
 } // namespace datachain::detail
