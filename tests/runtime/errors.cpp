@@ -255,10 +255,10 @@ TEST_CASE("errors: a corrupted store gives store_corrupt and nothing crashes", "
         expect_corrupt(false, true);
     }
     SECTION("a table file is truncated") {
-        // LevelDB reports a short table as an IO error ("Invalid argument"),
-        // not as corruption, so the adapter says store_io.
+        // Table files are read with pread (not mmap), so LevelDB sees the
+        // short file and reports "not an sstable": store_corrupt.
         for (auto& p : files_ending(root, ".ldb")) fs::resize_file(p, fs::file_size(p) / 2);
-        expect_corrupt(false, true, dc::error_kind::store_io);
+        expect_corrupt(false, true, dc::error_kind::store_corrupt);
     }
     SECTION("the log is garbage") {
         for (auto& p : files_ending(root, ".log"))

@@ -44,7 +44,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,30 +81,84 @@ struct stream {
 template <class S>
 using stream_ptr = std::unique_ptr<stream<S>>;
 
-// Runs f(i) for i in [0, n) on `threads` threads (the caller's included).
-// f must not throw. Stops handing out work once `stop` is set.
-template <class F>
-void parallel_for(std::size_t n, unsigned threads, const std::atomic<bool>& stop, F&& f) {
-    if (threads <= 1 || n < 2) {
-        for (std::size_t i = 0; i < n && !stop.load(std::memory_order_relaxed); ++i) f(i);
-        return;
+// A fixed set of worker threads for one UDF step: run(n, stop, f) calls f(i)
+// for i in [0, n) on the workers and the calling thread, handing out one
+// index at a time, and returns when all are done. Threads start once per
+// step, not once per batch. f must not throw. Stops handing out work once
+// `stop` is set. Not reentrant: one run() at a time.
+class worker_pool {
+public:
+    explicit worker_pool(unsigned threads) {
+        for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { loop(); });
     }
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-        for (;;) {
-            if (stop.load(std::memory_order_relaxed)) return;
-            std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-            if (i >= n) return;
-            f(i);
+    worker_pool(const worker_pool&) = delete;
+    worker_pool& operator=(const worker_pool&) = delete;
+    ~worker_pool() {
+        {
+            std::lock_guard l(m_);
+            quit_ = true;
         }
-    };
-    std::vector<std::thread> pool;
-    unsigned extra = static_cast<unsigned>(std::min<std::size_t>(threads, n)) - 1;
-    pool.reserve(extra);
-    for (unsigned t = 0; t < extra; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-}
+        wake_.notify_all();
+        for (auto& t : workers_) t.join();
+    }
+
+    template <class F>
+    void run(std::size_t n, const std::atomic<bool>& stop, F&& f) {
+        if (workers_.empty() || n < 2) {
+            for (std::size_t i = 0; i < n && !stop.load(std::memory_order_relaxed); ++i) f(i);
+            return;
+        }
+        {
+            std::lock_guard l(m_);
+            n_ = n;
+            next_.store(0, std::memory_order_relaxed);
+            stop_ = &stop;
+            ctx_ = &f;
+            call_ = [](void* c, std::size_t i) { (*static_cast<std::remove_reference_t<F>*>(c))(i); };
+            busy_ = static_cast<unsigned>(workers_.size());
+            ++generation_;
+        }
+        wake_.notify_all();
+        work();
+        std::unique_lock l(m_);
+        idle_.wait(l, [&] { return busy_ == 0; });
+    }
+
+private:
+    void work() {
+        for (;;) {
+            if (stop_->load(std::memory_order_relaxed)) return;
+            std::size_t i = next_.fetch_add(1, std::memory_order_relaxed);
+            if (i >= n_) return;
+            call_(ctx_, i);
+        }
+    }
+    void loop() {
+        std::uint64_t seen = 0;
+        std::unique_lock l(m_);
+        for (;;) {
+            wake_.wait(l, [&] { return quit_ || generation_ != seen; });
+            if (quit_) return;
+            seen = generation_;
+            l.unlock();
+            work();
+            l.lock();
+            if (--busy_ == 0) idle_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;
+    std::mutex m_;
+    std::condition_variable wake_, idle_;
+    std::uint64_t generation_ = 0;
+    unsigned busy_ = 0;
+    bool quit_ = false;
+    std::size_t n_ = 0;
+    std::atomic<std::size_t> next_{0};
+    const std::atomic<bool>* stop_ = nullptr;
+    void* ctx_ = nullptr;
+    void (*call_)(void*, std::size_t) = nullptr;
+};
 
 // ---- sources ---------------------------------------------------------------
 
@@ -359,7 +415,9 @@ struct udf_common {
     std::uint64_t* out_rows;      // where to report the table's row count
     std::unique_ptr<progress> prog;
     std::unique_ptr<cursor> rd;   // reads rows stored by an earlier run
-    std::vector<bool> done;       // input ordinals (or partitions) done earlier
+    std::unique_ptr<worker_pool> pool_;
+    std::uint64_t done_prefix = 0;  // map: inputs [0, done_prefix) are done
+    std::vector<bool> done;         // gen/agg: input ordinals (or partitions) done earlier
     std::uint64_t produced = 0;   // output rows in the table so far
     std::uint64_t done_before = 0;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
@@ -394,13 +452,35 @@ struct udf_common {
         s.record_event(std::move(e));
     }
 
-    // When continuing: which inputs are done, how many rows exist. Map rows
-    // are their own done marks; gen and agg keep one mark per input/partition.
-    void load_progress(bool marks) {
+    // When continuing a map: its rows are always a prefix of the inputs
+    // (batches are written in order, and a failing batch keeps only the rows
+    // before the failure), so the count is found with a few point reads
+    // instead of a scan of everything done before.
+    void load_map_progress() {
+        if (plan.mode != udf_mode::resume) return;
+        auto exists = [&](std::uint64_t o) { return s.db().get(rec::row_key(plan.table, o, 0)).has_value(); };
+        std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
+        if (exists(0)) {
+            lo = 1;
+            while (exists(hi)) {
+                lo = hi + 1;
+                hi *= 2;
+            }
+            while (lo < hi) {
+                std::uint64_t mid = lo + (hi - lo) / 2;
+                if (exists(mid)) lo = mid + 1;
+                else hi = mid;
+            }
+        }
+        done_prefix = lo;
+        done_before = produced = lo;
+    }
+
+    // When continuing a gen or agg: one done mark per input or partition.
+    void load_progress() {
         if (plan.mode != udf_mode::resume) return;
         std::uint64_t last = ~0ull;
-        for (auto c = s.db().scan(marks ? rec::done_prefix(plan.table) : rec::table_prefix(plan.table)); c->valid();
-             c->next()) {
+        for (auto c = s.db().scan(rec::done_prefix(plan.table)); c->valid(); c->next()) {
             auto k = c->key();
             if (k.size() < 17) continue;
             auto o = key::read_be64(k, 9);
@@ -410,14 +490,17 @@ struct udf_common {
             done[static_cast<std::size_t>(o)] = true;
             ++done_before;
         }
-        if (!marks) {
-            produced = done_before;  // one row per done map input
-            return;
-        }
         for (auto c = s.db().scan(rec::table_prefix(plan.table)); c->valid(); c->next()) ++produced;
     }
 
-    bool is_done(std::uint64_t o) const { return o < done.size() && done[static_cast<std::size_t>(o)]; }
+    worker_pool& pool() {
+        if (!pool_) pool_ = std::make_unique<worker_pool>(threads);
+        return *pool_;
+    }
+
+    bool is_done(std::uint64_t o) const {
+        return o < done_prefix || (o < done.size() && done[static_cast<std::size_t>(o)]);
+    }
 
     // Appends the stored rows of input `ordinal` (in sub-index order).
     template <class Row>
@@ -505,7 +588,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
 
     map_stage(const Step& s_, stream_ptr<In> u, udf_common c) : udf_common(std::move(c)), st(s_), up(std::move(u)) {
         this->size_hint = up->size_hint;
-        load_progress(false);
+        load_map_progress();
         save_record(false);
         prog = std::make_unique<progress>(s.config().progress, step, up->size_hint, done_before);
     }
@@ -523,7 +606,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
         if (write) enc.assign(m, std::string{});
         first_error err;
         std::uint64_t base = ord;
-        parallel_for(m, threads, err.stop, [&](std::size_t k) {
+        pool().run(m, err.stop, [&](std::size_t k) {
             if (is_done(base + k)) return;
             try {
                 auto r = bind::call(st.udf.fn, in[k]);
@@ -533,6 +616,11 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_co
                 err.set(k);
             }
         });
+        // Keep the stored rows a prefix of the inputs: after a failure, rows
+        // that other threads finished beyond it are dropped (never durable,
+        // so they are computed again on the next run).
+        if (err.ep)
+            for (std::size_t k = err.at + 1; k < m; ++k) res[k].reset();
         std::uint64_t now = 0, reused = 0;
         if (write) {
             auto b = s.db().batch();
@@ -611,7 +699,7 @@ struct grouped_stage : stream<Out>, udf_common {
         std::vector<std::vector<std::string>> enc(count);
         const bool write = plan.table != 0;
         first_error err;
-        parallel_for(count, threads, err.stop, [&](std::size_t k) {
+        this->pool().run(count, err.stop, [&](std::size_t k) {
             if (is_done(base + k)) return;
             try {
                 auto rows = compute(k);
@@ -662,7 +750,7 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
 
     gen_stage(const Step& s_, stream_ptr<In> u, udf_common c)
         : grouped_stage<Out>(std::move(c)), st(s_), up(std::move(u)) {
-        this->load_progress(true);
+        this->load_progress();
         this->save_record(false);
         this->prog = std::make_unique<progress>(this->s.config().progress, this->step, up->size_hint, this->done_before);
     }
@@ -700,7 +788,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
 
     agg_stage(const Step& s_, stream_ptr<In> u, udf_common c)
         : grouped_stage<Out>(std::move(c)), st(s_), up(std::move(u)) {
-        this->load_progress(true);
+        this->load_progress();
         this->save_record(false);
     }
 

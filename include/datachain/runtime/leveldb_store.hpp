@@ -15,8 +15,14 @@
 #include <datachain/runtime/store.hpp>
 
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -43,6 +49,54 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
                                           " (is the disk full or read-only, or a store file damaged?); nothing "
                                           "already stored was lost by this error");
 }
+
+// Table files read with pread instead of LevelDB's default mmap: mapped
+// pages of every file a scan touched count in the process's resident size,
+// so a long scan would look like it holds the data in memory. The page cache
+// still serves repeated reads.
+class pread_file final : public leveldb::RandomAccessFile {
+public:
+    pread_file(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+    ~pread_file() override { ::close(fd_); }
+    leveldb::Status Read(std::uint64_t offset, std::size_t n, leveldb::Slice* result, char* scratch) const override {
+        std::size_t got = 0;
+        while (got < n) {
+            ssize_t r = ::pread(fd_, scratch + got, n - got, static_cast<off_t>(offset + got));
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) {
+                *result = leveldb::Slice(scratch, 0);
+                return leveldb::Status::IOError(name_, std::strerror(errno));
+            }
+            if (r == 0) break;
+            got += static_cast<std::size_t>(r);
+        }
+        *result = leveldb::Slice(scratch, got);
+        return leveldb::Status::OK();
+    }
+
+private:
+    int fd_;
+    std::string name_;
+};
+
+class pread_env final : public leveldb::EnvWrapper {
+public:
+    pread_env() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+    leveldb::Status NewRandomAccessFile(const std::string& name, leveldb::RandomAccessFile** out) override {
+        int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            *out = nullptr;
+            return errno == ENOENT ? leveldb::Status::NotFound(name, std::strerror(errno))
+                                   : leveldb::Status::IOError(name, std::strerror(errno));
+        }
+        *out = new pread_file(fd, name);
+        return leveldb::Status::OK();
+    }
+    static pread_env& get() {
+        static pread_env* env = new pread_env;  // never destroyed: must outlive every DB
+        return *env;
+    }
+};
 
 class leveldb_batch final : public write_batch {
 public:
@@ -93,6 +147,8 @@ public:
         opt.create_if_missing = true;
         opt.paranoid_checks = true;
         opt.write_buffer_size = 16 << 20;
+        opt.env = &pread_env::get();
+        opt.max_open_files = 256;  // one descriptor per cached table file
         leveldb::DB* db = nullptr;
         auto st = leveldb::DB::Open(opt, where_, &db);
         if (!st.ok()) throw_status(st, where_, "opening it");
