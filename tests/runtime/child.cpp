@@ -8,6 +8,8 @@
 //   crash  run rt::crash_pipeline() on DC_RT_ROOT as job "victim" with
 //          batches of 10; the UDF writes 'r' at input DC_RT_ARG and blocks
 //          until the parent kills the process.
+//   plain  run a pipeline whose UDF is a plain (unhashable) lambda on
+//          DC_RT_ROOT as job "plain", write 'd', and finish.
 #include "support.hpp"
 
 TEST_CASE("runtime child helper", "[.][child]") {
@@ -29,6 +31,11 @@ TEST_CASE("runtime child helper", "[.][child]") {
             s.config().batch_size = 10;
             (void)rt::crash_pipeline().run(s);
             say('d');  // not reached: the parent kills us first
+        } else if (std::string_view(mode) == "plain") {
+            dc::session s{rt::cfg(root, "plain")};
+            auto plain = [](std::int64_t n) { return n + 1; };
+            (void)(dc::read_values<"n">(rt::iota64(10)) | dc::map<"p">(plain) | dc::save("plain")).run(s);
+            say('d');
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "child (%s): %s\n", mode, e.what());

@@ -119,3 +119,15 @@ TEST_CASE("progress: an unhashable UDF is reported with the fix", "[runtime][pro
     CHECK(out.find("it is recomputed on every run") != std::string::npos);
     CHECK(out.find("DC_UDF(...)") != std::string::npos);
 }
+
+TEST_CASE("progress: an unhashable UDF recomputes in every new process", "[runtime][progress][process]") {
+    rt::temp_dir d;
+    for (int run = 0; run < 2; ++run) {
+        rt::child c;
+        rt::spawn_child(c, "plain", d.store());
+        CHECK(c.wait() == 0);
+    }
+    dc::session s{rt::cfg(d.store(), "plain")};
+    // two processes, two versions: the second run could not reuse the first
+    CHECK(rt::versions(s, "plain") == std::vector<std::string>{"1.0.0", "1.0.1"});
+}
