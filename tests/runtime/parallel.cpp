@@ -156,3 +156,17 @@ TEST_CASE("parallel: pipelines from 4 threads on one session", "[runtime][parall
     CHECK(s.datasets().size() == T);
     CHECK(s.job(s.job_id())->state() == dc::job_status::running);
 }
+
+TEST_CASE("parallel: settings are in no hash: another parallelism or batch size still skips", "[runtime][parallel]") {
+    rt::temp_dir d;
+    auto p = dc::read_values<"n">(rt::iota64(300)) | dc::map<"k">(rt_par_key) | dc::save("keys");
+    {
+        dc::session s{rt::cfg(d.store(), "settings")};
+        CHECK(p.run(s, {.parallel = 1, .batch_size = 10}).version() == "1.0.0");
+    }
+    dc::session s{rt::cfg(d.store(), "settings")};
+    s.config().progress = false;
+    auto again = p.run(s, {.parallel = 3, .batch_size = 7});
+    CHECK(again.version() == "1.0.0");
+    CHECK(rt::event_kinds(s) == std::vector<std::string>{"save_skipped"});
+}

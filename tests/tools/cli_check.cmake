@@ -1,0 +1,58 @@
+# cmake -DCLI=... -DPROGRAM=... -DSAMPLE_DIR=... -DWORK_DIR=... -P cli_check.cmake
+#
+# Runs the quickstart twice (computed, then skipped), then checks what the
+# datachain tool shows of the store: jobs, events, datasets, explain, rm, gc.
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(store "${WORK_DIR}/store")
+set(ENV{DATACHAIN_ROOT} "${store}")
+set(ENV{DATACHAIN_QUIET} 1)
+
+function(run_program)
+  execute_process(COMMAND "${PROGRAM}" "${SAMPLE_DIR}" WORKING_DIRECTORY "${WORK_DIR}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${PROGRAM} failed (${rc}):\n${out}\n${err}")
+  endif()
+endfunction()
+
+# cli(<expected exit code> <regex the output must match> [NOT <regex it must not match>] ARGS ...)
+function(cli expected regex)
+  cmake_parse_arguments(C "" "NOT" "ARGS" ${ARGN})
+  execute_process(COMMAND "${CLI}" --root "${store}" ${C_ARGS}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  set(all "${out}${err}")
+  if(NOT rc EQUAL expected)
+    message(FATAL_ERROR "datachain ${C_ARGS}: exit ${rc}, expected ${expected}:\n${all}")
+  endif()
+  if(NOT all MATCHES "${regex}")
+    message(FATAL_ERROR "datachain ${C_ARGS}: output does not match '${regex}':\n${all}")
+  endif()
+  if(C_NOT AND all MATCHES "${C_NOT}")
+    message(FATAL_ERROR "datachain ${C_ARGS}: output matches '${C_NOT}':\n${all}")
+  endif()
+  message(STATUS "datachain ${C_ARGS}: ok")
+endfunction()
+
+run_program()
+run_program()
+
+cli(0 "1  complete .*\n +2  complete  parent 1 " ARGS jobs)
+cli(0 "save_skipped +save\\(\"processed_files\"\\) -> processed_files@1\\.0\\.0.*why: chain unchanged since job 1"
+    ARGS events)
+cli(0 "udf_from_scratch +map<result>\\(process\\).*save_completed" ARGS events 1)
+cli(0 "processed_files@1\\.0\\.0  144 rows  job 1 .*result: str" ARGS datasets)
+cli(0 "filter\\(file\\.size > 15000\\).*compared with job 1: the chain is unchanged" ARGS explain processed_files)
+cli(1 "no recorded chain saves \"nope\"" ARGS explain nope)
+cli(0 "removed processed_files@1\\.0\\.0" ARGS rm processed_files 1.0.0)
+cli(1 "no dataset processed_files@1\\.0\\.0" ARGS rm processed_files 1.0.0)
+cli(0 "^$" ARGS datasets)
+
+# The removed version's number is not reused; the UDF's own checkpoint still serves.
+run_program()
+cli(0 "processed_files@1\\.0\\.1  144 rows" NOT "1\\.0\\.0" ARGS datasets)
+cli(0 "udf_skipped.*save_completed.*version 1\\.0\\.0 of \"processed_files\" was removed" ARGS events 3)
+
+cli(0 "gc: [0-9]+ jobs, [0-9]+ checkpoint records, [0-9]+ tables" ARGS gc 0)
+cli(0 "processed_files@1\\.0\\.1  144 rows" ARGS datasets)
+cli(2 "usage: datachain" ARGS bogus)
