@@ -29,8 +29,7 @@ struct gen_elem<R, true> {
 } // namespace detail
 
 template <class U, class Binding, fixed_string... Out>
-struct gen_step : step_base<gen_step<U, Binding, Out...>> {
-    U udf;
+struct gen_step : detail::udf_step_base<gen_step<U, Binding, Out...>, U, Binding, Out...> {
     static constexpr std::string_view kind = "gen";
     using fn_type = detail::udf_fn_t<U>;
     using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
@@ -43,7 +42,7 @@ struct gen_step : step_base<gen_step<U, Binding, Out...>> {
     using result_type = typename detail::gen_elem<return_type>::type;
     using outputs = typename detail::output_columns<result_type, Out...>::type;
 
-    constexpr explicit gen_step(U u) : udf(std::move(u)) {}
+    constexpr explicit gen_step(U u) : detail::udf_step_base<gen_step, U, Binding, Out...>(std::move(u)) {}
 
     template <class In>
     struct apply {
@@ -51,16 +50,6 @@ struct gen_step : step_base<gen_step<U, Binding, Out...>> {
         static_assert(bind::check());
         using type = outputs;
     };
-
-    constexpr void hash_into(hasher& h) const {
-        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, true);
-    }
-    constexpr void hash_partial_into(hasher& h) const {
-        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, false);
-    }
-    std::string describe() const {
-        return detail::udf_step_head<Out...>(kind, udf.id) + ") -> " + type_name<result_type>();
-    }
 };
 
 template <fixed_string... Out, class F, class B = by_type>

@@ -14,14 +14,13 @@
 namespace datachain {
 
 template <class U, class Binding, fixed_string... Out>
-struct map_step : step_base<map_step<U, Binding, Out...>> {
-    U udf;
+struct map_step : detail::udf_step_base<map_step<U, Binding, Out...>, U, Binding, Out...> {
     static constexpr std::string_view kind = "map";
     using fn_type = detail::udf_fn_t<U>;
     using result_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
     using outputs = typename detail::output_columns<result_type, Out...>::type;
 
-    constexpr explicit map_step(U u) : udf(std::move(u)) {}
+    constexpr explicit map_step(U u) : detail::udf_step_base<map_step, U, Binding, Out...>(std::move(u)) {}
 
     template <class In>
     struct apply {
@@ -30,16 +29,6 @@ struct map_step : step_base<map_step<U, Binding, Out...>> {
         static_assert(detail::check_new_columns<In, outputs>::value);
         using type = typename concat_schema<In, outputs>::type;
     };
-
-    constexpr void hash_into(hasher& h) const {
-        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, true);
-    }
-    constexpr void hash_partial_into(hasher& h) const {
-        detail::hash_udf_step<result_type, fn_type, Binding, false, Out...>(h, kind, udf.id, false);
-    }
-    std::string describe() const {
-        return detail::udf_step_head<Out...>(kind, udf.id) + ") -> " + type_name<result_type>();
-    }
 };
 
 template <fixed_string... Out, class F, class B = by_type>

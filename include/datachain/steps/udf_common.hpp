@@ -105,4 +105,24 @@ std::string udf_step_head(std::string_view kind, const udf_identity& id) {
            (id.name.empty() ? std::string("udf") : std::string(id.name));
 }
 
+// Base of map and gen: the UDF, its hashes and its description. D names
+// `kind` and `result_type` (the type of one output row's values).
+template <class D, class U, class Binding, fixed_string... Out>
+struct udf_step_base : step_base<D> {
+    U udf;
+    using fn_type = udf_fn_t<U>;
+
+    constexpr explicit udf_step_base(U u) : udf(std::move(u)) {}
+
+    constexpr void hash_into(hasher& h) const {
+        hash_udf_step<typename D::result_type, fn_type, Binding, false, Out...>(h, D::kind, udf.id, true);
+    }
+    constexpr void hash_partial_into(hasher& h) const {
+        hash_udf_step<typename D::result_type, fn_type, Binding, false, Out...>(h, D::kind, udf.id, false);
+    }
+    std::string describe() const {
+        return udf_step_head<Out...>(D::kind, udf.id) + ") -> " + type_name<typename D::result_type>();
+    }
+};
+
 } // namespace datachain::detail
