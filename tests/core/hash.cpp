@@ -30,12 +30,7 @@ constexpr dc::hash128 bytes_hash(const std::array<unsigned char, N>& b) {
     return h.finish();
 }
 
-template <class F>
-constexpr dc::hash128 hash_with(F f) {
-    dc::hasher h;
-    f(h);
-    return h.finish();
-}
+using dc_test::hash_with;
 
 } // namespace
 

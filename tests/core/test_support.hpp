@@ -18,3 +18,15 @@ struct StringMaker<datachain::hash128> {
     }
 };
 } // namespace Catch
+
+namespace dc_test {
+
+// The hash of what f feeds a fresh hasher: spells out an expected encoding.
+template <class F>
+constexpr datachain::hash128 hash_with(F f) {
+    datachain::hasher h;
+    f(h);
+    return h.finish();
+}
+
+} // namespace dc_test

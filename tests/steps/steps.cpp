@@ -55,28 +55,23 @@ template <class S>
 constexpr dc::hash128 encoded(const S& step) {
     return dc::step_hash(step);
 }
-template <class F>
-constexpr dc::hash128 bytes(F f) {
-    dc::hasher h;
-    f(h);
-    return h.finish();
-}
+using dc_test::hash_with;
 
 } // namespace
 
 TEST_CASE("sources: schemas and declarations", "[steps][sources]") {
     STATIC_REQUIRE(std::is_same_v<decltype(src)::schema, FileSchema>);
     STATIC_REQUIRE(dc::source_decl<decltype(src)>);
-    STATIC_REQUIRE(src.decl_hash() == bytes([](dc::hasher& h) { h.tag("read_storage").str("data/"); }));
+    STATIC_REQUIRE(src.decl_hash() == hash_with([](dc::hasher& h) { h.tag("read_storage").str("data/"); }));
     CHECK(src.describe() == "read_storage(\"data/\")");
     CHECK(dc::read_storage(std::string("data/")).decl_hash() == src.decl_hash());
 
     using T = dc::schema<dc::column<"num", std::int32_t>>;
     constexpr auto ds = dc::read_dataset<T>("numbers", "1.0.2");
     STATIC_REQUIRE(std::is_same_v<decltype(ds)::schema, T>);
-    STATIC_REQUIRE(ds.decl_hash() == bytes([](dc::hasher& h) { h.tag("read_dataset").str("numbers").str("1.0.2"); }));
+    STATIC_REQUIRE(ds.decl_hash() == hash_with([](dc::hasher& h) { h.tag("read_dataset").str("numbers").str("1.0.2"); }));
     STATIC_REQUIRE(dc::read_dataset<T>("numbers").decl_hash() ==
-                   bytes([](dc::hasher& h) { h.tag("read_dataset").str("numbers").str(""); }));
+                   hash_with([](dc::hasher& h) { h.tag("read_dataset").str("numbers").str(""); }));
     CHECK(ds.describe() == "read_dataset(\"numbers\", \"1.0.2\")");
     CHECK(dc::read_dataset<T>("numbers").describe() == "read_dataset(\"numbers\")");
     CHECK(dc::read_dataset<T>(std::string("numbers"), std::string("1.0.2")).decl_hash() == ds.decl_hash());
@@ -85,7 +80,7 @@ TEST_CASE("sources: schemas and declarations", "[steps][sources]") {
     STATIC_REQUIRE(std::is_same_v<decltype(vals)::schema,
                                   dc::schema<dc::column<"num", std::int32_t>, dc::column<"name", std::string>>>);
     CHECK(vals.rows == 2);
-    CHECK(vals.decl_hash() == bytes([](dc::hasher& h) {
+    CHECK(vals.decl_hash() == hash_with([](dc::hasher& h) {
               h.tag("read_values");
               decltype(vals)::schema::hash_into(h);
               h.u64(2).i64(1).str("a").i64(2).str("b");
@@ -140,11 +135,11 @@ TEST_CASE("UDF parameters bind by type or by explicit paths", "[steps][bind]") {
     STATIC_REQUIRE(std::is_same_v<dc::column_type_t<decltype(q)::schema, "half">, std::uint64_t>);
 
     // How a UDF is bound enters the step's hash.
-    STATIC_REQUIRE(bytes([](dc::hasher& h) { dc::hash_binding<decltype(+[](std::int32_t) {}), dc::by_type>(h); }) ==
-                   bytes([](dc::hasher& h) { h.tag("by_type").u32(1).tag("int").u8(32); }));
-    STATIC_REQUIRE(bytes([](dc::hasher& h) {
+    STATIC_REQUIRE(hash_with([](dc::hasher& h) { dc::hash_binding<decltype(+[](std::int32_t) {}), dc::by_type>(h); }) ==
+                   hash_with([](dc::hasher& h) { h.tag("by_type").u32(1).tag("int").u8(32); }));
+    STATIC_REQUIRE(hash_with([](dc::hasher& h) {
                        dc::hash_binding<decltype(+[](std::int32_t) {}), dc::params_t<"n">>(h);
-                   }) == bytes([](dc::hasher& h) { h.tag("params").u32(1).str("n"); }));
+                   }) == hash_with([](dc::hasher& h) { h.tag("params").u32(1).str("n"); }));
 }
 
 TEST_CASE("gen: the output rows have only the generated columns", "[steps][gen]") {
@@ -273,21 +268,21 @@ TEST_CASE("chains: sources, fragments, describe", "[steps][chain]") {
 }
 
 TEST_CASE("step encodings: kind tag, then parameters", "[steps][hash]") {
-    STATIC_REQUIRE(encoded(dc::limit(7)) == bytes([](dc::hasher& h) { h.tag("limit").u64(7); }));
-    STATIC_REQUIRE(encoded(dc::save("out")) == bytes([](dc::hasher& h) { h.tag("save").str("out"); }));
+    STATIC_REQUIRE(encoded(dc::limit(7)) == hash_with([](dc::hasher& h) { h.tag("limit").u64(7); }));
+    STATIC_REQUIRE(encoded(dc::save("out")) == hash_with([](dc::hasher& h) { h.tag("save").str("out"); }));
     STATIC_REQUIRE(encoded(dc::select<"a", "b.c">) ==
-                   bytes([](dc::hasher& h) { h.tag("select").u32(2).str("a").str("b.c"); }));
+                   hash_with([](dc::hasher& h) { h.tag("select").u32(2).str("a").str("b.c"); }));
     STATIC_REQUIRE(encoded(dc::order_by(C<"a">, C<"b">.desc())) ==
-                   bytes([](dc::hasher& h) { h.tag("order_by").u32(2).str("a").boolean(false).str("b").boolean(true); }));
+                   hash_with([](dc::hasher& h) { h.tag("order_by").u32(2).str("a").boolean(false).str("b").boolean(true); }));
     STATIC_REQUIRE(encoded(dc::filter(C<"a"> > 1)) ==
-                   bytes([](dc::hasher& h) { h.tag("filter").tag("bin").tag(">").tag("col").str("a").tag("int").i64(1); }));
+                   hash_with([](dc::hasher& h) { h.tag("filter").tag("bin").tag(">").tag("col").str("a").tag("int").i64(1); }));
     STATIC_REQUIRE(encoded(dc::filter(C<"s">.starts_with("x"))) ==
-                   bytes([](dc::hasher& h) { h.tag("filter").tag("call").tag("starts_with").tag("col").str("s").tag("str").str("x"); }));
+                   hash_with([](dc::hasher& h) { h.tag("filter").tag("call").tag("starts_with").tag("col").str("s").tag("str").str("x"); }));
     STATIC_REQUIRE(encoded(dc::filter(!C<"b">)) ==
-                   bytes([](dc::hasher& h) { h.tag("filter").tag("un").tag("!").tag("col").str("b"); }));
+                   hash_with([](dc::hasher& h) { h.tag("filter").tag("un").tag("!").tag("col").str("b"); }));
     // A UDF step: kind, outputs, output type, binding, UDF identity.
     constexpr auto m = dc::map<"path">(path_of);
-    STATIC_REQUIRE(encoded(m) == bytes([](dc::hasher& h) {
+    STATIC_REQUIRE(encoded(m) == hash_with([](dc::hasher& h) {
                        h.tag("map").u32(1).str("path").tag("str");
                        h.tag("by_type").u32(1).tag("struct").u32(4);
                        h.str("source").tag("str").str("path").tag("str").str("size").tag("uint").u8(64).str("mtime").tag("int").u8(64);
