@@ -126,7 +126,9 @@ TEST_CASE("parallel: pipelines from 4 threads on one session", "[runtime][parall
     std::vector<std::string> errors(T);
     std::vector<std::size_t> sizes(T);
     std::vector<std::string> version(T);
-    std::vector<bool> ok(T, false);
+    // One byte per thread: std::vector<bool> packs the flags into shared words,
+    // so writing ok[t] from several threads would be a data race.
+    std::vector<unsigned char> ok(T, 0);
     for (int t = 0; t < T; ++t)
         pool.emplace_back([&, t] {
             try {
