@@ -76,11 +76,21 @@ struct column_at<schema<C...>, I> {
 
 struct not_found {};
 
+// string_view::find for constant expressions. g++ 12 with -fsanitize=undefined
+// rejects std::string_view::find on a template parameter object (its
+// char_traits::find null-pointer check "is not a constant expression"), so
+// paths are searched with a plain loop. Same result as find(c, pos).
+constexpr std::size_t find_char(std::string_view s, char c, std::size_t pos = 0) noexcept {
+    for (std::size_t i = pos; i < s.size(); ++i)
+        if (s[i] == c) return i;
+    return std::string_view::npos;
+}
+
 // Walks `rest` (a dotted member path) inside T.
 template <class T, fixed_string Path, std::size_t Pos>
 struct member_path {
     static constexpr std::string_view rest = Path.view().substr(Pos);
-    static constexpr std::size_t dot = rest.find('.');
+    static constexpr std::size_t dot = find_char(rest, '.');
     static constexpr std::string_view segment = rest.substr(0, dot);
     static constexpr int index = member_index<T>(segment);
 
@@ -119,7 +129,7 @@ struct member_path {
 template <class S, fixed_string Path>
 struct lookup {
     static constexpr int exact = S::index_of(Path.view());
-    static constexpr std::size_t dot = Path.view().find('.');
+    static constexpr std::size_t dot = detail::find_char(Path.view(), '.');
     static constexpr int head = exact >= 0 ? exact
                               : dot == std::string_view::npos ? -1
                               : S::index_of(Path.view().substr(0, dot));
