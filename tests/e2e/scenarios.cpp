@@ -1,6 +1,7 @@
-// End-to-end scenarios: the seed's checkpoint stories, played by compiling
-// the examples, running them, "editing" them (recompiling at the same path
-// with other macros) and running them again against the same store.
+// End-to-end scenarios: the seed's checkpoint stories, played by running the
+// examples, "editing" them (replacing the program at the same path by a
+// variant built with other -D macros; the build made every variant, see
+// tests/e2e/CMakeLists.txt) and running them again against the same store.
 //
 // Every run is checked on four things:
 //   - how many times each UDF was called (the CALLS line),
@@ -46,7 +47,7 @@ TEST_CASE("walkthrough: the first run crashes after the dogs, the fixed one cont
     const auto exe = ws.program("walkthrough").string();
 
     // Run 1: the buggy version does the 200 dog files, then throws on a cat.
-    ws.build("walkthrough", {"-DDATACHAIN_EXAMPLE_BUG"});
+    ws.install("walkthrough", {"DATACHAIN_EXAMPLE_BUG"});
     auto r1 = ws.run("walkthrough");
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 1);
@@ -58,7 +59,7 @@ TEST_CASE("walkthrough: the first run crashes after the dogs, the fixed one cont
     CHECK(status_of_job(ws.store(), 0, exe) == dc::job_status::failed);
 
     // Run 2: the bug is fixed (rebuilt at the same path): only the cats run.
-    ws.build("walkthrough");
+    ws.install("walkthrough");
     auto r2 = ws.run("walkthrough");
     INFO(describe(r2));
     REQUIRE(r2.proc.status == 0);
@@ -108,7 +109,7 @@ TEST_CASE("walkthrough: the first run crashes after the dogs, the fixed one cont
 TEST_CASE("two chains: changing the filter of one recomputes it and reuses the other") {
     workspace ws("two_chains");
 
-    ws.build("two_chains");
+    ws.install("two_chains");
     auto r1 = ws.run("two_chains");
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 0);
@@ -127,7 +128,7 @@ TEST_CASE("two chains: changing the filter of one recomputes it and reuses the o
     same_rows(r2.rows.at("all_paths"), r1.rows.at("all_paths"));
 
     // Edit chain 1 (threshold 15000 -> 20000): it recomputes; chain 2 is reused.
-    ws.build("two_chains", {"-DTHRESHOLD=20000"});
+    ws.install("two_chains", {"THRESHOLD=20000"});
     auto r3 = ws.run("two_chains");
     INFO(describe(r3));
     REQUIRE(r3.proc.status == 0);
@@ -156,7 +157,7 @@ TEST_CASE("generator: a crash midway, then the fix: only incomplete inputs run a
     for (const auto& [path, size] : ws.listing()) before += path < "dog.50.jpg";
     REQUIRE(before > 200);  // all 200 cat files and some dogs
 
-    ws.build("path_parts", {"-DDATACHAIN_EXAMPLE_BUG"});
+    ws.install("path_parts", {"DATACHAIN_EXAMPLE_BUG"});
     auto r1 = ws.run("path_parts");
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 1);
@@ -166,7 +167,7 @@ TEST_CASE("generator: a crash midway, then the fix: only incomplete inputs run a
     CHECK(r1.proc.out.find("failed on dog.50.jpg") != std::string::npos);
     CHECK(versions(ws.store(), "path_parts").empty());
 
-    ws.build("path_parts");
+    ws.install("path_parts");
     auto r2 = ws.run("path_parts");
     INFO(describe(r2));
     REQUIRE(r2.proc.status == 0);
@@ -197,7 +198,7 @@ TEST_CASE("what recomputes and what does not: bug fix, code change, filter chang
     const auto cats = 200;
 
     // Run 1: score has a bug and fails on the first dog; the other chains are saved.
-    ws.build("recompute_cases", {"-DSCORE_BUG"});
+    ws.install("recompute_cases", {"SCORE_BUG"});
     auto r1 = ws.run("recompute_cases");
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 1);
@@ -212,7 +213,7 @@ TEST_CASE("what recomputes and what does not: bug fix, code change, filter chang
 
     // Run 2: bug fixed, same output type: score continues with the dogs only;
     // the unrelated chains are reused.
-    ws.build("recompute_cases");
+    ws.install("recompute_cases");
     auto r2 = ws.run("recompute_cases");
     INFO(describe(r2));
     REQUIRE(r2.proc.status == 0);
@@ -231,7 +232,7 @@ TEST_CASE("what recomputes and what does not: bug fix, code change, filter chang
     }
 
     // Run 3: score's code changes after a successful run: from scratch.
-    ws.build("recompute_cases", {"-DSCORE_KB"});
+    ws.install("recompute_cases", {"SCORE_KB"});
     auto r3 = ws.run("recompute_cases");
     INFO(describe(r3));
     REQUIRE(r3.proc.status == 0);
@@ -244,7 +245,7 @@ TEST_CASE("what recomputes and what does not: bug fix, code change, filter chang
     CHECK(r3.proc.out.find("code changed after a successful run") != std::string::npos);
 
     // Run 4: the filter changes: "filtered" recomputes, the rest is reused.
-    ws.build("recompute_cases", {"-DSCORE_KB", "-DTHRESHOLD=20000"});
+    ws.install("recompute_cases", {"SCORE_KB", "THRESHOLD=20000"});
     auto r4 = ws.run("recompute_cases");
     INFO(describe(r4));
     REQUIRE(r4.proc.status == 0);
@@ -267,7 +268,7 @@ TEST_CASE("what recomputes and what does not: bug fix, code change, filter chang
 
 TEST_CASE("DATACHAIN_IGNORE_CHECKPOINTS=1 recomputes everything, makes new versions, and records for next time") {
     workspace ws("ignore_checkpoints");
-    ws.build("recompute_cases");
+    ws.install("recompute_cases");
     auto r1 = ws.run("recompute_cases");
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 0);
@@ -299,7 +300,7 @@ TEST_CASE("DATACHAIN_IGNORE_CHECKPOINTS=1 recomputes everything, makes new versi
 
 TEST_CASE("deleting a dataset version makes the next run compute it again") {
     workspace ws("deleted_version");
-    ws.build("recompute_cases");
+    ws.install("recompute_cases");
     auto r1 = ws.run("recompute_cases");
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 0);
@@ -332,7 +333,7 @@ TEST_CASE("deleting a dataset version makes the next run compute it again") {
 TEST_CASE("benchmark harness: killed with SIGKILL twice, then it measures only what is missing") {
     workspace ws("benchmark_harness");
     const auto exe = ws.program("benchmark_harness").string();
-    ws.build("benchmark_harness");
+    ws.install("benchmark_harness");
 
     // Killed when starting input 76: results are durable every 10 inputs, so
     // 70 measurements survive and the 5 in flight are lost.
