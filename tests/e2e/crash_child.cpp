@@ -1,7 +1,7 @@
 // The child of the crash-anywhere test (crash_anywhere.cpp): one pipeline,
 // run against a store, that the parent kills with SIGKILL at random moments.
 //
-//   crash_child <mode> <store> <call log> <rows> <result file>
+//   crash_child <mode> <store> <call log> <rows> <result file> [<kill at call>]
 //
 // mode: map   read_values | map<"y">            | save("out")   batches of 50
 //       pmap  the same with parallel = 2
@@ -10,13 +10,18 @@
 //
 // Every UDF call first appends its input id (for agg: the partition key) to
 // the call log with one O_APPEND write, so the parent can count the calls of
-// every row across kills. On success the saved rows are written, one per
-// line, to the result file (through a temporary file and a rename).
+// every row across kills. With <kill at call> = N > 0, the process kills
+// itself with SIGKILL right after logging its Nth UDF call (a kill at a
+// deterministic point, whatever the machine's speed). On success the saved
+// rows are written, one per line, to the result file (through a temporary
+// file and a rename).
 #include <datachain/datachain.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -31,10 +36,13 @@ namespace dc = datachain;
 namespace {
 
 int log_fd = -1;
+long kill_at_call = 0;            // 0: never
+std::atomic<long> calls_made{0};  // UDF calls of this process (parallel workers too)
 
 void log_call(std::int64_t id) {
     std::string line = std::to_string(id) + "\n";
     if (::write(log_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::abort();
+    if (kill_at_call > 0 && ++calls_made == kill_at_call) ::kill(::getpid(), SIGKILL);
 }
 
 // A little work per call, deterministic in the id.
@@ -90,10 +98,12 @@ void write_result(const Dataset& ds, const std::string& path) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        std::fprintf(stderr, "usage: %s map|pmap|gen|agg <store> <call log> <rows> <result file>\n", argv[0]);
+    if (argc != 6 && argc != 7) {
+        std::fprintf(stderr, "usage: %s map|pmap|gen|agg <store> <call log> <rows> <result file> [<kill at call>]\n",
+                     argv[0]);
         return 2;
     }
+    if (argc == 7) kill_at_call = std::atol(argv[6]);
     const std::string mode = argv[1];
     log_fd = ::open(argv[3], O_WRONLY | O_APPEND | O_CREAT, 0644);
     if (log_fd < 0) {
