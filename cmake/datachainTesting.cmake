@@ -14,6 +14,12 @@ include(Catch)   # catch_discover_tests, from Catch2's package directory
 set(DATACHAIN_TESTS_ROOT "${PROJECT_SOURCE_DIR}/tests")
 set(DATACHAIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
+# The exit code of a test executable whose test cases all skipped themselves
+# (DC_SKIP, tests/skip.hpp; the Catch2 main returns it). Every test of
+# datachain_add_test has it as SKIP_RETURN_CODE, so ctest reports such a test
+# as skipped, not passed. 77 as in Automake and Meson.
+set(DATACHAIN_TEST_SKIP_CODE 77)
+
 # _datachain_test_area(<out>): "core" in tests/core, "steps_x" in tests/steps/x,
 # "" directly in tests/.
 function(_datachain_test_area out)
@@ -30,8 +36,10 @@ endfunction()
 # Builds the executable test_<area>_<name> from SOURCES, linked with
 # datachain::datachain and the Catch2 main compiled once (datachain_catch_main),
 # and registers every Catch2 TEST_CASE as its own ctest test
-# "<area>.<name>/<test case name>", labelled <area> plus LABELS. OPTIONS are
-# extra compile options for this executable only.
+# "<area>.<name>/<test case name>", labelled <area> plus LABELS, with
+# SKIP_RETURN_CODE ${DATACHAIN_TEST_SKIP_CODE} (a test case that calls DC_SKIP
+# is reported as skipped). OPTIONS are extra compile options for this
+# executable only.
 function(datachain_add_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME" "SOURCES;LABELS;OPTIONS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
@@ -64,17 +72,20 @@ function(datachain_add_test)
 
   # Catch2 v2's catch_discover_tests(... PROPERTIES LABELS a b) flattens the
   # label list into the property list and breaks for more than one label, so
-  # the labels are applied by a second include file that ctest reads after
-  # the discovered tests: set_tests_properties(<all of them> PROPERTIES LABELS ...).
+  # the labels (and the skip code) are applied by a second include file that
+  # ctest reads after the discovered tests:
+  # set_tests_properties(<all of them> PROPERTIES SKIP_RETURN_CODE 77 LABELS ...).
+  set(properties "SKIP_RETURN_CODE ${DATACHAIN_TEST_SKIP_CODE}")
   if(labels)
-    set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake")
-    file(CONFIGURE OUTPUT "${labels_file}" CONTENT
+    string(APPEND properties " LABELS \"${labels}\"")
+  endif()
+  set(properties_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake")
+  file(CONFIGURE OUTPUT "${properties_file}" CONTENT
 "if(DEFINED @target@_TESTS)
-  set_tests_properties(\${@target@_TESTS} PROPERTIES LABELS \"@labels@\")
+  set_tests_properties(\${@target@_TESTS} PROPERTIES @properties@)
 endif()
 " @ONLY)
-    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
-  endif()
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${properties_file}")
 endfunction()
 
 # datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex>)

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../skip.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
