@@ -1,65 +1,10 @@
-// Executing every step: filter, map (single and tuple outputs, dc::params),
-// gen (vector and dc::generator, inputs that yield nothing), agg with and
-// without partition_by, select, order_by (asc / desc, stable), limit; the
-// same results whether collected or saved; and a 100k-row map.
-#include "support.hpp"
+// Executing the steps that move rows without UDFs: filter, select, order_by
+// (asc / desc, stable), limit; a source alone; the same results whether
+// collected or saved; and a 100k-row map. map and gen: steps_map_gen.cpp;
+// agg: steps_agg.cpp.
+#include "steps_support.hpp"
 
-namespace {
-
-struct Stats {
-    BOOST_HANA_DEFINE_STRUCT(Stats, (std::int64_t, count), (double, mean));
-};
-
-DC_DEF(rt_square, (std::int64_t n) -> std::int64_t { return n * n; });
-DC_DEF(rt_divmod, (std::int64_t n) -> std::tuple<std::int64_t, std::int64_t> { return {n / 3, n % 3}; });
-DC_DEF(rt_label, (std::int64_t n, const std::string& s) -> std::string { return s + "#" + std::to_string(n); });
-DC_DEF(rt_weighted, (std::int64_t a, std::int64_t b) -> double { return static_cast<double>(a) * 10 + b; });
-DC_DEF(rt_repeat, (std::int64_t n) -> std::vector<std::int64_t> { return std::vector<std::int64_t>(n % 4, n); });
-DC_DEF(rt_repeat_gen, (std::int64_t n) -> dc::generator<std::int64_t> {
-    for (std::int64_t i = 0; i < n % 4; ++i) co_yield n * 100 + i;
-});
-DC_DEF(rt_pairs, (std::int64_t n) -> std::vector<std::tuple<std::int64_t, std::string>> {
-    if (n % 2) return {};
-    return {{n, "a"}, {n, "b"}};
-});
-DC_DEF(rt_sum, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
-    std::int64_t s = 0;
-    for (auto x : v) s += x;
-    return {s};
-});
-DC_DEF(rt_stats, (const std::vector<std::int64_t>& v) -> std::vector<Stats> {
-    double s = 0;
-    for (auto x : v) s += static_cast<double>(x);
-    return {Stats{static_cast<std::int64_t>(v.size()), v.empty() ? 0.0 : s / static_cast<double>(v.size())}};
-});
-DC_DEF(rt_first_two, (const std::vector<std::string>& names, const std::vector<std::int64_t>& ns)
-           -> std::vector<std::tuple<std::string, std::int64_t>> {
-    std::vector<std::tuple<std::string, std::int64_t>> out;
-    for (std::size_t i = 0; i < names.size() && i < 2; ++i) out.emplace_back(names[i], ns[i]);
-    return out;
-});
-DC_DEF(rt_mod3, (std::int64_t n) -> std::int64_t { return n % 3; });
-DC_DEF(rt_plus1, (std::int64_t n) -> std::int64_t { return n + 1; });
-
-using I64 = std::vector<std::int64_t>;
-
-auto names10() {
-    std::vector<std::string> s;
-    for (int i = 0; i < 10; ++i) s.push_back(std::string(1, static_cast<char>('a' + i)));
-    return s;
-}
-
-// Runs `chain | save(name)` and `collect(chain)`: both must give `expect`.
-template <class Chain, class Rows>
-void collect_and_save(const Chain& chain, dc::session& s, const std::string& name, const Rows& expect) {
-    auto got = dc::collect(chain, s);
-    CHECK(got == expect);
-    auto ds = (chain | dc::save(name)).run(s);
-    CHECK(ds.to_vector() == expect);
-    CHECK(ds.size() == expect.size());
-}
-
-} // namespace
+using namespace rt_steps;
 
 TEST_CASE("steps: filter", "[runtime][steps]") {
     rt::temp_dir d;
@@ -80,114 +25,6 @@ TEST_CASE("steps: filter", "[runtime][steps]") {
     auto expect = dc::collect(chain, s);
     REQUIRE(expect.size() == 1);
     collect_and_save(chain, s, "filtered", expect);
-}
-
-TEST_CASE("steps: map with one output, a tuple, a struct and dc::params", "[runtime][steps]") {
-    rt::temp_dir d;
-    dc::session s{rt::cfg(d.store())};
-    auto src = dc::read_values<"n", "s">(rt::iota64(10), names10());
-
-    auto sq = dc::collect(src | dc::map<"sq">(rt_square), s);
-    REQUIRE(sq.size() == 10);
-    for (std::size_t i = 0; i < 10; ++i) {
-        CHECK(sq[i].get<"n">() == static_cast<std::int64_t>(i));
-        CHECK(sq[i].get<"s">() == names10()[i]);
-        CHECK(sq[i].get<"sq">() == static_cast<std::int64_t>(i * i));
-    }
-    auto dm = dc::collect(src | dc::map<"q", "r">(rt_divmod), s);
-    CHECK(dm[7].get<"q">() == 2);
-    CHECK(dm[7].get<"r">() == 1);
-    // One name for a tuple result should make one tuple column: the schema
-    // says so, but the executor flattens the tuple and does not compile
-    // (guarded test at the end of this file).
-    // binding by type, two parameters
-    auto lab = dc::collect(src | dc::map<"label">(rt_label), s);
-    CHECK(lab[3].get<"label">() == "d#3");
-    // explicit binding: both parameters are int64 columns
-    auto chain = src | dc::map<"sq">(rt_square) | dc::map<"w">(rt_weighted, dc::params<"n", "sq">) |
-                 dc::map<"w2">(rt_weighted, dc::params<"sq", "n">);
-    auto w = dc::collect(chain, s);
-    CHECK(w[3].get<"w">() == 39.0);
-    CHECK(w[3].get<"w2">() == 93.0);
-    // a struct output, reached by member paths downstream
-    auto st = dc::collect(src | dc::agg<"st">(rt_stats) | dc::filter(dc::C<"st.count"> == 10), s);
-    REQUIRE(st.size() == 1);
-    CHECK(st[0].get<"st.mean">() == 4.5);
-    collect_and_save(chain, s, "mapped", w);
-}
-
-TEST_CASE("steps: gen with vectors, generators, tuples and empty outputs", "[runtime][steps]") {
-    rt::temp_dir d;
-    dc::session s{rt::cfg(d.store())};
-    auto src = dc::read_values<"n">(rt::iota64(10));
-
-    auto v = dc::collect(src | dc::gen<"r">(rt_repeat), s);
-    I64 got;
-    for (auto& r : v) got.push_back(r.get<"r">());
-    // n % 4 copies of n: inputs 0, 4, 8 yield nothing
-    CHECK(got == I64{1, 2, 2, 3, 3, 3, 5, 6, 6, 7, 7, 7, 9});
-
-    auto g = dc::collect(src | dc::gen<"r">(rt_repeat_gen), s);
-    got.clear();
-    for (auto& r : g) got.push_back(r.get<"r">());
-    CHECK(got == I64{100, 200, 201, 300, 301, 302, 500, 600, 601, 700, 701, 702, 900});
-
-    auto p = dc::collect(src | dc::gen<"n2", "tag">(rt_pairs), s);
-    REQUIRE(p.size() == 10);
-    CHECK(p[0].get<"n2">() == 0);
-    CHECK(p[1].get<"tag">() == "b");
-    CHECK(p[9].get<"n2">() == 8);
-
-    // Nothing at all.
-    CHECK(dc::collect(dc::read_values<"n">(I64{0, 4, 8}) | dc::gen<"r">(rt_repeat), s).empty());
-
-    // Saved (the gen is the last step: its table is the dataset) and followed by a map.
-    auto chain = src | dc::gen<"r">(rt_repeat_gen);
-    collect_and_save(chain, s, "generated", g);
-    auto after = dc::collect(chain | dc::map<"r1">(rt_plus1, dc::params<"r">), s);
-    REQUIRE(after.size() == 13);
-    CHECK(after[12].get<"r1">() == 901);
-    // small batches: outputs of one input cross batch boundaries
-    auto small = dc::collect(chain, s, {.ignore_checkpoints = true, .batch_size = 2});
-    CHECK(small == g);
-}
-
-TEST_CASE("steps: agg with and without partition_by", "[runtime][steps]") {
-    rt::temp_dir d;
-    dc::session s{rt::cfg(d.store())};
-    auto src = dc::read_values<"n">(rt::iota64(10)) | dc::map<"k">(rt_mod3);
-
-    // Partitions in the order of their first row: k = 0, 1, 2.
-    auto part = dc::collect(src | dc::agg<"total">(rt_sum, dc::partition_by<"k">, dc::params<"n">), s);
-    REQUIRE(part.size() == 3);
-    CHECK(part[0].get<"k">() == 0);
-    CHECK(part[0].get<"total">() == 0 + 3 + 6 + 9);
-    CHECK(part[1].get<"k">() == 1);
-    CHECK(part[1].get<"total">() == 1 + 4 + 7);
-    CHECK(part[2].get<"total">() == 2 + 5 + 8);
-
-    auto all = dc::collect(src | dc::agg<"total">(rt_sum, dc::partition_by<>, dc::params<"n">), s);
-    REQUIRE(all.size() == 1);
-    CHECK(all[0].get<"total">() == 45);
-
-    // Two vector parameters, several rows per partition, tuple outputs, string keys.
-    auto named = dc::read_values<"n", "s", "g">(rt::iota64(6), std::vector<std::string>{"a", "b", "c", "d", "e", "f"},
-                                                std::vector<std::string>{"x", "y", "x", "x", "y", "z"});
-    auto firsts = dc::collect(named | dc::agg<"name", "num">(rt_first_two, dc::partition_by<"g">, dc::params<"s", "n">), s);
-    REQUIRE(firsts.size() == 5);  // x: a, c; y: b, e; z: f
-    CHECK(firsts[0].get<"g">() == "x");
-    CHECK(firsts[0].get<"name">() == "a");
-    CHECK(firsts[1].get<"name">() == "c");
-    CHECK(firsts[1].get<"num">() == 2);
-    CHECK(firsts[2].get<"g">() == "y");
-    CHECK(firsts[3].get<"name">() == "e");
-    CHECK(firsts[4].get<"g">() == "z");
-
-    // Empty input: no partitions.
-    auto none = dc::read_values<"n">(I64{}) | dc::map<"k">(rt_mod3);
-    CHECK(dc::collect(none | dc::agg<"total">(rt_sum, dc::partition_by<"k">, dc::params<"n">), s).empty());
-
-    collect_and_save(src | dc::agg<"total">(rt_sum, dc::partition_by<"k">, dc::params<"n">), s, "sums", part);
 }
 
 TEST_CASE("steps: select, order_by, limit", "[runtime][steps]") {
@@ -272,14 +109,4 @@ TEST_CASE("steps: a source alone, and a map over 100k values", "[runtime][steps]
     }
     CHECK(ok);
     CHECK(i == n);
-}
-
-TEST_CASE("steps: one output name for a tuple result is a tuple column", "[runtime][steps]") {
-    rt::temp_dir d;
-    dc::session s{rt::cfg(d.store())};
-    auto src = dc::read_values<"n">(rt::iota64(10));
-    auto whole = dc::collect(src | dc::map<"qr">(rt_divmod), s);
-    CHECK(whole[8].get<"qr">() == std::tuple<std::int64_t, std::int64_t>{2, 2});
-    auto pairs = dc::collect(src | dc::gen<"p">(rt_pairs), s);
-    CHECK(pairs[1].get<"p">() == std::tuple<std::int64_t, std::string>{0, "b"});
 }
