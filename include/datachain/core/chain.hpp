@@ -8,7 +8,7 @@
 // chain_step(previous, step hash) for every step in order, so adding, removing
 // or reordering steps changes it. The data a source reads (a directory
 // listing, a dataset version) is folded in at run time by the executor; see
-// runtime_hash() in datachain/runtime/executor.hpp.
+// the runner (datachain/runtime/runner.hpp).
 //
 // The schema of every step is computed, and checked, as soon as a chain has a
 // source: a wrong pipeline does not compile.
@@ -26,7 +26,7 @@
 
 namespace datachain {
 
-struct run_options;  // datachain/runtime/executor.hpp
+struct run_options;  // datachain/runtime/runner.hpp
 class session;       // datachain/runtime/session.hpp
 
 // Marks source declarations (read_storage, read_values, read_dataset).

@@ -23,21 +23,22 @@ namespace datachain::catalog {
 inline std::vector<job_record> jobs(const store& db) {
     std::vector<job_record> out;
     for (auto c = db.scan("J"); c->valid(); c->next())
-        out.push_back(detail::rec::unpack<job_record>(c->value(), db.location()));
+        out.push_back(detail::rec::unpack<job_record>(c->value(), db.location(), c->key()));
     return out;
 }
 
 inline std::optional<job_record> job(const store& db, std::uint64_t id) {
-    auto v = db.get(detail::rec::job_key(id));
+    auto k = detail::rec::job_key(id);
+    auto v = db.get(k);
     if (!v) return std::nullopt;
-    return detail::rec::unpack<job_record>(*v, db.location());
+    return detail::rec::unpack<job_record>(*v, db.location(), k);
 }
 
 // The events a job recorded, in order.
 inline std::vector<event_record> events(const store& db, std::uint64_t job) {
     std::vector<event_record> out;
     for (auto c = db.scan(detail::rec::event_prefix(job)); c->valid(); c->next())
-        out.push_back(detail::rec::unpack<event_record>(c->value(), db.location()));
+        out.push_back(detail::rec::unpack<event_record>(c->value(), db.location(), c->key()));
     return out;
 }
 
@@ -46,15 +47,16 @@ inline std::vector<dataset_record> datasets(const store& db, std::string_view na
     std::vector<dataset_record> out;
     std::string prefix = name.empty() ? std::string("D") : detail::rec::dataset_prefix(name);
     for (auto c = db.scan(prefix); c->valid(); c->next())
-        out.push_back(detail::rec::unpack<dataset_record>(c->value(), db.location()));
+        out.push_back(detail::rec::unpack<dataset_record>(c->value(), db.location(), c->key()));
     return out;
 }
 
 // The chain description saved as `dataset` by `job`, if any.
 inline std::optional<chain_record> chain(const store& db, std::uint64_t job, std::string_view dataset) {
-    auto v = db.get(detail::rec::chain_key(job, dataset));
+    auto k = detail::rec::chain_key(job, dataset);
+    auto v = db.get(k);
     if (!v) return std::nullopt;
-    return detail::rec::unpack<chain_record>(*v, db.location());
+    return detail::rec::unpack<chain_record>(*v, db.location(), k);
 }
 
 // Every (job, description) recorded for `dataset`, oldest job first.
@@ -63,6 +65,37 @@ inline std::vector<std::pair<std::uint64_t, chain_record>> chains(const store& d
     for (auto& j : jobs(db))
         if (auto c = chain(db, j.id, dataset)) out.emplace_back(j.id, std::move(*c));
     return out;
+}
+
+// A checkpoint recorded by `job` under `key`, if any.
+inline std::optional<checkpoint_record> checkpoint(const store& db, std::uint64_t job, const hash128& key) {
+    auto k = detail::rec::checkpoint_key(job, key);
+    auto v = db.get(k);
+    if (!v) return std::nullopt;
+    return detail::rec::unpack<checkpoint_record>(*v, db.location(), k);
+}
+
+// `job`, then its parents, at most `max_depth` jobs.
+inline std::vector<std::uint64_t> ancestry(const store& db, std::uint64_t job, unsigned max_depth) {
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t p = job; p && out.size() < max_depth;) {
+        out.push_back(p);
+        auto j = catalog::job(db, p);
+        if (!j) break;
+        p = j->parent;
+    }
+    return out;
+}
+
+// The chain description saved as `dataset` by the nearest job of `job`'s
+// lineage before `job` (its parents, not `job` itself), with that job's id.
+inline std::optional<std::pair<std::uint64_t, chain_record>> previous_chain(const store& db, std::uint64_t job,
+                                                                             std::string_view dataset,
+                                                                             unsigned max_depth = 100) {
+    auto anc = ancestry(db, job, max_depth + 1);
+    for (std::size_t i = 1; i < anc.size(); ++i)
+        if (auto c = chain(db, anc[i], dataset)) return std::pair{anc[i], std::move(*c)};
+    return std::nullopt;
 }
 
 // Explains, in words, the first difference between two chain descriptions.

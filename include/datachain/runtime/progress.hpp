@@ -5,6 +5,9 @@
 // false (DATACHAIN_PROGRESS=0) silences both.
 #pragma once
 
+#include <datachain/runtime/journal.hpp>
+#include <datachain/runtime/settings.hpp>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -17,9 +20,11 @@ namespace datachain::detail {
 
 class progress {
 public:
-    progress(bool enabled, std::string step, std::optional<std::uint64_t> total, std::uint64_t earlier)
-        : on_(enabled), tty_(enabled && ::isatty(2)), step_(std::move(step)), total_(total), earlier_(earlier),
-          start_(clock::now()), last_(start_) {}
+    // Redraws on stderr only when it is a terminal and no output sink is set;
+    // the summary goes through the sink (settings::output) otherwise.
+    progress(const settings& cfg, std::string step, std::optional<std::uint64_t> total, std::uint64_t earlier)
+        : cfg_(cfg), on_(cfg.progress), tty_(cfg.progress && !cfg.output && ::isatty(2)), step_(std::move(step)),
+          total_(total), earlier_(earlier), start_(clock::now()), last_(start_) {}
 
     // `n` more rows processed now (computed or reused).
     void add(std::uint64_t computed, std::uint64_t reused) {
@@ -39,10 +44,12 @@ public:
             draw(true);
             std::fputc('\n', stderr);
         } else {
-            double s = seconds();
-            std::fprintf(stderr, "datachain: %s: %llu rows computed, %llu reused from an earlier run, %.2fs\n",
-                         step_.c_str(), static_cast<unsigned long long>(computed_),
-                         static_cast<unsigned long long>(reused_), s);
+            char buf[160];
+            std::snprintf(buf, sizeof buf, ": %llu rows computed, %llu reused from an earlier run, %.2fs",
+                          static_cast<unsigned long long>(computed_), static_cast<unsigned long long>(reused_),
+                          seconds());
+            emit_line(cfg_, {output_line::kind::progress, step_ + buf, true});
+            return;
         }
         std::fflush(stderr);
     }
@@ -74,6 +81,7 @@ private:
         std::fflush(stderr);
     }
 
+    const settings& cfg_;
     bool on_, tty_;
     std::string step_;
     std::optional<std::uint64_t> total_;

@@ -88,9 +88,74 @@ struct dataset_record {
     hash128 schema_sig() const { return {schema_hi, schema_lo}; }
 };
 
+// What a recorded event says happened (event_record::kind holds its name).
+enum class event_kind : std::uint8_t {
+    save_skipped = 1,   // a saved version was reused: nothing ran
+    save_completed,     // a new version was saved
+    udf_skipped,        // every output of a UDF step was reused
+    udf_continued,      // a UDF step continued partial outputs of an earlier run
+    udf_from_scratch,   // a UDF step computed every input
+    udf_failed,         // a UDF threw; the outputs so far are kept
+    unknown = 255,      // a name this build does not know (a newer writer)
+};
+
+inline const char* to_string(event_kind k) {
+    switch (k) {
+    case event_kind::save_skipped: return "save_skipped";
+    case event_kind::save_completed: return "save_completed";
+    case event_kind::udf_skipped: return "udf_skipped";
+    case event_kind::udf_continued: return "udf_continued";
+    case event_kind::udf_from_scratch: return "udf_from_scratch";
+    case event_kind::udf_failed: return "udf_failed";
+    case event_kind::unknown: break;
+    }
+    return "unknown";
+}
+
+// Why a step or a save computed (or not): the kind of change, with text.
+enum class change_kind : std::uint8_t {
+    none = 0,            // nothing changed (a skip)
+    first_run,           // no earlier run of this chain or step
+    source_changed,      // the source's data changed
+    chain_changed,       // a step was added, removed or changed
+    code_changed,        // a UDF's code changed
+    version_removed,     // the saved version an earlier run made is gone
+    unfinished,          // the earlier run did not finish (failed, crashed)
+    continuing,          // partial outputs of an earlier run are continued
+    ignored,             // checkpoints ignored by a setting
+    off,                 // checkpoints are off
+    unknown = 255,
+};
+
+inline const char* to_string(change_kind k) {
+    switch (k) {
+    case change_kind::none: return "none";
+    case change_kind::first_run: return "first_run";
+    case change_kind::source_changed: return "source_changed";
+    case change_kind::chain_changed: return "chain_changed";
+    case change_kind::code_changed: return "code_changed";
+    case change_kind::version_removed: return "version_removed";
+    case change_kind::unfinished: return "unfinished";
+    case change_kind::continuing: return "continuing";
+    case change_kind::ignored: return "ignored";
+    case change_kind::off: return "off";
+    case change_kind::unknown: break;
+    }
+    return "unknown";
+}
+
+namespace detail {
+template <class E>
+E enum_from_name(std::string_view n, E first, E last) {
+    for (auto i = static_cast<unsigned>(first); i <= static_cast<unsigned>(last); ++i)
+        if (n == to_string(static_cast<E>(i))) return static_cast<E>(i);
+    return E::unknown;
+}
+} // namespace detail
+
 struct event_record {
     BOOST_HANA_DEFINE_STRUCT(event_record,
-        (std::string, kind),          // save_skipped, save_completed, udf_skipped, udf_continued, udf_from_scratch
+        (std::string, kind),          // to_string(event_kind)
         (std::string, step),
         (std::string, dataset),
         (std::string, version),
@@ -100,29 +165,87 @@ struct event_record {
         (std::uint64_t, rows_now),    // processed in this run
         (double, seconds),
         (std::int64_t, time),
-        (std::string, why));
+        (std::string, why),
+        (std::string, change),        // to_string(change_kind)
+        (std::uint64_t, from_job));   // the job whose outputs or version were reused, 0 = none
+    event_kind type() const { return detail::enum_from_name(kind, event_kind::save_skipped, event_kind::udf_failed); }
+    change_kind change_type() const { return detail::enum_from_name(change, change_kind::none, change_kind::off); }
+};
+
+// Events written by format 1 (before change and from_job), read as events.
+struct event_record_v1 {
+    BOOST_HANA_DEFINE_STRUCT(event_record_v1,
+        (std::string, kind), (std::string, step), (std::string, dataset), (std::string, version),
+        (std::string, chain_hash), (std::string, step_hash), (std::uint64_t, rows_before),
+        (std::uint64_t, rows_now), (double, seconds), (std::int64_t, time), (std::string, why));
 };
 
 namespace detail::rec {
 
 inline constexpr std::uint8_t record_version = 1;
 
+// Each record type: its name in messages, the version it is written with,
+// and how older versions read (event records gained fields in version 2).
+template <class T> struct record_traits { static constexpr std::uint8_t version = 1; };
+template <> struct record_traits<job_record> { static constexpr const char* name = "job"; static constexpr std::uint8_t version = 1; };
+template <> struct record_traits<checkpoint_record> { static constexpr const char* name = "checkpoint"; static constexpr std::uint8_t version = 1; };
+template <> struct record_traits<chain_record> { static constexpr const char* name = "chain description"; static constexpr std::uint8_t version = 1; };
+template <> struct record_traits<dataset_record> { static constexpr const char* name = "dataset version"; static constexpr std::uint8_t version = 1; };
+template <> struct record_traits<event_record> {
+    static constexpr const char* name = "event";
+    static constexpr std::uint8_t version = 2;
+    static event_record from_v1(const event_record_v1& o) {
+        event_record e{};
+        e.kind = o.kind; e.step = o.step; e.dataset = o.dataset; e.version = o.version;
+        e.chain_hash = o.chain_hash; e.step_hash = o.step_hash; e.rows_before = o.rows_before;
+        e.rows_now = o.rows_now; e.seconds = o.seconds; e.time = o.time; e.why = o.why;
+        e.change = "unknown";
+        return e;
+    }
+};
+
+inline std::string hex(std::string_view bytes) {
+    static constexpr char d[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out.push_back(d[c >> 4]);
+        out.push_back(d[c & 15]);
+    }
+    return out;
+}
+
 template <class T>
 std::string pack(const T& r) {
-    std::string s(1, static_cast<char>(record_version));
+    std::string s(1, static_cast<char>(record_traits<T>::version));
     encode(s, r);
     return s;
 }
+
+// Decodes a record read at `key` from the store at `where`; a record that
+// does not decode is error(store_corrupt) naming the record kind and key.
 template <class T>
-T unpack(std::string_view s, const std::string& where) {
-    if (s.empty() || static_cast<std::uint8_t>(s[0]) != record_version)
-        throw error(error_kind::store_format, "datachain: a record in the store at '" + where +
+T unpack(std::string_view s, const std::string& where, std::string_view key = {}) {
+    auto damaged = [&](const std::string& what) {
+        return error(error_kind::store_corrupt,
+                     "datachain: a " + std::string(record_traits<T>::name) + " record" +
+                         (key.empty() ? std::string{} : " (key " + hex(key) + ")") + " in the store at '" + where +
+                         "' is damaged: " + what +
+                         "; restore the store from a backup or remove it (the record cannot be trusted)");
+    };
+    const auto v = s.empty() ? 0 : static_cast<std::uint8_t>(s[0]);
+    if (v > record_traits<T>::version)
+        throw error(error_kind::store_format, "datachain: a " + std::string(record_traits<T>::name) +
+                                                  " record in the store at '" + where +
                                                   "' has an unknown version; was it written by a newer datachain?");
     try {
-        return decode<T>(s.substr(1));
+        if (v == record_traits<T>::version) return decode<T>(s.substr(1));
+        if constexpr (requires { &record_traits<T>::from_v1; })
+            if (v == 1) return record_traits<T>::from_v1(decode<event_record_v1>(s.substr(1)));
     } catch (const error& e) {
-        throw error(error_kind::store_corrupt, std::string(e.what()) + " (store at '" + where + "')");
+        throw damaged(e.what());
     }
+    throw damaged("record version " + std::to_string(v) + " is not one this build reads");
 }
 
 // Keys (see docs/storage.md).
@@ -150,6 +273,12 @@ inline std::string row_key(std::uint64_t table, std::uint64_t ordinal, std::uint
 inline std::string done_prefix(std::uint64_t table) { std::string k = "X"; key::be64(k, table); return k; }
 inline std::string done_key(std::uint64_t table, std::uint64_t ordinal) {
     auto k = done_prefix(table); key::be64(k, ordinal); return k;
+}
+// Present while a UDF step of `job` with partial key `h` is calling its UDF
+// (set before a batch's calls, removed with the batch's outputs): left behind
+// when the UDF threw or the process died inside a call.
+inline std::string active_key(std::uint64_t job, const hash128& h) {
+    std::string k = "A"; key::be64(k, job); key::h128(k, h); return k;
 }
 
 } // namespace detail::rec

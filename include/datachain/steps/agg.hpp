@@ -77,11 +77,20 @@ private:
     }
 };
 
+template <class T> struct is_partition_by : std::false_type {};
+template <fixed_string... P> struct is_partition_by<partition_by_t<P...>> : std::true_type {};
+
 template <fixed_string... Out, class F, class Part = partition_by_t<>, class B = by_type>
-    requires requires { Part::size; }
+    requires is_partition_by<Part>::value
 constexpr auto agg(F f, Part = {}, B = {}) {
     auto u = detail::make_udf(std::move(f));
     return agg_step<decltype(u), B, Part, Out...>{std::move(u)};
+}
+
+// agg<"out">(f, params<...>): the whole input is one partition.
+template <fixed_string... Out, class F, fixed_string... P>
+constexpr auto agg(F f, params_t<P...> b) {
+    return agg<Out...>(std::move(f), partition_by_t<>{}, b);
 }
 
 } // namespace datachain

@@ -7,10 +7,35 @@
 
 #include <datachain/core/chain.hpp>
 #include <datachain/core/expr.hpp>
+#include <datachain/runtime/stream.hpp>
 
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace datachain {
+
+namespace detail::exec {
+// Keeps the rows for which the expression is true; fills whole batches, so a
+// UDF after the filter writes full batches.
+template <class S, class E>
+struct filter_stream final : stream<S> {
+    stream_ptr<S> up;
+    E expr;
+    std::vector<row_tuple<S>> buf;
+    filter_stream(stream_ptr<S> u, E e) : up(std::move(u)), expr(std::move(e)) {}
+    bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
+        out.clear();
+        while (out.size() < n) {
+            if (!up->next(buf, n - out.size())) break;
+            for (auto& r : buf)
+                if (expr.template eval<S>(r)) out.push_back(std::move(r));
+        }
+        return !out.empty();
+    }
+};
+} // namespace detail::exec
 
 template <class E>
 struct filter_step : step_base<filter_step<E>> {
@@ -32,6 +57,12 @@ struct filter_step : step_base<filter_step<E>> {
         expr.hash_into(h);
     }
     std::string describe() const { return "filter(" + expr.describe() + ")"; }
+
+    // The stage (found by ADL by the runner): `up()` builds the stage before.
+    template <class In, class Up, class Ctx>
+    friend detail::exec::built<In> make_stage(const filter_step& st, std::type_identity<In>, Up&& up, Ctx&) {
+        return {std::make_unique<detail::exec::filter_stream<In, E>>(up().rows, st.expr)};
+    }
 };
 
 template <expression E>

@@ -8,8 +8,12 @@
 
 #include <datachain/core/chain.hpp>
 #include <datachain/core/expr.hpp>
+#include <datachain/runtime/stream.hpp>
 
+#include <algorithm>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace datachain {
 
@@ -24,6 +28,43 @@ template <fixed_string P> struct sort_key<descending<col_ref<P>>> {
     static constexpr bool desc = true;
 };
 } // namespace detail
+
+namespace detail::exec {
+// Reads its whole input, sorts it (stable), then streams it.
+template <class S, class... K>
+struct order_stream final : stream<S> {
+    stream_ptr<S> up;
+    std::vector<row_tuple<S>> all;
+    std::size_t at = 0;
+    bool loaded = false;
+    explicit order_stream(stream_ptr<S> u) : up(std::move(u)) { this->size_hint = up->size_hint; }
+
+    template <class Key>
+    static int cmp1(const row_tuple<S>& a, const row_tuple<S>& b) {
+        using L = lookup<S, sort_key<Key>::path>;
+        const auto& x = L::get(a);
+        const auto& y = L::get(b);
+        int c = x < y ? -1 : (y < x ? 1 : 0);
+        return sort_key<Key>::desc ? -c : c;
+    }
+    bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
+        if (!loaded) {
+            std::vector<row_tuple<S>> buf;
+            while (up->next(buf, 4096))
+                for (auto& r : buf) all.push_back(std::move(r));
+            std::stable_sort(all.begin(), all.end(), [](const row_tuple<S>& a, const row_tuple<S>& b) {
+                int c = 0;
+                ((c == 0 ? (c = cmp1<K>(a, b)) : 0), ...);
+                return c < 0;
+            });
+            loaded = true;
+        }
+        out.clear();
+        for (; at < all.size() && out.size() < n; ++at) out.push_back(std::move(all[at]));
+        return !out.empty();
+    }
+};
+} // namespace detail::exec
 
 template <class... K>
 struct order_by_step : step_base<order_by_step<K...>> {
@@ -47,6 +88,11 @@ struct order_by_step : step_base<order_by_step<K...>> {
         ((s += std::string(detail::sort_key<K>::path.view()) + (detail::sort_key<K>::desc ? " desc" : "") + ", "), ...);
         s.resize(s.size() - 2);
         return s + ")";
+    }
+
+    template <class In, class Up, class Ctx>
+    friend detail::exec::built<In> make_stage(const order_by_step&, std::type_identity<In>, Up&& up, Ctx&) {
+        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows)};
     }
 };
 

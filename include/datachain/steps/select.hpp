@@ -8,10 +8,33 @@
 
 #include <datachain/core/chain.hpp>
 #include <datachain/core/schema.hpp>
+#include <datachain/runtime/stream.hpp>
 
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace datachain {
+
+namespace detail::exec {
+// Each output column is copied out of the input row, except when one column
+// is selected: then it is moved (a row is never moved from twice).
+template <class In, class Out, fixed_string... P>
+struct select_stream final : stream<Out> {
+    stream_ptr<In> up;
+    std::vector<row_tuple<In>> buf;
+    explicit select_stream(stream_ptr<In> u) : up(std::move(u)) { this->size_hint = up->size_hint; }
+    bool next(std::vector<row_tuple<Out>>& out, std::size_t n) override {
+        out.clear();
+        if (!up->next(buf, n)) return false;
+        for (auto& r : buf) {
+            if constexpr (sizeof...(P) == 1) out.push_back(row_tuple<Out>{lookup<In, P>::get(std::move(r))...});
+            else out.push_back(row_tuple<Out>{lookup<In, P>::get(std::as_const(r))...});
+        }
+        return true;
+    }
+};
+} // namespace detail::exec
 
 template <fixed_string... P>
 struct select_step : step_base<select_step<P...>> {
@@ -40,6 +63,12 @@ struct select_step : step_base<select_step<P...>> {
         ((s += std::string(P.view()) + ", "), ...);
         s.resize(s.size() - 2);
         return s + ")";
+    }
+
+    template <class In, class Up, class Ctx>
+    friend auto make_stage(const select_step&, std::type_identity<In>, Up&& up, Ctx&) {
+        using Out = typename apply<In>::type;
+        return detail::exec::built<Out>{std::make_unique<detail::exec::select_stream<In, Out, P...>>(up().rows)};
     }
 };
 

@@ -1,0 +1,221 @@
+// Checkpoint decisions (SPEC section 7) as pure functions over an explicit
+// state of the lineage. The runner reads the state from the store, asks, and
+// executes the answer; nothing else decides.
+//
+//   save_state st{...};                        // what the ancestry holds for this save's key
+//   save_decision d = decide_save(st);         // skip (reuse a version) or compute, and why
+//   udf_decision u = decide_udf(udf_state{...});   // skip, resume, scratch or direct, and why
+//
+// The rules, in order, for a UDF step (key: the chain before the step plus
+// the step's partial identity; full: the step's full hash):
+//  1. checkpoints off: direct (no records, no reuse);
+//  2. checkpoints ignored: from scratch, recorded anew;
+//  3. a complete record with the same full hash anywhere in the ancestry: skip;
+//  4. otherwise the nearest record decides:
+//     - partial, same full hash: resume;
+//     - partial, code changed, and the step's own UDF was running when its
+//       job ended (it threw, or the process died inside a call): resume (the
+//       seed's "fix the bug and continue");
+//     - partial, code changed, cut short by another step or outside any UDF
+//       call: from scratch (its outputs came from code that is gone);
+//     - complete, code changed: from scratch;
+//  5. no record: from scratch.
+#pragma once
+
+#include <datachain/core/hash.hpp>
+#include <datachain/runtime/catalog.hpp>
+#include <datachain/runtime/records.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace datachain {
+
+// Why a decision was taken: a typed kind and a sentence.
+struct reason {
+    change_kind kind = change_kind::none;
+    std::string text;
+};
+
+// ---- save ---------------------------------------------------------------------
+
+// A save checkpoint with the save's key found in the ancestry, and the
+// dataset version it names as the store has it now (nullopt: removed).
+struct save_seen {
+    std::uint64_t job = 0;
+    checkpoint_record checkpoint;
+    std::optional<dataset_record> version;
+};
+
+struct save_state {
+    bool checkpoints = true;               // off: compute, record nothing
+    bool resume = true;                    // false: checkpoints ignored
+    std::string name;                      // the dataset
+    std::vector<save_seen> seen;           // nearest job first
+    // For the explanation: the chain saved as `name` by the nearest earlier
+    // job of the lineage, and that job's status.
+    std::optional<std::pair<std::uint64_t, chain_record>> previous;
+    std::optional<job_status> previous_status;
+    chain_record current;
+};
+
+enum class save_action : std::uint8_t { skip, compute };
+
+struct save_decision {
+    save_action action = save_action::compute;
+    std::uint64_t from_job = 0;            // skip: the job that saved the version
+    std::optional<dataset_record> version; // skip: the version reused
+    reason why;
+};
+
+// Classifies the first difference between two chain descriptions.
+inline reason explain_chain_change(const chain_record& old, const chain_record& now) {
+    auto text = catalog::explain_change(old, now);
+    change_kind k = change_kind::chain_changed;
+    if (text.starts_with("source:")) k = change_kind::source_changed;
+    else if (text.ends_with(": code changed")) k = change_kind::code_changed;
+    else if (text == "the chain is unchanged") k = change_kind::none;
+    return {k, std::move(text)};
+}
+
+inline save_decision decide_save(const save_state& st) {
+    save_decision d;
+    if (!st.checkpoints) {
+        d.why = {change_kind::off, "checkpoints are off"};
+        return d;
+    }
+    if (!st.resume) {
+        d.why = {change_kind::ignored, "checkpoints ignored: DATACHAIN_IGNORE_CHECKPOINTS or settings"};
+        return d;
+    }
+    // The nearest save checkpoint decides: its version still complete means
+    // nothing runs; removed means recompute.
+    for (const auto& s : st.seen) {
+        if (s.checkpoint.kind != static_cast<std::uint8_t>(checkpoint_kind::save)) continue;
+        if (s.version && s.version->complete) {
+            d.action = save_action::skip;
+            d.from_job = s.checkpoint.job ? s.checkpoint.job : s.job;
+            d.version = s.version;
+            d.why = {change_kind::none, "chain unchanged since job " + std::to_string(d.from_job)};
+            return d;
+        }
+        d.why = {change_kind::version_removed,
+                 "version " + s.checkpoint.version + " of \"" + st.name + "\" was removed"};
+        return d;
+    }
+    if (!st.previous) {
+        d.why = {change_kind::first_run, "no earlier run of this chain"};
+        return d;
+    }
+    d.why = explain_chain_change(st.previous->second, st.current);
+    if (d.why.kind != change_kind::none) return d;
+    if (st.previous_status && *st.previous_status != job_status::complete) {
+        d.why = {change_kind::unfinished, "the earlier run (job " + std::to_string(st.previous->first) + ", " +
+                                              to_string(*st.previous_status) + ") did not finish"};
+        return d;
+    }
+    d.why = {change_kind::version_removed, "its saved version is gone"};
+    return d;
+}
+
+// ---- UDF steps ------------------------------------------------------------------
+
+// A UDF checkpoint with the step's partial key found in the ancestry.
+struct udf_seen {
+    std::uint64_t job = 0;          // the job whose record this is
+    checkpoint_record checkpoint;
+    bool udf_was_running = false;   // the step's own UDF was in a call when that job ended
+};
+
+struct udf_state {
+    bool checkpoints = true;
+    bool resume = true;
+    hash128 full;                   // the step's full hash now
+    std::vector<udf_seen> seen;     // nearest job first
+    reason upstream;                // why the chain computes (used when nothing earlier exists)
+};
+
+enum class udf_action : std::uint8_t {
+    skip,     // reuse a complete table; the UDF is not called
+    resume,   // continue a partial table: call the UDF for inputs not done
+    scratch,  // a new table: call the UDF for every input
+    direct,   // checkpoints off: no records
+};
+
+inline const char* to_string(udf_action a) {
+    switch (a) {
+    case udf_action::skip: return "skipped";
+    case udf_action::resume: return "continued";
+    case udf_action::scratch: return "from scratch";
+    case udf_action::direct: return "computed (checkpoints off)";
+    }
+    return "";
+}
+
+struct udf_decision {
+    udf_action action = udf_action::scratch;
+    std::uint64_t table = 0;     // skip/resume: the table reused; 0: a new one
+    std::uint64_t rows = 0;      // skip: rows in that table
+    std::uint64_t from_job = 0;  // skip/resume: the job whose outputs are reused
+    reason why;
+    bool record() const noexcept { return action != udf_action::direct; }
+};
+
+inline udf_decision decide_udf(const udf_state& st) {
+    udf_decision d;
+    if (!st.checkpoints) {
+        d.action = udf_action::direct;
+        d.why = {change_kind::off, "checkpoints are off"};
+        return d;
+    }
+    if (!st.resume) {
+        d.why = {change_kind::ignored, "checkpoints ignored"};
+        return d;
+    }
+    for (const auto& s : st.seen) {
+        const auto& cp = s.checkpoint;
+        if (cp.complete && cp.full() == st.full) {
+            d.action = udf_action::skip;
+            d.table = cp.table;
+            d.rows = cp.rows;
+            d.from_job = cp.job ? cp.job : s.job;
+            d.why = {change_kind::none, "a complete run with the same code in job " + std::to_string(d.from_job)};
+            return d;
+        }
+    }
+    if (st.seen.empty()) {
+        d.why = st.upstream.kind == change_kind::none ? reason{change_kind::first_run, "no earlier run of this step"}
+                                                      : st.upstream;
+        return d;
+    }
+    const auto& s = st.seen.front();
+    const auto& cp = s.checkpoint;
+    const auto job = std::to_string(cp.job ? cp.job : s.job);
+    if (cp.complete) {
+        d.why = {change_kind::code_changed, "code changed after a successful run in job " + job};
+        return d;
+    }
+    if (cp.full() == st.full) {
+        d.action = udf_action::resume;
+        d.table = cp.table;
+        d.from_job = cp.job ? cp.job : s.job;
+        d.why = {change_kind::continuing, "continuing the partial outputs of job " + job};
+        return d;
+    }
+    if (s.udf_was_running) {
+        d.action = udf_action::resume;
+        d.table = cp.table;
+        d.from_job = cp.job ? cp.job : s.job;
+        d.why = {change_kind::continuing,
+                 "continuing the partial outputs of job " + job + " with changed code (its UDF failed there)"};
+        return d;
+    }
+    d.why = {change_kind::code_changed, "code changed; the partial outputs of job " + job +
+                                            " were cut short by another step or a kill outside this UDF"};
+    return d;
+}
+
+} // namespace datachain

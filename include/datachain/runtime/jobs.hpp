@@ -1,0 +1,82 @@
+// Jobs: every session is one job in the store (id, name, status, times,
+// parent: the latest earlier job with the same name).
+//
+//   job_record j = detail::start_job(handle, "name");   // marks crashed jobs first
+//   detail::finish_job(handle, j);                      // complete unless failed
+//
+// A job left "running" by a process that died is marked "crashed" by the next
+// process that opens the store (the store's lock guarantees that no other
+// process is using it; jobs of this process's live sessions are skipped).
+#pragma once
+
+#include <datachain/runtime/catalog.hpp>
+#include <datachain/runtime/records.hpp>
+#include <datachain/runtime/store_open.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace datachain::detail {
+
+inline std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+inline std::string executable_path() {
+    std::error_code ec;
+    auto p = std::filesystem::canonical("/proc/self/exe", ec);
+    return ec ? std::string("unknown-program") : p.string();
+}
+
+inline void mark_crashed_jobs(store_handle& h) {
+    auto live = h.live_jobs();
+    std::vector<job_record> crashed;
+    for (auto& j : catalog::jobs(h.db()))
+        if (j.state() == job_status::running && !live.count(j.id)) crashed.push_back(j);
+    for (auto& j : crashed) {
+        j.status = static_cast<std::uint8_t>(job_status::crashed);
+        h.db().put(rec::job_key(j.id), rec::pack(j));
+    }
+}
+
+// Records a new running job named `name`, child of the latest job of that
+// name, after marking the jobs of dead processes crashed. All under the
+// handle's lock, so that no session of this process sees another's job
+// between its creation and its registration as live.
+inline job_record start_job(store_handle& h, const std::string& name) {
+    return h.locked([&] {
+        mark_crashed_jobs(h);
+        job_record j{};
+        j.id = h.next_id("job");
+        j.name = name;
+        if (auto latest = h.db().get(rec::latest_key(name)); latest && latest->size() == 8)
+            j.parent = key::read_be64(*latest, 0);
+        j.status = static_cast<std::uint8_t>(job_status::running);
+        j.started = now_ns();
+        j.pid = static_cast<std::int64_t>(::getpid());
+        h.add_live_job(j.id);
+        auto b = h.db().batch();
+        b->put(rec::job_key(j.id), rec::pack(j));
+        std::string id;
+        key::be64(id, j.id);
+        b->put(rec::latest_key(name), id);
+        h.db().write(*b);
+        return j;
+    });
+}
+
+// Ends a job: complete unless it failed.
+inline void finish_job(store_handle& h, job_record& j) {
+    if (j.state() == job_status::running) j.status = static_cast<std::uint8_t>(job_status::complete);
+    j.finished = now_ns();
+    h.db().put(rec::job_key(j.id), rec::pack(j));
+    h.remove_live_job(j.id);
+}
+
+} // namespace datachain::detail

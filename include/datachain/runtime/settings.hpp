@@ -1,0 +1,70 @@
+// Settings of a session, from the environment or set in code, and the sink
+// that receives everything the library writes for people to read.
+//
+//   dc::settings cfg = dc::settings::from_env();
+//   cfg.parallel = 4;
+//   cfg.output = [](const dc::output_line& l) { my_log(l.text); };   // default: stderr
+//   dc::session s(cfg);
+//
+// Environment (read by settings::from_env):
+//   DATACHAIN_ROOT                  store directory (default ./.datachain)
+//   DATACHAIN_JOB_NAME              job name (default: the executable's path)
+//   DATACHAIN_IGNORE_CHECKPOINTS    1/true/yes: compute everything, record anew
+//   DATACHAIN_CHECKPOINTS           0/false/no/off: no checkpoints at all
+//   DATACHAIN_PARALLEL              default UDF threads (default 1)
+//   DATACHAIN_PROGRESS              0/false/no/off: no progress output
+//   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
+#pragma once
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace datachain {
+
+// One line of the library's output: a decision report, a warning, or a
+// progress line (redrawn on a terminal, `final` on the last one).
+struct output_line {
+    enum class kind { report, warning, progress } what = kind::report;
+    std::string text;   // without the "datachain: " prefix and the newline
+    bool final = true;  // progress: false while the line is being redrawn
+};
+
+struct settings {
+    std::filesystem::path root = ".datachain";
+    std::string job_name;             // empty: the executable's canonical path
+    bool ignore_checkpoints = false;  // compute everything; still record
+    bool checkpoints = true;          // false: no checkpoint records, no incremental outputs
+    unsigned parallel = 1;            // default UDF threads
+    std::size_t batch_size = 2000;    // rows per durable batch
+    bool progress = true;             // progress on a terminal, summary otherwise
+    bool report = true;               // one line per decision
+    unsigned max_depth = 100;         // ancestry depth for checkpoint lookup
+    // Receives reports, warnings and progress summaries; empty: stderr.
+    // Called from the threads that run pipelines, one line at a time.
+    std::function<void(const output_line&)> output = {};
+
+    static settings from_env() {
+        settings s;
+        auto env = [](const char* n) -> std::optional<std::string> {
+            if (const char* v = std::getenv(n)) return std::string(v);
+            return std::nullopt;
+        };
+        auto truthy = [](const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "TRUE" || v == "YES" || v == "on"; };
+        auto falsy = [](const std::string& v) { return v == "0" || v == "false" || v == "no" || v == "off" || v == "FALSE" || v == "NO"; };
+        if (auto v = env("DATACHAIN_ROOT"); v && !v->empty()) s.root = *v;
+        if (auto v = env("DATACHAIN_JOB_NAME"); v && !v->empty()) s.job_name = *v;
+        if (auto v = env("DATACHAIN_IGNORE_CHECKPOINTS")) s.ignore_checkpoints = truthy(*v);
+        if (auto v = env("DATACHAIN_CHECKPOINTS")) s.checkpoints = !falsy(*v);
+        if (auto v = env("DATACHAIN_PARALLEL")) s.parallel = static_cast<unsigned>(std::max(1L, std::atol(v->c_str())));
+        if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
+        if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
+        return s;
+    }
+};
+
+} // namespace datachain

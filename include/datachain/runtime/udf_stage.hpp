@@ -1,0 +1,328 @@
+// What the UDF stages (map, gen, agg) share: the step's context, its
+// checkpoint decision, its table of outputs, its records and events,
+// progress, and failure handling.
+//
+//   udf_stage_base base(ctx, step_description, partial_hash);   // decides
+//   base.begin_calls();      // before a batch's UDF calls: "running" mark
+//   base.commit(batch);      // outputs + done marks + mark cleared, atomically
+//   base.finish();           // complete record and the decision's event
+//
+// Stored outputs: table T, key (input ordinal, sub-index), see docs/storage.md.
+#pragma once
+
+#include <datachain/core/error.hpp>
+#include <datachain/core/file.hpp>
+#include <datachain/runtime/codec.hpp>
+#include <datachain/runtime/decide.hpp>
+#include <datachain/runtime/progress.hpp>
+#include <datachain/runtime/records.hpp>
+#include <datachain/runtime/session.hpp>
+#include <datachain/runtime/sources.hpp>
+#include <datachain/runtime/stream.hpp>
+#include <datachain/runtime/worker_pool.hpp>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace datachain::detail::exec {
+
+// What the runner hands to the stage of step I.
+struct step_context {
+    session_access a;
+    unsigned threads = 1;
+    std::size_t batch = 2000;
+    bool checkpoints = true;
+    bool resume = true;
+    bool want_table = false;  // the next step is save: write an owned table, emit no rows
+    hash128 before, full;     // the chain's hash before and after this step
+    reason upstream;          // why the chain computes
+};
+
+// Reads the lineage's records for a UDF step and decides (decide.hpp).
+inline udf_decision decide_step(const step_context& c, const hash128& pkey) {
+    udf_state st;
+    st.checkpoints = c.checkpoints;
+    st.resume = c.resume;
+    st.full = c.full;
+    st.upstream = c.upstream;
+    if (c.checkpoints && c.resume) {
+        for (auto job : catalog::ancestry(c.a.db(), c.a.job(), c.a.config().max_depth)) {
+            auto cp = catalog::checkpoint(c.a.db(), job, pkey);
+            if (!cp || cp->kind != static_cast<std::uint8_t>(checkpoint_kind::udf)) continue;
+            st.seen.push_back({job, *cp, c.a.db().get(rec::active_key(job, pkey)).has_value()});
+        }
+    }
+    return decide_udf(st);
+}
+
+// A UDF result as a tuple of output columns: split only when the step names
+// several outputs (one name and a tuple result is one tuple column).
+template <std::size_t Names, class T>
+auto as_tuple(T&& v) {
+    if constexpr (Names > 1) return std::forward<T>(v);
+    else return std::tuple<std::remove_cvref_t<T>>{std::forward<T>(v)};
+}
+
+// The path of the first File column of a row, for error messages.
+template <class S>
+std::string row_path(const row_tuple<S>& r) {
+    std::string p;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+            if constexpr (std::is_same_v<std::tuple_element_t<J, row_tuple<S>>, File>)
+                if (p.empty()) p = std::get<J>(r).path;
+        };
+        (one(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<std::tuple_size_v<row_tuple<S>>>{});
+    return p;
+}
+
+class udf_stage_base {
+public:
+    udf_stage_base(const step_context& c, std::string step, const hash128& partial)
+        : ctx_(c), step_(std::move(step)) {
+        pkey_ = combine("udf.partial", c.before, partial);
+        d_ = decide_step(c, pkey_);
+        if (d_.action == udf_action::skip) return;
+        table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
+    }
+    udf_stage_base(const udf_stage_base&) = delete;
+    udf_stage_base& operator=(const udf_stage_base&) = delete;
+
+    const udf_decision& decision() const noexcept { return d_; }
+    std::uint64_t table() const noexcept { return table_; }
+    std::uint64_t produced() const noexcept { return produced_; }
+    bool emit() const noexcept { return !ctx_.want_table; }
+    const std::string& step() const noexcept { return step_; }
+
+    // A skipped step: the stored outputs (or none, when save adopts them).
+    template <class Out>
+    built<Out> reuse() {
+        ctx_.a.log().udf_decided(step_, d_);
+        ctx_.a.log().udf_ended(step_, event_kind::udf_skipped, ctx_.full, d_.rows, 0, 0.0, d_.why, d_.from_job);
+        ctx_.a.record_checkpoint(pkey_, complete_record());  // found nearby by the next run
+        owned_table t{d_.table, [n = d_.rows] { return n; }};
+        if (ctx_.want_table) return {std::make_unique<empty_stream<Out>>(), std::move(t)};
+        return {std::make_unique<table_stream<Out>>(ctx_.a.db(), d_.table, d_.rows, "the outputs of " + step_),
+                std::move(t)};
+    }
+
+    // Starts computing: the report line, the partial record, progress.
+    void start(std::optional<std::uint64_t> total) {
+        ctx_.a.log().udf_decided(step_, d_);
+        save_record(false);
+        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
+    }
+    void set_total(std::optional<std::uint64_t> total) {
+        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
+    }
+
+protected:
+    // ---- progress of an earlier run (resume) ---------------------------------
+
+    // map: its rows are always a prefix of the inputs (batches are written in
+    // order, and a failing batch keeps only the rows before the failure), so
+    // the count is found with a few point reads instead of a scan.
+    void load_prefix() {
+        if (d_.action != udf_action::resume) return;
+        auto exists = [&](std::uint64_t o) { return ctx_.a.db().get(rec::row_key(table_, o, 0)).has_value(); };
+        std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
+        if (exists(0)) {
+            lo = 1;
+            while (exists(hi)) {
+                lo = hi + 1;
+                hi *= 2;
+            }
+            while (lo < hi) {
+                std::uint64_t mid = lo + (hi - lo) / 2;
+                if (exists(mid)) lo = mid + 1;
+                else hi = mid;
+            }
+        }
+        done_prefix_ = lo;
+        done_before_ = produced_ = lo;
+    }
+
+    // gen / agg: one done mark per input or partition.
+    void load_marks() {
+        if (d_.action != udf_action::resume) return;
+        std::uint64_t last = ~0ull;
+        for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next()) {
+            auto k = c->key();
+            if (k.size() < 17) continue;
+            auto o = key::read_be64(k, 9);
+            if (o == last) continue;
+            last = o;
+            if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
+            done_[static_cast<std::size_t>(o)] = 1;
+            ++done_before_;
+        }
+        for (auto c = ctx_.a.db().scan(rec::table_prefix(table_)); c->valid(); c->next()) ++produced_;
+    }
+
+    bool is_done(std::uint64_t o) const {
+        return o < done_prefix_ || (o < done_.size() && done_[static_cast<std::size_t>(o)]);
+    }
+
+    // Appends the stored rows of input `ordinal` (in sub-index order).
+    template <class Row>
+    void load_stored(std::uint64_t ordinal, std::vector<Row>& into) {
+        auto& db = ctx_.a.db();
+        if (!rd_) rd_ = db.scan(rec::table_prefix(table_));
+        auto prefix = rec::table_prefix(table_);
+        key::be64(prefix, ordinal);
+        for (rd_->seek(prefix); rd_->valid() && rd_->key().starts_with(prefix); rd_->next())
+            into.push_back(decode_row<Row>(db, "the outputs of " + step_, rd_->key(), rd_->value()));
+    }
+
+    // ---- writing ----------------------------------------------------------------
+
+    worker_pool& pool() {
+        if (!pool_) pool_ = std::make_unique<worker_pool>(ctx_.threads);
+        return *pool_;
+    }
+
+    // Before a batch's UDF calls: marks the step as running its UDF, so that
+    // a job that ends inside a call (a throw, a kill) says so durably.
+    void begin_calls() {
+        if (d_.record()) ctx_.a.db().put(rec::active_key(ctx_.a.job(), pkey_), "");
+    }
+
+    // Adds the outputs of input `ordinal` (and, for gen/agg, its done mark).
+    void put_outputs(write_batch& b, std::uint64_t ordinal, const std::vector<std::string>& enc, bool mark) {
+        for (std::size_t j = 0; j < enc.size(); ++j)
+            b.put(rec::row_key(table_, ordinal, static_cast<std::uint32_t>(j)), enc[j]);
+        if (mark) b.put(rec::done_key(table_, ordinal), "");
+        produced_ += enc.size();
+    }
+
+    // Adds the one output of input `ordinal` (map).
+    void put_row(write_batch& b, std::uint64_t ordinal, const std::string& enc) {
+        b.put(rec::row_key(table_, ordinal, 0), enc);
+        ++produced_;
+    }
+
+    // Writes a batch's outputs; clears the running mark with them unless a
+    // UDF of the batch threw (then the mark stays: its own UDF failed).
+    void commit(write_batch& b, bool failed) {
+        if (d_.record() && !failed) b.del(rec::active_key(ctx_.a.job(), pkey_));
+        if (table_ || d_.record()) ctx_.a.db().write(b);
+    }
+
+    void count(std::uint64_t computed, std::uint64_t reused) {
+        computed_ += computed;
+        if (prog_) prog_->add(computed, reused);
+    }
+
+public:
+    // The step ran to its end: complete record and the event.
+    void finish() {
+        if (finished_) return;
+        finished_ = true;
+        if (prog_) prog_->finish();
+        save_record(true);
+        event_kind k = event_kind::udf_from_scratch;
+        if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
+        ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_, computed_, seconds(), d_.why, d_.from_job);
+    }
+
+    // Rethrows a UDF failure as udf_error, after the durable part is written:
+    // records the decision's event (what this run did) and udf_failed.
+    [[noreturn]] void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path) {
+        finished_ = true;
+        if (prog_) prog_->finish();
+        std::string what = "unknown exception";
+        try {
+            std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        std::string msg = "datachain: " + step_ + " failed at input row " + std::to_string(ordinal) +
+                          (path.empty() ? std::string{} : " (file '" + path + "')") + ": " + what + ". ";
+        if (d_.record())
+            msg += std::to_string(done_before_ + computed_) +
+                   " inputs are done and saved; fix the problem and run again to continue from there.";
+        else
+            msg += "Checkpoints are off: nothing of this step was kept.";
+        save_record(false);
+        auto& log = ctx_.a.log();
+        log.udf_ended(step_, d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch,
+                      ctx_.full, done_before_, computed_, seconds(), d_.why, d_.from_job);
+        log.udf_ended(step_, event_kind::udf_failed, ctx_.full, done_before_, computed_, seconds(),
+                      {change_kind::none, what}, 0);
+        ctx_.a.fail(msg);
+        try {
+            std::rethrow_exception(ep);
+        } catch (...) {
+            std::throw_with_nested(udf_error(msg, step_, ordinal, path));
+        }
+    }
+
+private:
+    checkpoint_record complete_record() const {
+        checkpoint_record r{};
+        r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);
+        r.step = step_;
+        r.table = d_.table;
+        r.full_hi = ctx_.full.hi;
+        r.full_lo = ctx_.full.lo;
+        r.complete = true;
+        r.rows = d_.rows;
+        return r;
+    }
+    void save_record(bool complete) {
+        if (!d_.record()) return;
+        checkpoint_record r{};
+        r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);
+        r.step = step_;
+        r.table = table_;
+        r.full_hi = ctx_.full.hi;
+        r.full_lo = ctx_.full.lo;
+        r.complete = complete;
+        r.rows = produced_;
+        ctx_.a.record_checkpoint(pkey_, r);
+    }
+    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
+
+protected:
+    step_context ctx_;
+    std::string step_;
+    hash128 pkey_;
+    udf_decision d_;
+    std::uint64_t table_ = 0;
+    std::unique_ptr<progress> prog_;
+    std::uint64_t done_before_ = 0;
+
+private:
+    std::unique_ptr<cursor> rd_;
+    std::unique_ptr<worker_pool> pool_;
+    std::uint64_t done_prefix_ = 0;
+    std::vector<char> done_;  // gen/agg: input ordinals (or partitions) done earlier
+    std::uint64_t produced_ = 0;
+    std::uint64_t computed_ = 0;
+    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+    bool finished_ = false;
+};
+
+// Builds a UDF stage: skipped (stored outputs), or computing from `up()`.
+template <class Stage, class Out, class Step, class Up>
+built<Out> build_udf_stage(const Step& st, Up&& up, const step_context& c) {
+    hasher hp;
+    st.hash_partial_into(hp);
+    if (!st.udf.id.hashable()) hp.h(session::process_nonce());
+    auto stage = std::make_unique<Stage>(st, c, hp.finish());
+    if (stage->decision().action == udf_action::skip) return stage->template reuse<Out>();
+    stage->open(up().rows);
+    std::optional<owned_table> t;
+    if (c.want_table) t = owned_table{stage->table(), [p = stage.get()] { return p->produced(); }};
+    return {std::move(stage), std::move(t)};
+}
+
+} // namespace datachain::detail::exec
