@@ -1,14 +1,24 @@
 // The LevelDB adapter: the one file that includes <leveldb/...>.
 //
 //   std::shared_ptr<datachain::store> s = datachain::open_leveldb_store("/path/.datachain");
+//   auto ro = datachain::open_leveldb_store(dir, {.create_if_missing = false});  // existing stores only
 //
-// Opening creates the directory if needed. LevelDB's own LOCK file makes a
+// Opening creates the directory if needed (mode 0700; every file LevelDB
+// creates in it is made 0600). Before LevelDB sees the directory it is
+// checked: an existing store (it has CURRENT) opens; a new or empty directory
+// becomes a store; anything else is refused and not one file in it changes
+// (LevelDB would delete files it takes for its own obsolete ones): a
+// directory of other files is store_format, LevelDB files without CURRENT
+// are a damaged store (store_corrupt). LevelDB's own LOCK file makes a
 // second process fail at once (no waiting): that becomes a datachain::error of
-// kind store_locked naming the directory. A corrupted store gives
-// store_corrupt; a write that fails (disk full, permissions) gives store_io,
-// and the store stays openable because LevelDB applies a batch completely or
-// not at all. Writes are not fsync'ed: they survive the process being killed
-// (the OS has them), which is the failure checkpoints are for.
+// kind store_locked naming the directory. Every read verifies checksums; a
+// read that fails (a checksum, a damaged or missing table file, an I/O
+// error) is store_corrupt naming the store, the record kind and the key in
+// hex, never a silently shorter scan. A write that fails (disk full,
+// permissions) gives store_io, and the store stays openable because LevelDB
+// applies a batch completely or not at all. Writes are not fsync'ed: they
+// survive the process being killed (the OS has them), which is the failure
+// checkpoints are for.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -19,19 +29,88 @@
 #include <leveldb/write_batch.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace datachain {
+
+// How open_leveldb_store treats a directory that holds no store yet.
+struct store_open_options {
+    // false: only an existing store opens; a missing or empty directory is
+    // error_kind::not_found and nothing is created (for read-only tools).
+    bool create_if_missing = true;
+};
 
 namespace detail {
 
 inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+// A key for messages: its record kind (see docs/storage.md) and its bytes in hex.
+inline std::string describe_key(std::string_view k) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    const std::size_t shown = std::min<std::size_t>(k.size(), 64);
+    for (std::size_t i = 0; i < shown; ++i) {
+        auto c = static_cast<unsigned char>(k[i]);
+        hex.push_back(digits[c >> 4]);
+        hex.push_back(digits[c & 15]);
+    }
+    if (shown < k.size()) hex += "... (" + std::to_string(k.size()) + " bytes)";
+    if (k.empty()) return "the first key (empty key)";
+    auto be = [&](std::size_t at, std::size_t n) {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(k[at + i]);
+        return std::to_string(v);
+    };
+    std::string what;
+    switch (k[0]) {
+    case 'F': what = "the format record"; break;
+    case 'C': what = "a counter"; break;
+    case 'J': what = k.size() >= 9 ? "the record of job " + be(1, 8) : "a job record"; break;
+    case 'L': what = "a latest-job record"; break;
+    case 'K': what = k.size() >= 9 ? "a checkpoint record of job " + be(1, 8) : "a checkpoint record"; break;
+    case 'P': what = k.size() >= 9 ? "a chain record of job " + be(1, 8) : "a chain record"; break;
+    case 'E': what = k.size() >= 9 ? "an event record of job " + be(1, 8) : "an event record"; break;
+    case 'M': what = "a dataset's version counter"; break;
+    case 'D': {
+        auto nul = k.find('\0', 1);
+        if (nul != std::string_view::npos && k.size() == nul + 13)
+            what = "the record of dataset version " + std::string(k.substr(1, nul - 1)) + "@" + be(nul + 1, 4) +
+                   "." + be(nul + 5, 4) + "." + be(nul + 9, 4);
+        else what = "a dataset record";
+        break;
+    }
+    case 'T':
+        if (k.size() >= 17) what = "row " + be(9, 8) + " of table " + be(1, 8);
+        else if (k.size() >= 9) what = "the rows of table " + be(1, 8);
+        else what = "table rows";
+        break;
+    case 'X': what = k.size() >= 9 ? "a done marker of table " + be(1, 8) : "a done marker"; break;
+    case 'A': what = "an active-step marker"; break;
+    default: what = "a record"; break;
+    }
+    return what + " (key " + hex + ")";
+}
+
+// A read (get or scan) that did not succeed. Whatever the status (a checksum
+// mismatch, a table file that is damaged or missing, an I/O error), the rows
+// cannot be served as written: store_corrupt, never a shorter result.
+[[noreturn]] inline void throw_read_status(const leveldb::Status& st, const std::string& where,
+                                           const std::string& what) {
+    throw error(error_kind::store_corrupt,
+                "datachain: cannot read the store at '" + where + "' while reading " + what + ": " + st.ToString() +
+                    ". If this is an I/O error (too many open files, permissions), fix that and rerun; otherwise "
+                    "the store is damaged: restore it from a backup or move it away to start afresh (nothing "
+                    "was read past the damage)");
+}
 
 [[noreturn]] inline void throw_status(const leveldb::Status& st, const std::string& where, const std::string& what) {
     std::string msg = st.ToString();
@@ -79,9 +158,27 @@ private:
     std::string name_;
 };
 
+// Also makes every file LevelDB creates private to its owner (0600): the
+// rows may be private data. The store directory itself is 0700.
 class pread_env final : public leveldb::EnvWrapper {
 public:
     pread_env() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+    static leveldb::Status owner_only(const std::string& name, leveldb::Status st) {
+        if (st.ok()) (void)::chmod(name.c_str(), S_IRUSR | S_IWUSR);
+        return st;
+    }
+    leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** out) override {
+        return owner_only(name, target()->NewWritableFile(name, out));
+    }
+    leveldb::Status NewAppendableFile(const std::string& name, leveldb::WritableFile** out) override {
+        return owner_only(name, target()->NewAppendableFile(name, out));
+    }
+    leveldb::Status NewLogger(const std::string& name, leveldb::Logger** out) override {
+        return owner_only(name, target()->NewLogger(name, out));
+    }
+    leveldb::Status LockFile(const std::string& name, leveldb::FileLock** out) override {
+        return owner_only(name, target()->LockFile(name, out));
+    }
     leveldb::Status NewRandomAccessFile(const std::string& name, leveldb::RandomAccessFile** out) override {
         int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
@@ -107,6 +204,10 @@ public:
     leveldb::WriteBatch b;
 };
 
+// A damaged block does not stop a LevelDB iterator: it records the error in
+// status() and moves on to the next block (or ends), so a scan that looks
+// only at Valid() silently skips rows. The status is checked after every
+// move (seek, next) and whenever the iterator ends: any error throws.
 class leveldb_cursor final : public cursor {
 public:
     leveldb_cursor(leveldb::DB* db, std::string prefix, std::string where)
@@ -116,35 +217,160 @@ public:
         ro.verify_checksums = true;
         it_.reset(db->NewIterator(ro));
         it_->Seek(slice(prefix_));
+        check(prefix_, false);
     }
-    // A damaged block ends an iteration with a bad status: that is an error,
-    // never a silently shorter result.
     bool valid() const override {
         if (it_->Valid()) return it_->key().starts_with(slice(prefix_));
-        if (auto st = it_->status(); !st.ok()) throw_status(st, where_, "reading");
+        check(last_, have_last_);
         return false;
     }
     std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
     std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
-    void next() override { it_->Next(); }
-    void seek(std::string_view k) override { it_->Seek(slice(k)); }
+    void next() override {
+        if (it_->Valid()) {
+            last_.assign(it_->key().data(), it_->key().size());
+            have_last_ = true;
+        }
+        it_->Next();
+        check(last_, have_last_);
+    }
+    void seek(std::string_view k) override {
+        it_->Seek(slice(k));
+        check(std::string(k), false);
+    }
 
 private:
+    // `from`: the last key read (after = true) or the key sought.
+    void check(const std::string& from, bool after) const {
+        auto st = it_->status();
+        if (st.ok()) return;
+        throw_read_status(st, where_,
+                          (prefix_.empty() ? std::string("all records") : describe_key(prefix_)) + ", " +
+                              (after ? "after " : "from ") + describe_key(from));
+    }
     std::string prefix_;
     std::string where_;
+    std::string last_;
+    bool have_last_ = false;
     std::unique_ptr<leveldb::Iterator> it_;
 };
 
+// Names LevelDB gives its own files: these are what it may delete as
+// obsolete when it creates or opens a database in a directory.
+inline bool leveldb_file_name(const std::string& n) {
+    if (n == "CURRENT" || n == "LOCK" || n == "LOG" || n == "LOG.old") return true;
+    auto digits = [](std::string_view s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (n.starts_with("MANIFEST-")) return digits(std::string_view(n).substr(9));
+    for (std::string_view ext : {".log", ".ldb", ".sst", ".dbtmp"})
+        if (n.ends_with(ext)) return digits(std::string_view(n).substr(0, n.size() - ext.size()));
+    return false;
+}
+
+// What open_leveldb_store finds in a directory before LevelDB sees it.
+enum class store_dir_state { existing, create };
+
+inline void make_private(const std::filesystem::path& dir) { (void)::chmod(dir.c_str(), S_IRWXU); }
+
+// Decides whether LevelDB may open (or create) a database in `dir`. LevelDB
+// asked to create a database where there is none treats every file named
+// like its own (000005.log, 000007.ldb, MANIFEST-...) as obsolete and
+// deletes it, so only an existing store (it has CURRENT), a missing or empty
+// directory, or the leftovers of a creation cut short (LOCK, LOG, the first
+// manifest, no data) get that far. Everything else is refused with not one file touched.
+inline store_dir_state check_store_dir(const std::filesystem::path& dir, const std::string& where,
+                                       const store_open_options& o) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto st = fs::symlink_status(dir, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        throw error(error_kind::store_io, "datachain: cannot look at the store directory '" + where + "': " +
+                                              ec.message() + "; check its permissions or set DATACHAIN_ROOT");
+    if (fs::is_symlink(st)) st = fs::status(dir, ec);
+    if (!fs::exists(st)) {
+        if (!o.create_if_missing)
+            throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where +
+                                                   "'; check the path (--root, DATACHAIN_ROOT) or run a "
+                                                   "program that uses it first");
+        return store_dir_state::create;
+    }
+    if (!fs::is_directory(st))
+        throw error(error_kind::store_format, "datachain: the store path '" + where +
+                                                  "' exists and is not a directory; choose another store root "
+                                                  "(DATACHAIN_ROOT); nothing was written");
+    std::vector<std::string> names;
+    fs::directory_iterator it(dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
+    if (ec)
+        throw error(error_kind::store_io, "datachain: cannot list the store directory '" + where + "': " +
+                                              ec.message() + "; check its permissions");
+    std::sort(names.begin(), names.end());
+    auto has = [&](std::string_view n) { return std::binary_search(names.begin(), names.end(), std::string(n)); };
+    if (has("CURRENT")) return store_dir_state::existing;
+    auto not_ours = [&] {
+        std::string list;
+        std::size_t shown = 0;
+        for (auto& n : names)
+            if (!leveldb_file_name(n) && shown < 5) list += (shown++ ? ", '" : "'") + n + "'";
+        return list;
+    };
+    auto others = not_ours();
+    if (!others.empty())
+        throw error(error_kind::store_format,
+                    "datachain: '" + where + "' is not empty and is not a datachain store (it holds " + others +
+                        "); a store root must be a new or empty directory or an existing store: choose another "
+                        "one (DATACHAIN_ROOT, settings::root, --root); nothing in it was touched");
+    // Only LevelDB's file names from here on. Another process creating the
+    // store right now holds its LOCK: that is store_locked, not damage.
+    if (has("LOCK")) {
+        leveldb::FileLock* lock = nullptr;
+        auto ls = pread_env::get().target()->LockFile(where + "/LOCK", &lock);
+        if (!ls.ok())
+            throw error(error_kind::store_locked, "datachain: the store at '" + where +
+                                                      "' is held by another process (" + ls.ToString() +
+                                                      "); wait for it to finish or use another DATACHAIN_ROOT");
+        pread_env::get().target()->UnlockFile(lock);
+    }
+    // What LevelDB writes while creating a database, before CURRENT: a
+    // process killed then leaves these, and no data (a store that ever
+    // opened has a log file and a later manifest).
+    bool leftovers = !names.empty() && std::all_of(names.begin(), names.end(), [](const std::string& n) {
+        return n == "LOCK" || n == "LOG" || n == "LOG.old" || n == "MANIFEST-000001" || n == "000001.dbtmp";
+    });
+    if (names.empty() || leftovers) {
+        if (!o.create_if_missing)
+            throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where + "' (" +
+                                                   (names.empty() ? "the directory is empty"
+                                                                  : "only the leftovers of a creation cut short") +
+                                                   "); check the path (--root, DATACHAIN_ROOT) or run a program "
+                                                   "that uses it first; nothing was created");
+        return store_dir_state::create;
+    }
+    throw error(error_kind::store_corrupt,
+                "datachain: the store at '" + where + "' is damaged: it holds LevelDB files but no 'CURRENT' "
+                "file, so it is not opened (LevelDB would take its data files for obsolete ones and delete "
+                "them). Restore the directory from a backup, or move it away to start afresh; nothing in it "
+                "was touched");
+}
+
 class leveldb_store final : public store {
 public:
-    explicit leveldb_store(const std::filesystem::path& dir) : where_(dir.string()) {
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec)
-            throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
-                                                  "': " + ec.message() + "; set DATACHAIN_ROOT to a writable place");
+    explicit leveldb_store(const std::filesystem::path& dir, const store_open_options& o = {})
+        : where_(dir.string()) {
+        const auto state = check_store_dir(dir, where_, o);
+        if (state == store_dir_state::create) {
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            if (ec)
+                throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
+                                                      "': " + ec.message() + "; set DATACHAIN_ROOT to a writable place");
+            make_private(dir);
+        }
         leveldb::Options opt;
-        opt.create_if_missing = true;
+        // Only where check_store_dir found no database: LevelDB never
+        // "creates" over files it would then delete.
+        opt.create_if_missing = state == store_dir_state::create;
         opt.paranoid_checks = true;
         opt.write_buffer_size = 16 << 20;
         opt.env = &pread_env::get();
@@ -161,7 +387,7 @@ public:
         ro.verify_checksums = true;
         auto st = db_->Get(ro, slice(k), &v);
         if (st.IsNotFound()) return std::nullopt;
-        if (!st.ok()) throw_status(st, where_, "reading");
+        if (!st.ok()) throw_read_status(st, where_, describe_key(k));
         return v;
     }
     void put(std::string_view k, std::string_view v) override {
@@ -189,9 +415,11 @@ private:
 
 } // namespace detail
 
-// Opens (creating if needed) a LevelDB store in `dir`. Throws datachain::error.
-inline std::shared_ptr<store> open_leveldb_store(const std::filesystem::path& dir) {
-    return std::make_shared<detail::leveldb_store>(dir);
+// Opens a LevelDB store in `dir`, creating it if needed (unless
+// o.create_if_missing is false). A directory that is neither a store nor new
+// or empty is refused. Throws datachain::error.
+inline std::shared_ptr<store> open_leveldb_store(const std::filesystem::path& dir, store_open_options o = {}) {
+    return std::make_shared<detail::leveldb_store>(dir, o);
 }
 
 } // namespace datachain

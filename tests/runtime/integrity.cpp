@@ -1,0 +1,292 @@
+// The store never serves fewer or other rows than were written, and never
+// destroys files it did not create (SPEC sections 9 and 10, issue 9):
+// - one flipped byte in a table file is store_corrupt (naming the store, the
+//   record and the key), for a read of the dataset and for a pipeline that
+//   reads it: never a shorter dataset;
+// - a directory that is not a store (user files, some named like LevelDB's)
+//   is refused as a store root with every file intact; a store whose CURRENT
+//   is missing is reported damaged and not re-created;
+// - the read-only open mode creates nothing;
+// - the store directory is 0700 and its files are private to the owner.
+#include "support.hpp"
+
+#include <sys/stat.h>
+
+#include <map>
+
+namespace {
+
+DC_DEF(rt_int_inc, (std::int64_t n) -> std::int64_t { return n + 1; });
+
+auto many_pipeline() { return dc::read_values<"n">(rt::iota64(3000)) | dc::map<"m">(rt_int_inc) | dc::save("many"); }
+using MS = decltype(many_pipeline())::schema;
+
+bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+// Every file under `dir` (relative path -> bytes).
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+    std::map<std::string, std::string> m;
+    for (auto& e : fs::recursive_directory_iterator(dir))
+        m[e.path().lexically_relative(dir).string()] = e.is_regular_file() ? rt::read_file(e.path()) : "<dir>";
+    return m;
+}
+
+std::vector<fs::path> tables_of(const fs::path& root) {
+    std::vector<fs::path> out;
+    for (auto& e : fs::directory_iterator(root))
+        if (e.path().extension() == ".ldb") out.push_back(e.path());
+    return out;
+}
+
+// A store with "many" (3000 rows) in one table file, and a copy of it.
+struct damaged_store_fixture {
+    rt::temp_dir d;
+    fs::path root = d.store();
+    fs::path pristine = d / "pristine";
+    fs::path table;
+    damaged_store_fixture() {
+        {
+            dc::session s{rt::cfg(root)};
+            REQUIRE(many_pipeline().run(s).size() == 3000);
+        }
+        (void)dc::open_leveldb_store(root);  // the log goes into a table file
+        auto t = tables_of(root);
+        REQUIRE(t.size() == 1);
+        table = t[0];
+        REQUIRE(fs::file_size(table) > 20000);
+        fs::copy(root, pristine, fs::copy_options::recursive);
+    }
+    void restore() {
+        fs::remove_all(root);
+        fs::copy(pristine, root, fs::copy_options::recursive);
+    }
+    void flip(std::size_t at) {
+        std::string bytes = rt::read_file(table);
+        REQUIRE(at < bytes.size());
+        bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+        rt::write_file(table, bytes);
+    }
+};
+
+} // namespace
+
+TEST_CASE("integrity: one flipped byte in a table file is store_corrupt, never fewer rows", "[runtime][integrity]") {
+    damaged_store_fixture f;
+    const auto size = fs::file_size(f.table);
+    // Offsets inside the data blocks (the index and footer are the last few
+    // hundred bytes): each damaged copy must fail as a whole.
+    for (std::size_t at : {size / 10, size / 4, size / 2, size * 3 / 4}) {
+        f.restore();
+        f.flip(at);
+        INFO("flipped the byte at offset " << at << " of " << size);
+        std::size_t rows = 0;
+        auto e = rt::catch_error([&] {
+            dc::session s{rt::cfg(f.root)};
+            rows = dc::open_dataset<MS>(s, "many").to_vector().size();
+        });
+        INFO("rows read: " << rows << "; error: " << e.what());
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), f.root.string()));
+        CHECK(contains(e.what(), "key "));
+    }
+    // Undamaged, the same store reads back whole.
+    f.restore();
+    dc::session s{rt::cfg(f.root)};
+    auto v = dc::open_dataset<MS>(s, "many").to_vector();
+    REQUIRE(v.size() == 3000);
+    CHECK(v[2999].get<"m">() == 3000);
+}
+
+TEST_CASE("integrity: a pipeline reading a damaged dataset fails and saves nothing", "[runtime][integrity]") {
+    damaged_store_fixture f;
+    f.flip(fs::file_size(f.table) / 2);
+    auto downstream = dc::read_dataset<MS>("many") | dc::map<"k">(rt_int_inc, dc::params<"m">) | dc::save("downstream");
+    {
+        dc::session s{rt::cfg(f.root, "downstream")};
+        auto e = rt::catch_error([&] { (void)downstream.run(s); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+    }
+    // Nothing short was saved or checkpointed: with the table repaired, the
+    // downstream chain computes all 3000 rows.
+    fs::copy_file(f.pristine / f.table.filename(), f.table, fs::copy_options::overwrite_existing);
+    dc::session s{rt::cfg(f.root, "downstream")};
+    CHECK(s.datasets("downstream").empty());
+    auto ds = downstream.run(s);
+    CHECK(ds.size() == 3000);
+    CHECK(ds.to_vector().size() == 3000);
+}
+
+TEST_CASE("integrity: a damaged record read by key names the record and its key in hex", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto root = d.store();
+    const std::string k = dc::detail::rec::row_key(7, 1, 0);
+    {
+        auto st = dc::open_leveldb_store(root);
+        std::mt19937 g(42);  // incompressible bytes: the record fills most of the file
+        std::string v(40000, '\0');
+        for (auto& c : v) c = static_cast<char>(g());
+        st->put(k, v);
+    }
+    (void)dc::open_leveldb_store(root);  // into a table file
+    auto t = tables_of(root);
+    REQUIRE(t.size() == 1);
+    std::string bytes = rt::read_file(t[0]);
+    bytes[bytes.size() / 3] = static_cast<char>(bytes[bytes.size() / 3] ^ 0x10);
+    rt::write_file(t[0], bytes);
+    auto st = dc::open_leveldb_store(root);
+    auto e = rt::catch_error([&] { (void)st->get(k); });
+    INFO(e.what());
+    CHECK(e.kind() == dc::error_kind::store_corrupt);
+    CHECK(contains(e.what(), root.string()));
+    CHECK(contains(e.what(), "row 1 of table 7"));
+    std::string hex;
+    for (unsigned char c : k) {
+        char b[3];
+        std::snprintf(b, sizeof b, "%02x", c);
+        hex += b;
+    }
+    CHECK(hex == "54" "0000000000000007" "0000000000000001" "00000000");
+    CHECK(contains(e.what(), "key " + hex));
+    // A scan over it fails the same way instead of ending early.
+    auto e2 = rt::catch_error([&] {
+        for (auto c = st->scan("T"); c->valid(); c->next()) (void)c->value();
+    });
+    CHECK(e2.kind() == dc::error_kind::store_corrupt);
+}
+
+// ---- safe opening ---------------------------------------------------------
+
+TEST_CASE("store root: a user directory is refused and every file survives byte for byte", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto dir = d / "mine";
+    rt::write_file(dir / "000005.log", std::string(5000, 'L'));
+    rt::write_file(dir / "foo.ldb", "not a table");
+    rt::write_file(dir / "notes.txt", "my notes\n");
+    const auto before = snapshot(dir);
+    auto check = [&](dc::error e) {
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_format);
+        CHECK(contains(e.what(), dir.string()));
+        CHECK(contains(e.what(), "not a datachain store"));
+        CHECK(contains(e.what(), "notes.txt"));
+        CHECK(snapshot(dir) == before);
+    };
+    check(rt::catch_error([&] { dc::session s{rt::cfg(dir)}; }));
+    check(rt::catch_error([&] { (void)dc::open_leveldb_store(dir); }));
+    check(rt::catch_error([&] { (void)dc::open_leveldb_store(dir, {.create_if_missing = false}); }));
+    // A hidden file alone is enough to refuse the directory.
+    const auto hidden = d / "hidden";
+    rt::write_file(hidden / ".keep", "");
+    CHECK(rt::catch_error([&] { (void)dc::open_leveldb_store(hidden); }).kind() == dc::error_kind::store_format);
+    CHECK(snapshot(hidden).size() == 1);
+    // A file as the store root.
+    rt::write_file(d / "plain", "x");
+    CHECK(rt::catch_error([&] { (void)dc::open_leveldb_store(d / "plain"); }).kind() == dc::error_kind::store_format);
+    CHECK(rt::read_file(d / "plain") == "x");
+}
+
+TEST_CASE("store root: LevelDB-named files without CURRENT are a damaged store, never re-created", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto root = d.store();
+    {
+        dc::session s{rt::cfg(root)};
+        REQUIRE(many_pipeline().run(s).size() == 3000);
+    }
+    (void)dc::open_leveldb_store(root);  // rows in a table file, a fresh log
+    REQUIRE(tables_of(root).size() == 1);
+    const std::string current = rt::read_file(root / "CURRENT");
+    fs::remove(root / "CURRENT");
+    const auto before = snapshot(root);
+    auto check = [&](dc::error e) {
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), root.string()));
+        CHECK(contains(e.what(), "CURRENT"));
+        CHECK(snapshot(root) == before);
+    };
+    check(rt::catch_error([&] { dc::session s{rt::cfg(root)}; }));
+    check(rt::catch_error([&] { (void)dc::open_leveldb_store(root); }));
+    check(rt::catch_error([&] { (void)dc::open_leveldb_store(root, {.create_if_missing = false}); }));
+    // Put back, everything is there.
+    rt::write_file(root / "CURRENT", current);
+    dc::session s{rt::cfg(root)};
+    CHECK(dc::open_dataset<MS>(s, "many").to_vector().size() == 3000);
+
+    // Only a log file named like LevelDB's: damaged too, and untouched.
+    const auto lone = d / "lone";
+    rt::write_file(lone / "000005.log", std::string(100, 'x'));
+    CHECK(rt::catch_error([&] { (void)dc::open_leveldb_store(lone); }).kind() == dc::error_kind::store_corrupt);
+    CHECK(rt::read_file(lone / "000005.log") == std::string(100, 'x'));
+    CHECK(snapshot(lone).size() == 1);
+}
+
+TEST_CASE("store root: the read-only mode creates nothing; leftovers of a cut creation are reused", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto missing = d / "nothing" / "here";
+    auto e = rt::catch_error([&] { (void)dc::open_leveldb_store(missing, {.create_if_missing = false}); });
+    INFO(e.what());
+    CHECK(e.kind() == dc::error_kind::not_found);
+    CHECK(contains(e.what(), missing.string()));
+    CHECK(!fs::exists(d / "nothing"));
+    fs::create_directories(d / "empty");
+    CHECK(rt::catch_error([&] { (void)dc::open_leveldb_store(d / "empty", {.create_if_missing = false}); }).kind() ==
+          dc::error_kind::not_found);
+    CHECK(fs::is_empty(d / "empty"));
+    // An existing store opens read-only-style (no creation needed).
+    {
+        dc::session s{rt::cfg(d.store())};
+        (void)many_pipeline().run(s);
+    }
+    {
+        auto st = dc::open_leveldb_store(d.store(), {.create_if_missing = false});
+        CHECK(st->get(dc::detail::rec::format_key()).has_value());
+    }
+    // What a creation killed before CURRENT leaves: nothing to lose, and a
+    // crash test killing a first run at any moment must find a usable store.
+    const auto cut = d / "cut";
+    rt::write_file(cut / "LOCK", "");
+    rt::write_file(cut / "LOG", "2024/01/01-00:00:00.000000 1 Creating DB\n");
+    rt::write_file(cut / "MANIFEST-000001", "partial");
+    rt::write_file(cut / "000001.dbtmp", "MANIFEST-0");
+    {
+        auto st = dc::open_leveldb_store(cut);
+        st->put("F", "x");
+    }
+    CHECK(fs::exists(cut / "CURRENT"));
+}
+
+// ---- permissions ------------------------------------------------------------
+
+TEST_CASE("store root: the directory is 0700 and its files are private to the owner", "[runtime][integrity]") {
+    rt::temp_dir d;
+    auto check = [](const fs::path& root) {
+        struct stat st{};
+        REQUIRE(::stat(root.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0700);
+        std::size_t files = 0;
+        for (auto& e : fs::directory_iterator(root)) {
+            REQUIRE(::stat(e.path().c_str(), &st) == 0);
+            INFO(e.path() << " has mode " << std::oct << (st.st_mode & 0777));
+            CHECK((st.st_mode & 077) == 0);
+            ++files;
+        }
+        CHECK(files >= 5);  // CURRENT, LOCK, LOG, MANIFEST, log, table
+    };
+    const auto root = d / "new" / "store";
+    {
+        dc::session s{rt::cfg(root)};
+        (void)many_pipeline().run(s);
+    }
+    (void)dc::open_leveldb_store(root);  // a table file, a new manifest, LOG.old
+    check(root);
+    // An empty directory made by the user becomes a private store too.
+    const auto pre = d / "pre";
+    fs::create_directories(pre);
+    fs::permissions(pre, fs::perms::all);
+    {
+        dc::session s{rt::cfg(pre)};
+        (void)many_pipeline().run(s);
+    }
+    check(pre);
+}
