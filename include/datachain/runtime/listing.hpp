@@ -1,23 +1,59 @@
 // Listing a storage source: every regular file under a directory,
 // recursively, sorted by relative path, with its fingerprint.
 //
-//   auto l = datachain::detail::list_storage("data/");   // throws error(io)
-//   l.files; l.fingerprint; l.uri;                        // "file:///abs/data"
+//   auto l = datachain::detail::list_storage("data/");                 // throws error(io)
+//   auto m = datachain::detail::list_storage(".", {".datachain"});     // never lists the store
+//   l.files; l.fingerprint; l.uri;                                      // "file:///abs/data"
 //
 // The fingerprint hashes (relative path, size, mtime) of every file in path
 // order, so it does not depend on the order the filesystem returns entries,
 // and adding, removing, or changing any file changes it.
+//
+// A listing is complete or an error (error_kind::io naming the path and
+// what to do): a directory that cannot be opened or read (permissions, too
+// many open files), an entry that cannot be stat'ed, a broken symbolic link
+// or a loop of links all throw; nothing is silently left out. What is
+// listed, deterministically:
+// - regular files, and symbolic links to regular files under the link's own
+//   name (with the target's size and mtime);
+// - directories are walked; symbolic links to directories are not followed
+//   (so a link cycle cannot make the walk endless) and add nothing;
+// - FIFOs, sockets and device files are skipped: they have no contents to
+//   read as a file (they are only stat'ed, never opened, so a FIFO cannot
+//   block the listing);
+// - an entry deleted while the listing runs (it was in its directory, then
+//   gone when stat'ed or opened) is not listed: the listing shows the tree as
+//   it is afterwards;
+// - `exclude`: directories (or files) left out with everything under them,
+//   matched by identity (device and inode), whatever path names them, and
+//   so are symbolic links into them; the
+//   runtime passes the store's own directory. A source directory that is
+//   itself inside an excluded one is a usage error.
+// Names are bytes: newlines, tabs and invalid UTF-8 are kept as they are
+// (error messages show control characters escaped). One directory is open
+// at a time, whatever the depth of the tree.
 #pragma once
 
 #include <datachain/core/error.hpp>
 #include <datachain/core/file.hpp>
 #include <datachain/core/hash.hpp>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace datachain::detail {
@@ -29,7 +65,62 @@ struct storage_listing {
     std::uint64_t total_bytes = 0;
 };
 
-inline storage_listing list_storage(std::string_view uri_in) {
+// A path for a message: control characters escaped, so a name with a
+// newline or a tab cannot garble it.
+inline std::string printable_path(std::string_view p) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out = "'";
+    for (char ch : p) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 15]);
+        } else if (c == '\\') out += "\\\\";
+        else out.push_back(ch);
+    }
+    return out + "'";
+}
+
+// What to do about an errno from listing.
+inline std::string listing_advice(int err) {
+    switch (err) {
+    case EACCES:
+    case EPERM: return "make it readable by this user (chmod/chown) or move it out of the source directory";
+    case EMFILE:
+    case ENFILE: return "the process ran out of file descriptors; raise the limit (ulimit -n) and rerun";
+    case ELOOP: return "it is a loop of symbolic links; fix or remove the link";
+    case ENAMETOOLONG: return "the path is too long; shorten the directory names";
+    case ENOMEM: return "the system is out of memory; rerun when memory is free";
+    default: return "check the file system and rerun";
+    }
+}
+
+[[noreturn]] inline void throw_listing(std::string_view uri, const std::string& what, const std::string& path, int err) {
+    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + what + " " +
+                                    printable_path(path) + ": " + std::strerror(err) + "; " + listing_advice(err) +
+                                    ". The listing is not complete, so nothing was computed from it");
+}
+
+// Device and inode of `p` (following links), if it exists.
+inline std::optional<std::pair<dev_t, ino_t>> file_identity(const std::filesystem::path& p) {
+    struct stat st{};
+    if (::stat(p.c_str(), &st) != 0) return std::nullopt;
+    return std::pair{st.st_dev, st.st_ino};
+}
+
+// Nanoseconds on the clock std::filesystem::last_write_time uses (libstdc++'s
+// file_clock), as listings always recorded them: the fingerprints of
+// existing checkpoints stay valid.
+inline std::int64_t listing_mtime(const struct stat& st) {
+    using namespace std::chrono;
+    auto sys = sys_time<nanoseconds>(seconds(st.st_mtim.tv_sec) + nanoseconds(st.st_mtim.tv_nsec));
+    return duration_cast<nanoseconds>(file_clock::from_sys(sys).time_since_epoch()).count();
+}
+
+inline storage_listing list_storage(std::string_view uri_in, const std::vector<std::filesystem::path>& exclude = {}) {
     namespace fs = std::filesystem;
     std::string path(uri_in);
     if (path.starts_with("file://")) path = path.substr(7);
@@ -47,37 +138,123 @@ inline storage_listing list_storage(std::string_view uri_in) {
     auto root = fs::canonical(path, ec);
     if (ec)
         throw error(error_kind::io, "datachain: read_storage: cannot resolve '" + path + "': " + ec.message());
+
+    std::set<std::pair<dev_t, ino_t>> excluded;
+    std::vector<std::string> excluded_paths;  // canonical, for links pointing under them
+    for (auto& x : exclude)
+        if (auto id = file_identity(x)) {
+            excluded.insert(*id);
+            std::error_code xe;
+            if (auto c = fs::canonical(x, xe); !xe) excluded_paths.push_back(c.string());
+        }
+    // A symbolic link whose target lies in an excluded directory.
+    auto links_into_excluded = [&](const std::string& link) {
+        if (excluded_paths.empty()) return false;
+        char* rp = ::realpath(link.c_str(), nullptr);
+        if (!rp) return false;
+        const std::string target(rp);
+        std::free(rp);
+        for (auto& x : excluded_paths)
+            if (target == x || (target.starts_with(x) && target.size() > x.size() && target[x.size()] == '/'))
+                return true;
+        return false;
+    };
+    if (!excluded.empty())
+        for (fs::path p = root;; p = p.parent_path()) {
+            if (auto id = file_identity(p); id && excluded.contains(*id))
+                throw error(error_kind::usage, "datachain: read_storage(\"" + std::string(uri_in) + "\"): '" +
+                                                   root.string() + "' is inside the datachain store '" + p.string() +
+                                                   "'; a store is never a source: list another directory");
+            if (p == p.parent_path()) break;
+        }
+
     storage_listing out;
     out.uri = "file://" + root.string();
-    fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
-    if (ec)
-        throw error(error_kind::io, "datachain: read_storage: cannot list '" + root.string() + "': " + ec.message() +
-                                        "; check its permissions");
-    for (; it != end; it.increment(ec)) {
-        if (ec)
-            throw error(error_kind::io, "datachain: read_storage: cannot list under '" + root.string() + "': " +
-                                            ec.message() + "; check permissions");
-        const auto& e = *it;
-        std::error_code fe;
-        auto st = e.status(fe);
-        if (fe || !fs::exists(st)) {
-            if (e.is_symlink(fe))
-                throw error(error_kind::io, "datachain: read_storage: cannot read '" + e.path().string() +
-                                                "': it is a broken symbolic link; fix or remove it");
-            throw error(error_kind::io, "datachain: read_storage: cannot read '" + e.path().string() + "'");
+    const std::string base = root.string() == "/" ? std::string() : root.string();
+
+    // Depth-first over relative directory paths ("" is the root); one
+    // directory is open at a time: read, stat its entries, close, descend.
+    std::vector<std::string> pending{""};
+    while (!pending.empty()) {
+        std::string rel = std::move(pending.back());
+        pending.pop_back();
+        const std::string dir = rel.empty() ? root.string() : base + "/" + rel;
+        int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            int err = errno;
+            if (!rel.empty() && err == ENOENT) continue;  // deleted since its parent was read
+            throw_listing(uri_in, "cannot open the directory", dir, err);
         }
-        if (!fs::is_regular_file(st)) continue;
-        File f;
-        f.source = out.uri;
-        f.path = e.path().lexically_relative(root).generic_string();  // a link keeps its own name
-        f.size = fs::file_size(e.path(), fe);
-        if (fe)
-            throw error(error_kind::io, "datachain: read_storage: cannot read the size of '" + e.path().string() +
-                                            "': " + fe.message());
-        auto t = fs::last_write_time(e.path(), fe);
-        f.mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-        out.total_bytes += f.size;
-        out.files.push_back(std::move(f));
+        DIR* d = ::fdopendir(fd);
+        if (!d) {
+            int err = errno;
+            ::close(fd);
+            throw_listing(uri_in, "cannot open the directory", dir, err);
+        }
+        std::vector<std::string> names;
+        for (;;) {
+            errno = 0;
+            dirent* e = ::readdir(d);
+            if (!e) {
+                if (int err = errno; err != 0) {
+                    ::closedir(d);
+                    throw_listing(uri_in, "cannot read the directory", dir, err);
+                }
+                break;
+            }
+            std::string_view n = e->d_name;
+            if (n == "." || n == "..") continue;
+            names.emplace_back(n);
+        }
+        std::sort(names.begin(), names.end());
+        std::vector<std::string> subdirs;
+        for (auto& n : names) {
+            const std::string rel_n = rel.empty() ? n : rel + "/" + n;
+            const std::string full = base + "/" + rel_n;
+            struct stat st{};
+            if (::fstatat(fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                int err = errno;
+                if (err == ENOENT) continue;  // deleted after the directory was read
+                ::closedir(d);
+                throw_listing(uri_in, "cannot stat", full, err);
+            }
+            if (excluded.contains({st.st_dev, st.st_ino})) continue;
+            if (S_ISDIR(st.st_mode)) {
+                subdirs.push_back(rel_n);
+                continue;
+            }
+            if (S_ISLNK(st.st_mode)) {
+                struct stat target{};
+                if (::fstatat(fd, n.c_str(), &target, 0) != 0) {
+                    int err = errno;
+                    struct stat again{};
+                    if (err == ENOENT && ::fstatat(fd, n.c_str(), &again, AT_SYMLINK_NOFOLLOW) != 0 &&
+                        errno == ENOENT)
+                        continue;  // the link itself was deleted meanwhile
+                    ::closedir(d);
+                    if (err == ENOENT)
+                        throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) +
+                                                        "\"): cannot read " + printable_path(full) +
+                                                        ": it is a broken symbolic link; fix or remove it. The "
+                                                        "listing is not complete, so nothing was computed from it");
+                    throw_listing(uri_in, "cannot follow the symbolic link", full, err);
+                }
+                if (excluded.contains({target.st_dev, target.st_ino}) || links_into_excluded(full)) continue;
+                if (!S_ISREG(target.st_mode)) continue;  // links to directories are not followed
+                st = target;
+            } else if (!S_ISREG(st.st_mode)) {
+                continue;  // FIFOs, sockets, devices
+            }
+            File f;
+            f.source = out.uri;
+            f.path = rel_n;
+            f.size = static_cast<std::uint64_t>(st.st_size);
+            f.mtime = listing_mtime(st);
+            out.total_bytes += f.size;
+            out.files.push_back(std::move(f));
+        }
+        ::closedir(d);
+        for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) pending.push_back(std::move(*it));
     }
     std::sort(out.files.begin(), out.files.end(), [](const File& a, const File& b) { return a.path < b.path; });
     hasher h;
