@@ -53,7 +53,8 @@ TEST_CASE("walkthrough: the first run crashes after the dogs, the fixed one cont
     REQUIRE(r1.proc.status == 1);
     CHECK(r1.proc.err.find("can't handle cats") != std::string::npos);
     CHECK(r1.calls_of("process") == 201);  // 200 dogs + the cat that threw
-    CHECK(r1.kinds() == strings{"udf_failed"});
+    // What the run did (from scratch), then the failure.
+    CHECK(r1.kinds() == strings{"udf_from_scratch", "udf_failed"});
     CHECK(r1.the("udf_failed", "process").rows_now == 200);
     CHECK(versions(ws.store(), "processed_files").empty());
     CHECK(status_of_job(ws.store(), 0, exe) == dc::job_status::failed);
@@ -162,7 +163,7 @@ TEST_CASE("generator: a crash midway, then the fix: only incomplete inputs run a
     INFO(describe(r1));
     REQUIRE(r1.proc.status == 1);
     CHECK(r1.calls_of("extract_parts") == static_cast<long>(before + 1));
-    CHECK(r1.kinds() == strings{"udf_failed"});
+    CHECK(r1.kinds() == strings{"udf_from_scratch", "udf_failed"});
     CHECK(r1.the("udf_failed", "extract_parts").rows_now == before);
     CHECK(r1.proc.out.find("failed on dog.50.jpg") != std::string::npos);
     CHECK(versions(ws.store(), "path_parts").empty());
@@ -205,7 +206,7 @@ TEST_CASE("what recomputes and what does not: bug fix, code change, filter chang
     CHECK(r1.calls_of("score") == cats + 1);
     CHECK(r1.calls_of("path") == 400);
     CHECK(r1.kinds() ==
-          strings{"save_completed", "udf_failed", "udf_from_scratch", "save_completed"});
+          strings{"save_completed", "udf_from_scratch", "udf_failed", "udf_from_scratch", "save_completed"});
     CHECK(r1.the("udf_failed", "score").rows_now == cats);
     CHECK(versions(ws.store(), "scores").empty());
     CHECK(versions(ws.store(), "filtered") == strings{"1.0.0"});

@@ -7,7 +7,7 @@
 using namespace rt_steps;
 
 TEST_CASE("steps: filter", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     auto src = dc::read_values<"n", "s">(rt::iota64(10), names10());
     auto rows = dc::collect(src | dc::filter((dc::C<"n"> > 2 && dc::C<"n"> <= 6) || dc::C<"s"> == "j"), s);
@@ -28,7 +28,7 @@ TEST_CASE("steps: filter", "[runtime][steps]") {
 }
 
 TEST_CASE("steps: select, order_by, limit", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     // n: 0..9; k = n % 3; s: a..j
     auto src = dc::read_values<"n", "s">(rt::iota64(10), names10()) | dc::map<"k">(rt_mod3);
@@ -85,7 +85,7 @@ TEST_CASE("steps: select, order_by, limit", "[runtime][steps]") {
 }
 
 TEST_CASE("steps: a source alone, and a map over 100k values", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     CHECK(dc::collect(dc::read_values<"n">(rt::iota64(5)), s).size() == 5);
 

@@ -6,7 +6,7 @@
 using namespace rt_steps;
 
 TEST_CASE("steps: agg with and without partition_by", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     auto src = dc::read_values<"n">(rt::iota64(10)) | dc::map<"k">(rt_mod3);
 

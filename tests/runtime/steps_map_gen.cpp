@@ -7,7 +7,7 @@
 using namespace rt_steps;
 
 TEST_CASE("steps: map with one output, a tuple, a struct and dc::params", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     auto src = dc::read_values<"n", "s">(rt::iota64(10), names10());
 
@@ -41,7 +41,7 @@ TEST_CASE("steps: map with one output, a tuple, a struct and dc::params", "[runt
 }
 
 TEST_CASE("steps: gen with vectors, generators, tuples and empty outputs", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     auto src = dc::read_values<"n">(rt::iota64(10));
 
@@ -77,7 +77,7 @@ TEST_CASE("steps: gen with vectors, generators, tuples and empty outputs", "[run
 }
 
 TEST_CASE("steps: one output name for a tuple result is a tuple column", "[runtime][steps]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     auto src = dc::read_values<"n">(rt::iota64(10));
     auto whole = dc::collect(src | dc::map<"qr">(rt_divmod), s);

@@ -65,6 +65,17 @@ struct temp_dir {
     fs::path store() const { return path / "store"; }
 };
 
+// A fresh in-memory store ("memory:..." root), for tests that do not test
+// LevelDB itself: faster, and it proves the store interface is a real seam.
+struct memory_root {
+    std::string name;
+    memory_root() {
+        static std::atomic<unsigned> n{0};
+        name = "memory:rt-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+    }
+    fs::path store() const { return name; }
+};
+
 // Quiet settings for a store under `root`.
 inline dc::settings cfg(const fs::path& root, std::string job = "t") {
     return dc::settings{.root = root, .job_name = std::move(job), .progress = false, .report = false};

@@ -300,7 +300,9 @@ auto collect(const chain<Src, Steps...>& c, session& s, const run_options& opt =
     static_assert(!detail::exec::ends_with_save<chain<Src, Steps...>>(),
                   "datachain: collect() returns rows without saving, but this chain ends with save(...): "
                   "call run() to save, or drop save(...) to collect");
-    if constexpr (!detail::exec::ends_with_save<chain<Src, Steps...>>()) {  // no cascade after the assertion
+    if constexpr (detail::exec::ends_with_save<chain<Src, Steps...>>()) {
+        return std::vector<row<typename chain<Src, Steps...>::schema>>{};  // no cascade after the assertion
+    } else {
         detail::exec::runner<chain<Src, Steps...>> r(c, s, opt);
         return r.run_collect();
     }

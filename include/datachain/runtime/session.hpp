@@ -105,8 +105,9 @@ public:
             throw error(error_kind::not_found, "datachain: dataset '" + std::string(name) + "' has no version '" +
                                                    std::string(version) + "'; list versions with session::datasets()");
         auto [a, b, c] = parse_version(r->version);
+        const auto k = detail::rec::dataset_key(name, a, b, c);
         handle_->locked([&] {
-            db().del(detail::rec::dataset_key(name, a, b, c));
+            db().del(k);
             return 0;
         });
     }

@@ -1,0 +1,156 @@
+// The program of the model-based test (model.cpp): one pipeline per shape,
+// with its UDFs' code chosen by version numbers, a filter constant, and an
+// injected fault, all from the command line, so that consecutive runs share
+// a lineage the way an edited program does.
+//
+//   model_program STORE SHAPE V1 V2 V3 K FAULT STEP N PARALLEL OUT
+//
+// SHAPE 0: x -> map a=f1(x) (int64) -> filter a > K -> map b=f2(a) -> gen c=g3(b) -> save
+// SHAPE 1: as 0 with f1 returning double (an output-type variant)
+// SHAPE 2: x, k -> map a=f1(x) -> filter a > K -> map b=f2(a) -> agg s=sum(b) by k -> save
+// Versions: 1 and 2 are the same code under two identities (a fix that
+// changes nothing for the rows that worked), 3 is different code.
+// FAULT: none | throw | kill: at the N-th call of step STEP's UDF (1-based).
+// On success OUT holds "version V", "calls C1 C2 C3", then one line per row.
+#include <datachain/datachain.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace dc = datachain;
+
+namespace {
+
+std::atomic<long> calls[4];
+std::string fault = "none";
+int fault_step = 0;
+long fault_n = 0;
+
+void hit(int step) {
+    long n = ++calls[step];
+    if (step != fault_step || n != fault_n) return;
+    if (fault == "throw") throw std::runtime_error("injected failure");
+    if (fault == "kill") ::raise(SIGKILL);
+}
+
+std::int64_t f1_a(std::int64_t x) { hit(1); return x * 3 + 1; }
+std::int64_t f1_b(std::int64_t x) { hit(1); return x * 5 - 40; }
+double f1d_a(std::int64_t x) { hit(1); return static_cast<double>(x) * 3 + 1; }
+double f1d_b(std::int64_t x) { hit(1); return static_cast<double>(x) * 5 - 40; }
+std::int64_t f2_a(std::int64_t a) { hit(2); return a + 7; }
+std::int64_t f2_b(std::int64_t a) { hit(2); return a * 2; }
+std::int64_t f2d_a(double a) { hit(2); return static_cast<std::int64_t>(a) + 7; }
+std::int64_t f2d_b(double a) { hit(2); return static_cast<std::int64_t>(a) * 2; }
+std::vector<std::int64_t> g3_a(std::int64_t b) {
+    hit(3);
+    return std::vector<std::int64_t>(static_cast<std::size_t>(b % 3), b);
+}
+std::vector<std::int64_t> g3_b(std::int64_t b) {
+    hit(3);
+    return std::vector<std::int64_t>(static_cast<std::size_t>(b % 2), b + 1);
+}
+std::vector<std::int64_t> sum_a(const std::vector<std::int64_t>& b) {
+    hit(3);
+    std::int64_t t = 0;
+    for (auto v : b) t += v;
+    return {t};
+}
+std::vector<std::int64_t> sum_b(const std::vector<std::int64_t>& b) {
+    hit(3);
+    std::int64_t t = 1;
+    for (auto v : b) t += v;
+    return {t, t};
+}
+
+template <class F>
+F pick(std::uint32_t v, F a, F b) {
+    return v == 3 ? b : a;
+}
+
+std::vector<std::int64_t> iota(std::int64_t n, std::int64_t mod = 0) {
+    std::vector<std::int64_t> v;
+    for (std::int64_t i = 0; i < n; ++i) v.push_back(mod ? i % mod : i);
+    return v;
+}
+
+template <class T>
+std::string text(const T& v) {
+    std::ostringstream o;
+    o.precision(17);
+    o << v;
+    return o.str();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 12) {
+        std::fprintf(stderr, "usage: model_program STORE SHAPE V1 V2 V3 K FAULT STEP N PARALLEL OUT\n");
+        return 2;
+    }
+    const std::string store = argv[1];
+    const int shape = std::atoi(argv[2]);
+    const auto v1 = static_cast<std::uint32_t>(std::atoi(argv[3]));
+    const auto v2 = static_cast<std::uint32_t>(std::atoi(argv[4]));
+    const auto v3 = static_cast<std::uint32_t>(std::atoi(argv[5]));
+    const std::int64_t k = std::atoll(argv[6]);
+    fault = argv[7];
+    fault_step = std::atoi(argv[8]);
+    fault_n = std::atol(argv[9]);
+    const auto parallel = static_cast<unsigned>(std::atoi(argv[10]));
+    const std::string out = argv[11];
+
+    dc::settings cfg{.root = store, .job_name = "model", .parallel = parallel, .batch_size = 16,
+                     .progress = false, .report = false};
+    dc::session s{cfg};
+    std::ostringstream rows;
+    std::string version;
+    try {
+        const auto n = 120;
+        if (shape == 0) {
+            auto p = dc::read_values<"x">(iota(n)) | dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1_a, &f1_b))) |
+                     dc::filter(dc::C<"a"> > k) |
+                     dc::map<"b">(dc::versioned("f2", v2, pick(v2, &f2_a, &f2_b)), dc::params<"a">) |
+                     dc::gen<"c">(dc::versioned("g3", v3, pick(v3, &g3_a, &g3_b)), dc::params<"b">) | dc::save("out");
+            auto ds = p.run(s);
+            version = ds.version();
+            for (auto& r : ds) rows << r.get<"c">() << "\n";
+        } else if (shape == 1) {
+            auto p = dc::read_values<"x">(iota(n)) |
+                     dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1d_a, &f1d_b))) |
+                     dc::filter(dc::C<"a"> > static_cast<double>(k)) |
+                     dc::map<"b">(dc::versioned("f2", v2, pick(v2, &f2d_a, &f2d_b))) |
+                     dc::gen<"c">(dc::versioned("g3", v3, pick(v3, &g3_a, &g3_b)), dc::params<"b">) | dc::save("out");
+            auto ds = p.run(s);
+            version = ds.version();
+            for (auto& r : ds) rows << r.get<"c">() << "\n";
+        } else {
+            auto p = dc::read_values<"x", "k">(iota(n), iota(n, 7)) |
+                     dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1_a, &f1_b)), dc::params<"x">) |
+                     dc::filter(dc::C<"a"> > k) |
+                     dc::map<"b">(dc::versioned("f2", v2, pick(v2, &f2_a, &f2_b)), dc::params<"a">) |
+                     dc::agg<"s">(dc::versioned("sum", v3, pick(v3, &sum_a, &sum_b)), dc::partition_by<"k">,
+                                  dc::params<"b">) |
+                     dc::save("out");
+            auto ds = p.run(s);
+            version = ds.version();
+            for (auto& r : ds) rows << r.get<"k">() << " " << r.get<"s">() << "\n";
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "model_program: %s\n", e.what());
+        return 1;
+    }
+    const std::string tmp = out + ".tmp";
+    {
+        std::ofstream o(tmp, std::ios::trunc);
+        o << "version " << version << "\ncalls " << calls[1] << " " << calls[2] << " " << calls[3] << "\n" << rows.str();
+        if (!o.good()) return 3;
+    }
+    return std::rename(tmp.c_str(), out.c_str()) == 0 ? 0 : 3;
+}
