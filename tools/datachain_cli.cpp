@@ -5,18 +5,30 @@
 //   datachain [--root DIR] datasets [NAME]      dataset versions
 //   datachain [--root DIR] explain NAME         what changed in NAME's chain between its last two runs
 //   datachain [--root DIR] rm NAME VERSION      remove a dataset version (its number is never reused)
-//   datachain [--root DIR] gc [SECONDS]         drop checkpoints of jobs finished more than SECONDS ago
-//                                               (default 7 days) and outputs nothing refers to
+//   datachain [--root DIR] gc [DURATION]        drop checkpoints of jobs finished more than DURATION ago
+//   datachain [--root DIR] gc --older-than DURATION   (default 7d) and outputs nothing refers to
 //
-// DIR defaults to $DATACHAIN_ROOT, then ./.datachain. The tool never starts a
-// job; it holds the store's lock while it runs, like any other user.
+// DURATION is a whole number with a unit: 30s, 15m, 4h, 7d; a plain number
+// is seconds. Anything else (a sign, a fraction, garbage, more than
+// 106751 days) is refused before the store is opened.
+//
+// DIR defaults to $DATACHAIN_ROOT, then ./.datachain. The tool only opens an
+// existing store: it never creates one (a missing or empty directory is an
+// error) and never touches a directory that is not a store. It starts no job
+// (gc excepted, which runs a short one); it holds the store's lock while it
+// runs, like any other user.
 #include <datachain/runtime/catalog.hpp>
 #include <datachain/runtime/session.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dc = datachain;
@@ -33,8 +45,50 @@ std::string when(std::int64_t ns) {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: datachain [--root DIR] jobs | events [JOB] | datasets [NAME] | explain NAME | rm NAME VERSION | gc [SECONDS]\n");
+                 "usage: datachain [--root DIR] jobs | events [JOB] | datasets [NAME] | explain NAME | rm NAME VERSION "
+                 "| gc [DURATION] | gc --older-than DURATION\n"
+                 "       DURATION: a whole number with a unit, 30s, 15m, 4h or 7d (a plain number is seconds)\n");
     return 2;
+}
+
+// "30s", "15m", "4h", "7d", "3600" (seconds). nullopt, with the reason in
+// `why`, for anything else: no sign, no fraction, no spaces, and at most
+// what nanoseconds in 64 bits hold (about 292 years).
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::string& why) {
+    constexpr std::int64_t max_seconds = std::numeric_limits<std::int64_t>::max() / 1000000000;
+    std::size_t i = 0;
+    std::int64_t n = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        if (n > (max_seconds - (text[i] - '0')) / 10) {
+            why = "it is too large (at most " + std::to_string(max_seconds / 86400) + "d)";
+            return std::nullopt;
+        }
+        n = n * 10 + (text[i] - '0');
+    }
+    if (i == 0) {
+        why = text.empty() || (text[0] != '-' && text[0] != '+') ? "it does not start with a whole number"
+                                                                  : "it has a sign; a duration is never negative";
+        return std::nullopt;
+    }
+    std::int64_t unit = 1;
+    if (i < text.size()) {
+        switch (text[i]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        default: why = "'" + std::string(text.substr(i)) + "' is not a unit (s, m, h, d)"; return std::nullopt;
+        }
+        if (i + 1 != text.size()) {
+            why = "'" + std::string(text.substr(i)) + "' is not a unit (s, m, h, d)";
+            return std::nullopt;
+        }
+    }
+    if (n > max_seconds / unit) {
+        why = "it is too large (at most " + std::to_string(max_seconds / 86400) + "d)";
+        return std::nullopt;
+    }
+    return std::chrono::seconds(n * unit);
 }
 
 } // namespace
@@ -47,8 +101,34 @@ int main(int argc, char** argv) {
         args.erase(args.begin(), args.begin() + 2);
     }
     if (args.empty()) return usage();
+    // gc's age is checked before anything is opened.
+    std::chrono::seconds gc_age = std::chrono::hours(24 * 7);
+    if (args[0] == "gc") {
+        std::optional<std::string> text;
+        if (args.size() == 2 && args[1] != "--older-than") text = args[1];
+        else if (args.size() == 3 && args[1] == "--older-than") text = args[2];
+        else if (args.size() != 1) return usage();
+        if (text) {
+            std::string why;
+            auto d = parse_duration(*text, why);
+            if (!d) {
+                std::fprintf(stderr,
+                             "datachain gc: '%s' is not a valid age: %s. Write a whole number with a unit: 30s, 15m, "
+                             "4h, 7d (a plain number is seconds); nothing was removed\n",
+                             text->c_str(), why.c_str());
+                return 2;
+            }
+            gc_age = *d;
+        }
+    }
     try {
-        auto db = dc::open_store(root);
+        // Never creates a store, and never touches a directory that is not one.
+        auto db = dc::open_leveldb_store(root, {.create_if_missing = false});
+        if (!db->get(dc::detail::rec::format_key()))
+            throw dc::error(dc::error_kind::store_format, "datachain: '" + root +
+                                                              "' holds no datachain format record: it is not a "
+                                                              "datachain store; nothing was written");
+        dc::detail::check_format(*db);  // the record is there: only checks the version, writes nothing
         const std::string& cmd = args[0];
         if (cmd == "jobs") {
             for (auto& j : dc::catalog::jobs(*db))
@@ -94,11 +174,10 @@ int main(int argc, char** argv) {
             }
             db->del(key);
             std::printf("removed %s@%s\n", args[1].c_str(), args[2].c_str());
-        } else if (cmd == "gc" && args.size() <= 2) {
-            long long ttl = args.size() == 2 ? std::atoll(args[1].c_str()) : 7LL * 24 * 3600;
+        } else if (cmd == "gc") {
             db.reset();  // the session below reopens the store and starts a short job of its own
             dc::session s(dc::settings{.root = root, .job_name = "datachain-gc", .progress = false, .report = false});
-            auto st = s.gc(std::chrono::seconds(ttl));
+            auto st = s.gc(gc_age);
             std::printf("gc: %llu jobs, %llu checkpoint records, %llu tables (%llu rows) removed\n",
                         static_cast<unsigned long long>(st.jobs), static_cast<unsigned long long>(st.checkpoints),
                         static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows));

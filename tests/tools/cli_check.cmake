@@ -53,6 +53,13 @@ run_program()
 cli(0 "processed_files@1\\.0\\.1  144 rows" NOT "1\\.0\\.0" ARGS datasets)
 cli(0 "udf_skipped.*save_completed.*version 1\\.0\\.0 of \"processed_files\" was removed" ARGS events 3)
 
+# gc ages: a duration with a unit; garbage drops nothing.
+cli(2 "is not a valid age" ARGS gc abc)
+cli(2 "is not a valid age" ARGS gc -5)
+cli(2 "is not a valid age" ARGS gc 9223372036854775807)
+cli(0 "gc: 0 jobs, 0 checkpoint records" ARGS gc 7d)
+cli(0 "gc: 0 jobs, 0 checkpoint records" ARGS gc --older-than 1h)
+cli(0 "udf_skipped" ARGS events 3)
 cli(0 "gc: [0-9]+ jobs, [0-9]+ checkpoint records, [0-9]+ tables" ARGS gc 0)
 cli(0 "processed_files@1\\.0\\.1  144 rows" ARGS datasets)
 cli(2 "usage: datachain" ARGS bogus)
