@@ -7,8 +7,12 @@
 # each compiler it configures <build root>/gcc or <build root>/clang (Ninja,
 # Release, -O2), builds with -j$JOBS and runs ctest. Both compilers run even
 # if the first fails; the exit status is non-zero if anything failed.
+# Then the sanitizer pass, scripts/sanitize.sh: clang++ with ASan+UBSan
+# (<build root>/asan: runtime, core, model, crash tests and the fuzz targets)
+# and with TSan (<build root>/tsan: the threaded tests); SANITIZE=0 skips it.
 #
-# Environment: BUILD_ROOT (default <repo>/build), JOBS (default 2).
+# Environment: BUILD_ROOT (default <repo>/build), JOBS (default 2),
+# SANITIZE (default 1; 0 skips the sanitizer pass).
 set -euo pipefail
 
 # shellcheck source=lib/deps.sh
@@ -53,9 +57,16 @@ run_compiler() {
 failed=()
 run_compiler gcc g++ || failed+=(gcc)
 run_compiler clang clang++ || failed+=(clang)
+passes=(gcc clang)
+if [ "${SANITIZE:-1}" != 0 ]; then
+  passes+=(sanitizers)
+  bash "$DATACHAIN_REPO/scripts/sanitize.sh" || failed+=(sanitizers)
+else
+  echo "=== sanitizers: skipped (SANITIZE=0)"
+fi
 
 if [ "${#failed[@]}" -ne 0 ]; then
   echo "test.sh: FAILED: ${failed[*]}" >&2
   exit 1
 fi
-echo "test.sh: all passed (gcc, clang)"
+echo "test.sh: all passed (${passes[*]})"
