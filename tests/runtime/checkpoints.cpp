@@ -351,3 +351,43 @@ TEST_CASE("settings: library output goes through the sink", "[runtime][checkpoin
     CHECK(saved);
     CHECK(progress);
 }
+
+// ---- content digest ----------------------------------------------------------------
+
+TEST_CASE("integrity: a version missing rows or with a rewritten row is an error, never fewer rows",
+          "[runtime][checkpoints][integrity]") {
+    rt::memory_root root;
+    using S = dc::schema<dc::column<"x", std::int64_t>>;
+    dc::session s{rt::cfg(root.store(), "w")};
+    auto ds = (dc::read_values<"x">(rt::iota64(50)) | dc::save("d")).run(s);
+    CHECK(dc::open_dataset<S>(s, "d").to_vector().size() == 50);
+    auto r = s.find_dataset("d");
+    REQUIRE(r);
+    SECTION("a row deleted") { s.db().del(dc::detail::rec::row_key(r->table, 49, 0)); }
+    SECTION("a row rewritten with another valid value") {
+        std::string v;
+        dc::encode(v, std::tuple<std::int64_t>{1000});
+        s.db().put(dc::detail::rec::row_key(r->table, 7, 0), v);
+    }
+    auto e = rt::catch_error([&] { (void)dc::open_dataset<S>(s, "d").to_vector(); });
+    CHECK(e.kind() == dc::error_kind::store_corrupt);
+    CHECK(std::string(e.what()).find("dataset 'd' version 1.0.0") != std::string::npos);
+    // A pipeline reading it fails too, and saves nothing.
+    auto e2 = rt::catch_error([&] { (dc::read_dataset<S>("d") | dc::save("copy")).run(s); });
+    CHECK(e2.kind() == dc::error_kind::store_corrupt);
+    CHECK(s.datasets("copy").empty());
+}
+
+TEST_CASE("settings: DATACHAIN_PARALLEL is checked and clamped; a URI is not a store root", "[runtime][checkpoints]") {
+    ::setenv("DATACHAIN_PARALLEL", "abc", 1);
+    CHECK(rt::catch_error([] { (void)dc::settings::from_env(); }).kind() == dc::error_kind::usage);
+    ::setenv("DATACHAIN_PARALLEL", "-1", 1);
+    CHECK(rt::catch_error([] { (void)dc::settings::from_env(); }).kind() == dc::error_kind::usage);
+    ::setenv("DATACHAIN_PARALLEL", "100000", 1);
+    CHECK(dc::settings::from_env().parallel == dc::max_parallel);
+    ::unsetenv("DATACHAIN_PARALLEL");
+    rt::temp_dir d;
+    auto cfg = rt::cfg("file://" + d.store().string());
+    CHECK(rt::catch_error([&] { dc::session s{cfg}; }).kind() == dc::error_kind::usage);
+    CHECK(!fs::exists("file:"));
+}

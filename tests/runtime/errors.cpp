@@ -184,7 +184,7 @@ TEST_CASE("errors: a record of an unknown version is store_format", "[runtime][e
         REQUIRE(v);
         original = *v;
         auto w = original;
-        w[0] = 2;
+        w[0] = static_cast<char>(dc::detail::rec::record_traits<dc::dataset_record>::version + 1);
         st->put(k, w);
     }
     {

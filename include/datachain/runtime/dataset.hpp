@@ -15,6 +15,7 @@
 
 #include <datachain/core/schema.hpp>
 #include <datachain/runtime/codec.hpp>
+#include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/session.hpp>
 
@@ -51,36 +52,61 @@ public:
     std::uint64_t job() const noexcept { return rec_.job; }
     const dataset_record& record() const noexcept { return rec_; }
 
+    // Reading to the end checks the rows against the version's row count and
+    // content digest: damage is error(store_corrupt), never fewer rows.
     class iterator {
     public:
         using value_type = row<S>;
         using difference_type = std::ptrdiff_t;
         using iterator_category = std::input_iterator_tag;
         iterator() = default;
-        explicit iterator(std::shared_ptr<cursor> c) : c_(std::move(c)) { load(); }
+        iterator(std::shared_ptr<store> db, const dataset_record& r)
+            : st_(std::make_shared<state>(state{db, r, db->scan(detail::rec::table_prefix(r.table)), {}})) {
+            load();
+        }
         const row<S>& operator*() const { return cur_; }
         const row<S>* operator->() const { return &cur_; }
         iterator& operator++() {
-            c_->next();
+            st_->c->next();
             load();
             return *this;
         }
         void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& a, std::default_sentinel_t) { return !a.c_; }
+        friend bool operator==(const iterator& a, std::default_sentinel_t) { return !a.st_; }
 
     private:
+        struct state {
+            std::shared_ptr<store> db;
+            dataset_record rec;
+            std::unique_ptr<cursor> c;
+            detail::row_digest digest;
+        };
         void load() {
-            if (!c_->valid()) {
-                c_.reset();
+            auto& st = *st_;
+            if (!st.c->valid()) {
+                auto keep = std::move(st_);
+                detail::check_version_content(*st.db, st.rec, st.digest.rows(), st.digest.finish());
                 return;
             }
-            cur_.values = decode<typename S::tuple_type>(c_->value());
+            st.digest.add(st.c->key(), st.c->value());
+            try {
+                cur_.values = decode<typename S::tuple_type>(st.c->value());
+            } catch (const error& e) {
+                auto k = std::string(st.c->key());
+                st_.reset();
+                throw error(error_kind::store_corrupt,
+                            "datachain: a stored row of dataset '" + st.rec.name + "' version " + st.rec.version +
+                                " (key " + detail::rec::hex(k) + ") in the store at '" + st.db->location() +
+                                "' is damaged: " + e.what() +
+                                "; the rows cannot be trusted: remove that version (or the store) and run the "
+                                "chain again");
+            }
         }
-        std::shared_ptr<cursor> c_;
+        std::shared_ptr<state> st_;
         row<S> cur_;
     };
 
-    iterator begin() const { return iterator{std::shared_ptr<cursor>(db_->scan(detail::rec::table_prefix(rec_.table)))}; }
+    iterator begin() const { return iterator{db_, rec_}; }
     std::default_sentinel_t end() const noexcept { return {}; }
 
     std::vector<row<S>> to_vector() const {

@@ -83,7 +83,9 @@ struct dataset_record {
         (std::string, schema_text),
         (std::uint64_t, job),
         (std::int64_t, created),
-        (bool, complete));
+        (bool, complete),
+        (std::uint64_t, digest_hi),   // content digest (digest.hpp); 0, 0: unknown (record version 1)
+        (std::uint64_t, digest_lo));
     hash128 uid() const { return {uid_hi, uid_lo}; }
     hash128 schema_sig() const { return {schema_hi, schema_lo}; }
 };
@@ -153,6 +155,14 @@ E enum_from_name(std::string_view n, E first, E last) {
 }
 } // namespace detail
 
+// Dataset versions written by record version 1 (before the content digest).
+struct dataset_record_v1 {
+    BOOST_HANA_DEFINE_STRUCT(dataset_record_v1,
+        (std::string, name), (std::string, version), (std::uint64_t, uid_hi), (std::uint64_t, uid_lo),
+        (std::uint64_t, table), (std::uint64_t, rows), (std::uint64_t, schema_hi), (std::uint64_t, schema_lo),
+        (std::string, schema_text), (std::uint64_t, job), (std::int64_t, created), (bool, complete));
+};
+
 struct event_record {
     BOOST_HANA_DEFINE_STRUCT(event_record,
         (std::string, kind),          // to_string(event_kind)
@@ -190,10 +200,22 @@ template <class T> struct record_traits { static constexpr std::uint8_t version 
 template <> struct record_traits<job_record> { static constexpr const char* name = "job"; static constexpr std::uint8_t version = 1; };
 template <> struct record_traits<checkpoint_record> { static constexpr const char* name = "checkpoint"; static constexpr std::uint8_t version = 1; };
 template <> struct record_traits<chain_record> { static constexpr const char* name = "chain description"; static constexpr std::uint8_t version = 1; };
-template <> struct record_traits<dataset_record> { static constexpr const char* name = "dataset version"; static constexpr std::uint8_t version = 1; };
+template <> struct record_traits<dataset_record> {
+    static constexpr const char* name = "dataset version";
+    static constexpr std::uint8_t version = 2;
+    using v1 = dataset_record_v1;
+    static dataset_record from_v1(const dataset_record_v1& o) {
+        dataset_record r{};
+        r.name = o.name; r.version = o.version; r.uid_hi = o.uid_hi; r.uid_lo = o.uid_lo; r.table = o.table;
+        r.rows = o.rows; r.schema_hi = o.schema_hi; r.schema_lo = o.schema_lo; r.schema_text = o.schema_text;
+        r.job = o.job; r.created = o.created; r.complete = o.complete;
+        return r;
+    }
+};
 template <> struct record_traits<event_record> {
     static constexpr const char* name = "event";
     static constexpr std::uint8_t version = 2;
+    using v1 = event_record_v1;
     static event_record from_v1(const event_record_v1& o) {
         event_record e{};
         e.kind = o.kind; e.step = o.step; e.dataset = o.dataset; e.version = o.version;
@@ -241,7 +263,7 @@ T unpack(std::string_view s, const std::string& where, std::string_view key = {}
     try {
         if (v == record_traits<T>::version) return decode<T>(s.substr(1));
         if constexpr (requires { &record_traits<T>::from_v1; })
-            if (v == 1) return record_traits<T>::from_v1(decode<event_record_v1>(s.substr(1)));
+            if (v == 1) return record_traits<T>::from_v1(decode<typename record_traits<T>::v1>(s.substr(1)));
     } catch (const error& e) {
         throw damaged(e.what());
     }

@@ -23,12 +23,14 @@
 #include <datachain/core/error.hpp>
 #include <datachain/runtime/dataset.hpp>
 #include <datachain/runtime/decide.hpp>
+#include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
 #include <datachain/runtime/stream.hpp>
 #include <datachain/runtime/udf_stage.hpp>
 #include <datachain/steps/save.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
@@ -77,7 +79,7 @@ public:
 
     runner(const Chain& c, session& s, const run_options& o) : c_(c), a_{s} {
         const auto& cfg = a_.config();
-        threads_ = std::max(1u, o.parallel.value_or(cfg.parallel));
+        threads_ = std::clamp(o.parallel.value_or(cfg.parallel), 1u, max_parallel);
         checkpoints_ = o.checkpoints.value_or(cfg.checkpoints);
         resume_ = checkpoints_ && !o.ignore_checkpoints.value_or(cfg.ignore_checkpoints);
         batch_ = std::max<std::size_t>(1, o.batch_size.value_or(cfg.batch_size));
@@ -169,25 +171,40 @@ private:
         auto b = build<N - 1>(true);
         std::uint64_t table = 0, rows = 0;
         std::vector<row_tuple<schema_at<N - 1>>> buf;
+        hash128 digest;
         if (b.table) {
             while (b.rows->next(buf, batch_)) {
             }
             table = b.table->id;
             rows = b.table->rows();
+            // The adopted table is read back once: its digest, and a check
+            // that it holds exactly the rows the stage reports.
+            auto [n, d] = table_digest(a_.db(), table);
+            if (n != rows)
+                throw error(error_kind::store_corrupt,
+                            "datachain: save \"" + name + "\": the outputs table " + std::to_string(table) +
+                                " in the store at '" + a_.db().location() + "' holds " + std::to_string(n) +
+                                " rows, the step wrote " + std::to_string(rows) +
+                                "; remove the store's checkpoints (datachain gc) and run again");
+            digest = d;
         } else {
             table = a_.new_table();
-            std::string v;
+            std::string v, k;
+            row_digest dg;
             while (b.rows->next(buf, batch_)) {
                 auto w = a_.db().batch();
                 for (auto& r : buf) {
                     v.clear();
                     encode(v, r);
-                    w->put(rec::row_key(table, rows++, 0), v);
+                    k = rec::row_key(table, rows++, 0);
+                    dg.add(k, v);
+                    w->put(k, v);
                 }
                 a_.db().write(*w);
             }
+            digest = dg.finish();
         }
-        auto ds = a_.new_version(name, table, rows, S::signature(), schema_text<S>(), key);
+        auto ds = a_.new_version(name, table, rows, S::signature(), schema_text<S>(), key, digest);
         if (checkpoints_) {
             checkpoint_record r{};
             r.kind = static_cast<std::uint8_t>(checkpoint_kind::save);

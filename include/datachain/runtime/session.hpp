@@ -183,9 +183,10 @@ struct session_access {
     }
 
     dataset_record new_version(std::string_view name, std::uint64_t table, std::uint64_t rows,
-                               const hash128& schema_sig, std::string schema_text, const hash128& chain) const {
+                               const hash128& schema_sig, std::string schema_text, const hash128& chain,
+                               const hash128& digest) const {
         return detail::new_version(*s.handle_, s.job_.id, name, table, rows, schema_sig, std::move(schema_text),
-                                   chain);
+                                   chain, digest);
     }
 };
 

@@ -16,7 +16,10 @@
 //   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
 #pragma once
 
+#include <datachain/core/error.hpp>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -34,12 +37,15 @@ struct output_line {
     bool final = true;  // progress: false while the line is being redrawn
 };
 
+// The most UDF threads a step uses; more is clamped to this.
+inline constexpr unsigned max_parallel = 256;
+
 struct settings {
     std::filesystem::path root = ".datachain";
     std::string job_name;             // empty: the executable's canonical path
     bool ignore_checkpoints = false;  // compute everything; still record
     bool checkpoints = true;          // false: no checkpoint records, no incremental outputs
-    unsigned parallel = 1;            // default UDF threads
+    unsigned parallel = 1;            // default UDF threads (1..max_parallel)
     std::size_t batch_size = 2000;    // rows per durable batch
     bool progress = true;             // progress on a terminal, summary otherwise
     bool report = true;               // one line per decision
@@ -60,7 +66,16 @@ struct settings {
         if (auto v = env("DATACHAIN_JOB_NAME"); v && !v->empty()) s.job_name = *v;
         if (auto v = env("DATACHAIN_IGNORE_CHECKPOINTS")) s.ignore_checkpoints = truthy(*v);
         if (auto v = env("DATACHAIN_CHECKPOINTS")) s.checkpoints = !falsy(*v);
-        if (auto v = env("DATACHAIN_PARALLEL")) s.parallel = static_cast<unsigned>(std::max(1L, std::atol(v->c_str())));
+        if (auto v = env("DATACHAIN_PARALLEL"); v && !v->empty()) {
+            char* end = nullptr;
+            errno = 0;
+            long n = std::strtol(v->c_str(), &end, 10);
+            if (errno != 0 || *end != '\0' || n < 1)
+                throw error(error_kind::usage, "datachain: DATACHAIN_PARALLEL='" + *v +
+                                                   "' is not a number of threads; use 1 to " +
+                                                   std::to_string(max_parallel) + " (or unset it)");
+            s.parallel = static_cast<unsigned>(std::min<long>(n, max_parallel));
+        }
         if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
         if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
         return s;

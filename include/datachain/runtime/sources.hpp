@@ -11,6 +11,7 @@
 #include <datachain/core/file.hpp>
 #include <datachain/runtime/codec.hpp>
 #include <datachain/runtime/dataset.hpp>
+#include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/listing.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/session.hpp>
@@ -82,20 +83,32 @@ T decode_row(const store& db, const std::string& what, std::string_view key, std
     }
 }
 
-// Rows of a table, in key order (ordinal, then sub-index).
+// Rows of a table, in key order (ordinal, then sub-index). Reading a saved
+// version (`version` set), the rows read in full are checked against its
+// row count and content digest.
 template <class S>
 struct table_stream final : stream<S> {
     const store& db;
     std::string what;
     std::unique_ptr<cursor> c;
-    table_stream(const store& d, std::uint64_t table, std::optional<std::uint64_t> rows, std::string w)
-        : db(d), what(std::move(w)), c(d.scan(rec::table_prefix(table))) {
+    std::optional<dataset_record> version;
+    std::optional<row_digest> digest;
+    table_stream(const store& d, std::uint64_t table, std::optional<std::uint64_t> rows, std::string w,
+                 std::optional<dataset_record> v = std::nullopt)
+        : db(d), what(std::move(w)), c(d.scan(rec::table_prefix(table))), version(std::move(v)) {
         this->size_hint = rows;
+        if (version) digest.emplace();
     }
     bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
         out.clear();
-        for (; c->valid() && out.size() < n; c->next())
+        for (; c->valid() && out.size() < n; c->next()) {
+            if (digest) digest->add(c->key(), c->value());
             out.push_back(decode_row<row_tuple<S>>(db, what, c->key(), c->value()));
+        }
+        if (out.empty() && digest) {
+            check_version_content(db, *version, digest->rows(), digest->finish());
+            digest.reset();
+        }
         return !out.empty();
     }
 };
@@ -170,7 +183,8 @@ template <class S, class Str>
 detail::exec::stream_ptr<S> open_source(const detail::exec::session_access& a, const dataset_source<S, Str>&,
                                         detail::exec::source_state& st) {
     return std::make_unique<detail::exec::table_stream<S>>(a.db(), st.ds->table, st.ds->rows,
-                                                           "dataset '" + st.ds->name + "' version " + st.ds->version);
+                                                           "dataset '" + st.ds->name + "' version " + st.ds->version,
+                                                           st.ds);
 }
 
 } // namespace datachain

@@ -117,6 +117,11 @@ inline bool is_memory_root(const std::filesystem::path& root) { return root.nati
 
 inline std::string store_location(const std::filesystem::path& root) {
     if (is_memory_root(root)) return root.string();
+    if (root.native().find("://") != std::string::npos)
+        throw error(error_kind::usage, "datachain: the store root '" + root.string() +
+                                           "' is a URI; give a local directory path (e.g. /data/.datachain)");
+    if (root.empty())
+        throw error(error_kind::usage, "datachain: the store root is empty; give a directory (default .datachain)");
     std::error_code ec;
     auto abs = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec).string();
     return ec ? root.string() : abs;

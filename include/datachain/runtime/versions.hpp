@@ -66,7 +66,7 @@ inline std::optional<dataset_record> find_version(const store& db, std::string_v
 // Records a new complete version of `name` whose rows are in `table`.
 inline dataset_record new_version(store_handle& h, std::uint64_t job, std::string_view name, std::uint64_t table,
                                   std::uint64_t rows, const hash128& schema_sig, std::string schema_text,
-                                  const hash128& chain) {
+                                  const hash128& chain, const hash128& digest) {
     check_dataset_name(name);
     return h.locked([&] {
         std::uint32_t patch = 0;
@@ -87,6 +87,8 @@ inline dataset_record new_version(store_handle& h, std::uint64_t job, std::strin
         r.job = job;
         r.created = now_ns();
         r.complete = true;
+        r.digest_hi = digest.hi;
+        r.digest_lo = digest.lo;
         auto b = h.db().batch();
         std::string m;
         key::be32(m, patch);
