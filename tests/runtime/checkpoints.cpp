@@ -391,3 +391,52 @@ TEST_CASE("settings: DATACHAIN_PARALLEL is checked and clamped; a URI is not a s
     CHECK(rt::catch_error([&] { dc::session s{cfg}; }).kind() == dc::error_kind::usage);
     CHECK(!fs::exists("file:"));
 }
+
+TEST_CASE("explain: the previous run is looked up in the job's own lineage", "[runtime][checkpoints]") {
+    rt::memory_root root;
+    auto p = [](std::int64_t n) { return dc::read_values<"x">(rt::iota64(n)) | dc::save("shared"); };
+    std::uint64_t a1 = 0, a2 = 0;
+    { dc::session s{rt::cfg(root.store(), "program-a")}; p(3).run(s); a1 = s.job_id(); }
+    { dc::session s{rt::cfg(root.store(), "program-b")}; p(4).run(s); }
+    { dc::session s{rt::cfg(root.store(), "program-a")}; p(5).run(s); a2 = s.job_id(); }
+    dc::session s{rt::cfg(root.store(), "look")};
+    auto prev = dc::catalog::previous_chain(s.db(), a2, "shared");
+    REQUIRE(prev);
+    CHECK(prev->first == a1);  // not program-b's job, though it ran in between
+}
+
+TEST_CASE("errors: a damaged dataset record is named as such, with its key", "[runtime][checkpoints]") {
+    rt::memory_root root;
+    dc::session s{rt::cfg(root.store())};
+    (dc::read_values<"x">(rt::iota64(3)) | dc::save("d")).run(s);
+    const auto k = dc::detail::rec::dataset_key("d", 1, 0, 0);
+    auto v = s.db().get(k);
+    REQUIRE(v);
+    s.db().put(k, v->substr(0, v->size() / 2));
+    auto e = rt::catch_error([&] { (void)s.find_dataset("d", "1.0.0"); });
+    CHECK(e.kind() == dc::error_kind::store_corrupt);
+    CHECK(std::string(e.what()).find("dataset version record (key " + dc::detail::rec::hex(k) + ")") !=
+          std::string::npos);
+}
+
+TEST_CASE("checkpoints: a continuation that fails again records what it did, then the failure",
+          "[runtime][checkpoints]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    cfg.batch_size = 10;
+    fail_at = 55;
+    { dc::session s{cfg}; REQUIRE_THROWS_AS(two_udfs(1).run(s), dc::udf_error); }
+    fail_at = 77;  // the fix was incomplete
+    {
+        dc::session s{cfg};
+        REQUIRE_THROWS_AS(two_udfs(1).run(s), dc::udf_error);
+        auto kinds = rt::event_kinds(s);
+        REQUIRE(kinds.size() >= 2);
+        CHECK(kinds[kinds.size() - 2] == "udf_continued");
+        CHECK(kinds.back() == "udf_failed");
+        CHECK(s.events()[kinds.size() - 2].rows_before == 55);
+    }
+    fail_at = -1;
+    dc::session s{cfg};
+    CHECK(two_udfs(1).run(s).size() == 100);
+}
