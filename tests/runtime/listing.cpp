@@ -11,6 +11,7 @@
 // lowered between fork and exec). The child reports through a pipe.
 #include "support.hpp"
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -191,6 +192,13 @@ TEST_CASE("listing: out of file descriptors is an error; a deep tree needs one d
         auto r = run_helper({}, "list", data, d / "s1", 40);
         INFO(r.out);
         CHECK(r.out.starts_with("ok 60\n"));
+    }
+    // UBSan's vptr check probes memory through a pipe: with no descriptor
+    // free it reports "invalid vptr" for sound objects (a suppression cannot
+    // match an object it cannot read), so under UBSan this half is not run.
+    if (::dlsym(RTLD_DEFAULT, "__ubsan_handle_dynamic_type_cache_miss")) {
+        WARN("not checked under UBSan: running out of descriptors (its vptr check needs two)");
+        return;
     }
     {
         auto r = run_helper({}, "no_fds", data, d / "s2");
