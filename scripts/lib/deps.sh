@@ -13,6 +13,12 @@ DATACHAIN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DATACHAIN_BUILD_ROOT="${BUILD_ROOT:-$DATACHAIN_REPO/build}"
 DATACHAIN_JOBS="${JOBS:-2}"
 
+# ccache: paths under the repository are hashed relative to it, and the build
+# directory is not hashed, so a fresh clone elsewhere (as CI makes) reuses
+# what an earlier build compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$DATACHAIN_REPO}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+
 # Compiler toolchains, build tools and the libraries of SPEC.md section 2.
 DATACHAIN_PACKAGES=(
   cmake ninja-build g++ clang
