@@ -16,7 +16,9 @@
 // error) is store_corrupt naming the store, the record kind and the key in
 // hex, never a silently shorter scan. A write that fails (disk full,
 // permissions) gives store_io, and the store stays openable because LevelDB
-// applies a batch completely or not at all. Writes are not fsync'ed: they
+// applies a batch completely or not at all, and because every later write
+// through that open store is refused (store_io) until it is reopened: LevelDB
+// would write it after a torn log record (see leveldb_store::apply). Writes are not fsync'ed: they
 // survive the process being killed (the OS has them), which is the failure
 // checkpoints are for.
 #pragma once
@@ -37,6 +39,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,10 @@ struct store_open_options {
     // false: only an existing store opens; a missing or empty directory is
     // error_kind::not_found and nothing is created (for read-only tools).
     bool create_if_missing = true;
+    // The LevelDB environment to open with; nullptr (the default) is the
+    // adapter's own (pread reads, owner-only files). For tests that inject
+    // faults (tests/runtime/faults.cpp); it must outlive the store.
+    leveldb::Env* env = nullptr;
 };
 
 namespace detail {
@@ -373,7 +380,7 @@ public:
         opt.create_if_missing = state == store_dir_state::create;
         opt.paranoid_checks = true;
         opt.write_buffer_size = 16 << 20;
-        opt.env = &pread_env::get();
+        opt.env = o.env ? o.env : &pread_env::get();
         opt.max_open_files = 256;  // one descriptor per cached table file
         leveldb::DB* db = nullptr;
         auto st = leveldb::DB::Open(opt, where_, &db);
@@ -391,26 +398,50 @@ public:
         return v;
     }
     void put(std::string_view k, std::string_view v) override {
-        auto st = db_->Put(leveldb::WriteOptions{}, slice(k), slice(v));
-        if (!st.ok()) throw_status(st, where_, "writing");
+        leveldb::WriteBatch b;
+        b.Put(slice(k), slice(v));
+        apply(b, "writing");
     }
     void del(std::string_view k) override {
-        auto st = db_->Delete(leveldb::WriteOptions{}, slice(k));
-        if (!st.ok()) throw_status(st, where_, "deleting");
+        leveldb::WriteBatch b;
+        b.Delete(slice(k));
+        apply(b, "deleting");
     }
     std::unique_ptr<write_batch> batch() const override { return std::make_unique<leveldb_batch>(); }
-    void write(write_batch& b) override {
-        auto st = db_->Write(leveldb::WriteOptions{}, &static_cast<leveldb_batch&>(b).b);
-        if (!st.ok()) throw_status(st, where_, "writing");
-    }
+    void write(write_batch& b) override { apply(static_cast<leveldb_batch&>(b).b, "writing"); }
     std::unique_ptr<cursor> scan(std::string_view prefix) const override {
         return std::make_unique<leveldb_cursor>(db_.get(), std::string(prefix), where_);
     }
     const std::string& location() const override { return where_; }
 
 private:
+    // A write that fails leaves LevelDB's log in an unknown state: its log
+    // writer has already moved past the record it could not write (LevelDB
+    // stops writing only after a failed sync), so a later record would be
+    // misplaced and the store would not open again (checksum mismatch).
+    // After the first failed write, every write is refused without touching
+    // LevelDB, until the store is closed and reopened: the log then ends
+    // with at most one torn record, which LevelDB's recovery drops. Writes
+    // are serialized here (LevelDB serializes them anyway) so that none
+    // starts between a failure and its being recorded.
+    void apply(leveldb::WriteBatch& b, const char* what) {
+        std::lock_guard lock(write_m_);
+        if (!write_failed_.empty())
+            throw error(error_kind::store_io, "datachain: store error at '" + where_ + "' while " + what +
+                                                  ": an earlier write failed: " + write_failed_ +
+                                                  " (is the disk full or read-only, or a store file damaged?); "
+                                                  "nothing more is written until the store is closed and "
+                                                  "reopened (end every session using it, then rerun); nothing "
+                                                  "already stored was lost by this error");
+        auto st = db_->Write(leveldb::WriteOptions{}, &b);
+        if (st.ok()) return;
+        write_failed_ = st.ToString();
+        throw_status(st, where_, what);
+    }
     std::string where_;
     std::unique_ptr<leveldb::DB> db_;
+    std::mutex write_m_;
+    std::string write_failed_;  // set by the first failed write (under write_m_)
 };
 
 } // namespace detail

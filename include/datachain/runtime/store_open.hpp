@@ -127,6 +127,36 @@ inline std::string store_location(const std::filesystem::path& root) {
     return ec ? root.string() : abs;
 }
 
+// Registers `db` (just opened) as the process's handle for `where`; the
+// caller holds reg.m. The handle's deleter closes the store, then forgets the
+// entry: an opener that finds the entry expired waits for that.
+inline std::shared_ptr<store_handle> add_store_handle(store_registry& reg, const std::string& where,
+                                                      std::shared_ptr<store> db) {
+    check_format(*db);
+    std::shared_ptr<store_handle> h(new store_handle(std::move(db)), [where](store_handle* p) {
+        delete p;
+        auto& r = store_registry::get();
+        std::lock_guard l(r.m);
+        if (auto e = r.open.find(where); e != r.open.end() && e->second.expired()) r.open.erase(e);
+    });
+    reg.open[where] = h;
+    return h;
+}
+
+// For tests: makes `db`, a store already opened at `root` (e.g. with a
+// fault-injecting LevelDB Env, see tests/runtime/faults.cpp), the process's
+// store for `root`, so sessions with that root use it. It stays so while
+// the returned handle (or a session using it) lives. A store already open
+// for `root` in this process is usage.
+inline std::shared_ptr<store_handle> register_store(const std::filesystem::path& root, std::shared_ptr<store> db) {
+    const auto where = store_location(root);
+    auto& reg = store_registry::get();
+    std::lock_guard lock(reg.m);
+    if (auto it = reg.open.find(where); it != reg.open.end())
+        throw error(error_kind::usage, "datachain: register_store: a store is already open at '" + where + "'");
+    return add_store_handle(reg, where, std::move(db));
+}
+
 // The process's handle on the store at `root`, opening it if needed. A
 // handle being closed by another thread (its last session just ended) is
 // waited for, so that reopening never meets this process's own lock.
@@ -145,20 +175,7 @@ inline std::shared_ptr<store_handle> open_store_handle(const std::filesystem::pa
                 return h;
             }
             auto it = reg.open.find(where);
-            if (it == reg.open.end()) {
-                auto db = open_leveldb_store(where);
-                check_format(*db);
-                // The deleter closes the store, then forgets the entry: an
-                // opener that finds the entry expired waits for that.
-                std::shared_ptr<store_handle> h(new store_handle(std::move(db)), [where](store_handle* p) {
-                    delete p;
-                    auto& r = store_registry::get();
-                    std::lock_guard l(r.m);
-                    if (auto e = r.open.find(where); e != r.open.end() && e->second.expired()) r.open.erase(e);
-                });
-                reg.open[where] = h;
-                return h;
-            }
+            if (it == reg.open.end()) return add_store_handle(reg, where, open_leveldb_store(where));
             if (auto h = it->second.lock()) return h;
         }
         std::this_thread::sleep_for(std::chrono::microseconds(200));
