@@ -440,3 +440,57 @@ TEST_CASE("checkpoints: a continuation that fails again records what it did, the
     dc::session s{cfg};
     CHECK(two_udfs(1).run(s).size() == 100);
 }
+
+// ---- what a hostile reviewer found ------------------------------------------------
+
+TEST_CASE("integrity: a lost counter record is an error, never an overwrite", "[runtime][checkpoints][integrity]") {
+    rt::memory_root root;
+    using S = dc::schema<dc::column<"x", std::int64_t>>;
+    dc::session s{rt::cfg(root.store())};
+    (dc::read_values<"x">(rt::iota64(30)) | dc::save("ds")).run(s);
+    SECTION("the table counter") {
+        s.db().del(dc::detail::rec::counter_key("table"));
+        auto e = rt::catch_error([&] { (dc::read_values<"x">(rt::iota64(5)) | dc::save("other")).run(s); });
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+    }
+    SECTION("the version counter") {
+        s.db().del(dc::detail::rec::dataset_meta_key("ds"));
+        auto e = rt::catch_error([&] { (dc::read_values<"x">(rt::iota64(5)) | dc::save("ds")).run(s); });
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+    }
+    SECTION("the job counter") {
+        s.db().del(dc::detail::rec::counter_key("job"));
+        auto e = rt::catch_error([&] { dc::session again{rt::cfg(root.store(), "again")}; });
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+    }
+    CHECK(dc::open_dataset<S>(s, "ds", "1.0.0").to_vector().size() == 30);  // untouched
+}
+
+TEST_CASE("integrity: a limit over a damaged version is an error, and nothing is saved",
+          "[runtime][checkpoints][integrity]") {
+    rt::memory_root root;
+    using S = dc::schema<dc::column<"x", std::int64_t>>;
+    dc::session s{rt::cfg(root.store())};
+    (dc::read_values<"x">(rt::iota64(100)) | dc::save("ds")).run(s);
+    auto r = s.find_dataset("ds");
+    REQUIRE(r);
+    s.db().del(dc::detail::rec::row_key(r->table, 5, 0));
+    auto e = rt::catch_error([&] { (dc::read_dataset<S>("ds") | dc::limit(10) | dc::save("first10")).run(s); });
+    CHECK(e.kind() == dc::error_kind::store_corrupt);
+    CHECK(s.datasets("first10").empty());
+    auto e2 = rt::catch_error([&] { (void)(dc::read_dataset<S>("ds") | dc::limit(3)).collect(s); });
+    CHECK(e2.kind() == dc::error_kind::store_corrupt);
+}
+
+TEST_CASE("store root: a user's file named CURRENT does not make a store", "[runtime][checkpoints][integrity]") {
+    rt::temp_dir d;
+    for (auto n : {"CURRENT", "LOG", "LOG.old", "notes.txt"}) rt::write_file(d / ("u/" + std::string(n)), "precious");
+    auto e = rt::catch_error([&] { dc::session s{rt::cfg(d / "u")}; });
+    CHECK(e.kind() == dc::error_kind::store_format);
+    std::vector<std::string> names;
+    for (auto& f : fs::directory_iterator(d / "u")) {
+        names.push_back(f.path().filename().string());
+        CHECK(rt::read_file(f.path()) == "precious");
+    }
+    CHECK(names.size() == 4);
+}

@@ -38,6 +38,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -314,7 +316,26 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
                                               ec.message() + "; check its permissions");
     std::sort(names.begin(), names.end());
     auto has = [&](std::string_view n) { return std::binary_search(names.begin(), names.end(), std::string(n)); };
-    if (has("CURRENT")) return store_dir_state::existing;
+    if (has("CURRENT")) {
+        // LevelDB's CURRENT names its manifest ("MANIFEST-000005\n"), which
+        // is there: anything else is a user's file called CURRENT.
+        std::ifstream in(dir / "CURRENT", std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        bool ok = text.size() > 10 && text.starts_with("MANIFEST-") && text.back() == '\n';
+        if (ok) {
+            text.pop_back();
+            ok = std::all_of(text.begin() + 9, text.end(), [](char c) { return c >= '0' && c <= '9'; }) && has(text);
+        }
+        const bool foreign = std::any_of(names.begin(), names.end(), [](const std::string& n) {
+            return !leveldb_file_name(n);
+        });
+        if (!ok && foreign)  // a user's directory with a file called CURRENT
+            throw error(error_kind::store_format,
+                        "datachain: '" + where + "' is not a datachain store: its 'CURRENT' file does not name a "
+                        "LevelDB manifest in it; choose another store root (DATACHAIN_ROOT, settings::root, "
+                        "--root); nothing in it was touched");
+        return store_dir_state::existing;  // a damaged CURRENT of a real store: LevelDB refuses it
+    }
     auto not_ours = [&] {
         std::string list;
         std::size_t shown = 0;
@@ -342,7 +363,10 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
     // What LevelDB writes while creating a database, before CURRENT: a
     // process killed then leaves these, and no data (a store that ever
     // opened has a log file and a later manifest).
-    bool leftovers = !names.empty() && std::all_of(names.begin(), names.end(), [](const std::string& n) {
+    // LevelDB creates its LOCK first, empty: without it these are not ours.
+    std::error_code lock_ec;
+    const bool empty_lock = has("LOCK") && fs::file_size(dir / "LOCK", lock_ec) == 0 && !lock_ec;
+    bool leftovers = empty_lock && std::all_of(names.begin(), names.end(), [](const std::string& n) {
         return n == "LOCK" || n == "LOG" || n == "LOG.old" || n == "MANIFEST-000001" || n == "000001.dbtmp";
     });
     if (names.empty() || leftovers) {

@@ -116,6 +116,7 @@ public:
             std::vector<row_tuple<S>> buf;
             while (st->next(buf, batch_))
                 for (auto& r : buf) out.push_back(row<S>{std::move(r)});
+            if (src_.finish) src_.finish();
             return out;
         });
     }
@@ -204,6 +205,7 @@ private:
             }
             digest = dg.finish();
         }
+        if (src_.finish) src_.finish();  // the source was sound, also where a limit stopped reading it
         auto ds = a_.new_version(name, table, rows, S::signature(), schema_text<S>(), key, digest);
         if (checkpoints_) {
             checkpoint_record r{};

@@ -21,6 +21,7 @@
 #include <datachain/sources/read_values.hpp>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ struct source_state {
     std::uint64_t count = 0;
     std::shared_ptr<storage_listing> listing;
     std::optional<dataset_record> ds;
+    // Run when the chain has pulled all it needs (a limit may stop early):
+    // a dataset source checks the rest of the version, so a damaged version
+    // is an error even when only part of it was used.
+    std::function<void()> finish;
 };
 
 using file_schema = schema<column<"file", File>>;
@@ -111,6 +116,14 @@ struct table_stream final : stream<S> {
         }
         return !out.empty();
     }
+    // Reads the rows not pulled (without decoding them) and checks the
+    // version's count and digest.
+    void finish_check() {
+        if (!digest) return;
+        for (; c->valid(); c->next()) digest->add(c->key(), c->value());
+        check_version_content(db, *version, digest->rows(), digest->finish());
+        digest.reset();
+    }
 };
 
 inline std::string bytes_text(std::uint64_t b) {
@@ -182,9 +195,10 @@ detail::exec::source_state prepare_source(const detail::exec::session_access& a,
 template <class S, class Str>
 detail::exec::stream_ptr<S> open_source(const detail::exec::session_access& a, const dataset_source<S, Str>&,
                                         detail::exec::source_state& st) {
-    return std::make_unique<detail::exec::table_stream<S>>(a.db(), st.ds->table, st.ds->rows,
-                                                           "dataset '" + st.ds->name + "' version " + st.ds->version,
-                                                           st.ds);
+    auto t = std::make_unique<detail::exec::table_stream<S>>(
+        a.db(), st.ds->table, st.ds->rows, "dataset '" + st.ds->name + "' version " + st.ds->version, st.ds);
+    st.finish = [p = t.get()] { p->finish_check(); };
+    return t;
 }
 
 } // namespace datachain

@@ -75,6 +75,18 @@ public:
         std::uint64_t n = 0;
         if (auto v = db_->get(k); v && v->size() == 8) n = key::read_be64(*v, 0);
         ++n;
+        // A counter behind its data (its record lost or rolled back) would
+        // hand out an id in use and overwrite data: refuse instead.
+        const bool taken = which == "job"     ? db_->get(rec::job_key(n)).has_value()
+                           : which == "table" ? db_->scan(rec::table_prefix(n))->valid() ||
+                                                    db_->scan(rec::done_prefix(n))->valid()
+                                              : false;
+        if (taken)
+            throw error(error_kind::store_corrupt,
+                        "datachain: the store at '" + db_->location() + "' is damaged: its '" + std::string(which) +
+                            "' counter would hand out " + std::to_string(n) +
+                            ", which is in use (the counter record was lost or rolled back); restore the store "
+                            "from a backup; nothing was written");
         std::string v;
         key::be64(v, n);
         db_->put(k, v);
