@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
         if (!db->get(dc::detail::rec::format_key()))
             throw dc::error(dc::error_kind::store_format, "datachain: '" + root +
                                                               "' holds no datachain format record: it is not a "
-                                                              "datachain store; nothing was written");
+                                                              "datachain store; nothing was written by datachain (LevelDB's own recovery may have "
+                                                              "compacted the database's log on opening it)");
         dc::detail::check_format(*db);  // the record is there: only checks the version, writes nothing
         const std::string& cmd = args[0];
         if (cmd == "jobs" && args.size() == 1) {

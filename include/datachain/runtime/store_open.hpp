@@ -42,7 +42,8 @@ inline void check_format(store& s) {
         if (c->valid())
             throw error(error_kind::store_format, "datachain: '" + s.location() +
                                                       "' holds data but no datachain format record: it is not a "
-                                                      "datachain store (or an unknown format); nothing was written");
+                                                      "datachain store (or an unknown format); nothing was written by datachain (LevelDB's own "
+                                                      "recovery may have compacted the database's log on opening it)");
         std::string v(store_magic);
         key::be32(v, store_format_version);
         s.put(rec::format_key(), v);
