@@ -312,8 +312,11 @@ private:
 };
 
 // Builds a UDF stage: skipped (stored outputs), or computing from `up()`.
-template <class Stage, class Out, class Step, class Up>
-built<Out> build_udf_stage(const Step& st, Up&& up, const step_context& c) {
+// The body of make_stage for every UDF step: Stage<In, Step> is its stage.
+template <template <class, class> class StageOf, class In, class Step, class Up>
+built<typename StageOf<In, Step>::Out> build_udf_stage(const Step& st, Up&& up, const step_context& c) {
+    using Stage = StageOf<In, Step>;
+    using Out = typename Stage::Out;
     hasher hp;
     st.hash_partial_into(hp);
     if (!st.udf.id.hashable()) hp.h(session::process_nonce());

@@ -101,11 +101,8 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
 } // namespace detail::exec
 
 template <class U, class B, class Part, fixed_string... O, class In, class Up>
-auto make_stage(const agg_step<U, B, Part, O...>& st, std::type_identity<In>, Up&& up,
-                const detail::exec::step_context& c) {
-    using Step = agg_step<U, B, Part, O...>;
-    using Out = typename Step::template apply<In>::type;
-    return detail::exec::build_udf_stage<detail::exec::agg_stage<In, Step>, Out>(st, std::forward<Up>(up), c);
+auto make_stage(const agg_step<U, B, Part, O...>& st, std::type_identity<In>, Up&& up, const detail::exec::step_context& c) {
+    return detail::exec::build_udf_stage<detail::exec::agg_stage, In>(st, std::forward<Up>(up), c);
 }
 
 } // namespace datachain

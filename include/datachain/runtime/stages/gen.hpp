@@ -50,9 +50,7 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
 
 template <class U, class B, fixed_string... O, class In, class Up>
 auto make_stage(const gen_step<U, B, O...>& st, std::type_identity<In>, Up&& up, const detail::exec::step_context& c) {
-    using Step = gen_step<U, B, O...>;
-    using Out = typename Step::template apply<In>::type;
-    return detail::exec::build_udf_stage<detail::exec::gen_stage<In, Step>, Out>(st, std::forward<Up>(up), c);
+    return detail::exec::build_udf_stage<detail::exec::gen_stage, In>(st, std::forward<Up>(up), c);
 }
 
 } // namespace datachain

@@ -103,9 +103,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
 
 template <class U, class B, fixed_string... O, class In, class Up>
 auto make_stage(const map_step<U, B, O...>& st, std::type_identity<In>, Up&& up, const detail::exec::step_context& c) {
-    using Step = map_step<U, B, O...>;
-    using Out = typename Step::template apply<In>::type;
-    return detail::exec::build_udf_stage<detail::exec::map_stage<In, Step>, Out>(st, std::forward<Up>(up), c);
+    return detail::exec::build_udf_stage<detail::exec::map_stage, In>(st, std::forward<Up>(up), c);
 }
 
 } // namespace datachain
