@@ -24,6 +24,7 @@ DATACHAIN_PACKAGES=(
   cmake ninja-build g++ clang
   libboost-dev librange-v3-dev libleveldb-dev libxxhash-dev catch2
   ccache
+  libcli11-dev   # the datachain command-line tool (tools/datachain_cli.cpp)
 )
 
 datachain_install_deps() {
