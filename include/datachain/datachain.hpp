@@ -41,5 +41,7 @@
 #include <datachain/steps/select.hpp>
 
 #include <datachain/runtime/dataset.hpp>
+#include <datachain/runtime/dynamic_dataset.hpp>
+#include <datachain/runtime/export.hpp>
 #include <datachain/runtime/executor.hpp>
 #include <datachain/runtime/session.hpp>

@@ -15,9 +15,9 @@
 
 #include <datachain/core/schema.hpp>
 #include <datachain/runtime/codec.hpp>
-#include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/session.hpp>
+#include <datachain/runtime/version_rows.hpp>
 
 #include <iterator>
 #include <memory>
@@ -61,13 +61,16 @@ public:
         using iterator_category = std::input_iterator_tag;
         iterator() = default;
         iterator(std::shared_ptr<store> db, const dataset_record& r)
-            : st_(std::make_shared<state>(state{db, r, db->scan(detail::rec::table_prefix(r.table)), {}})) {
+            : st_(std::make_shared<detail::version_rows>(std::move(db), r)) {
             load();
         }
         const row<S>& operator*() const { return cur_; }
         const row<S>* operator->() const { return &cur_; }
         iterator& operator++() {
-            st_->c->next();
+            auto rows = st_;
+            st_.reset();  // at the end (or on an error) while the rows are checked
+            rows->next();
+            st_ = std::move(rows);
             load();
             return *this;
         }
@@ -75,34 +78,19 @@ public:
         friend bool operator==(const iterator& a, std::default_sentinel_t) { return !a.st_; }
 
     private:
-        struct state {
-            std::shared_ptr<store> db;
-            dataset_record rec;
-            std::unique_ptr<cursor> c;
-            detail::row_digest digest;
-        };
         void load() {
-            auto& st = *st_;
-            if (!st.c->valid()) {
-                auto keep = std::move(st_);
-                detail::check_version_content(*st.db, st.rec, st.digest.rows(), st.digest.finish());
+            if (st_->done()) {
+                st_.reset();
                 return;
             }
-            st.digest.add(st.c->key(), st.c->value());
             try {
-                cur_.values = decode<typename S::tuple_type>(st.c->value());
+                cur_.values = decode<typename S::tuple_type>(st_->value());
             } catch (const error& e) {
-                auto k = std::string(st.c->key());
-                st_.reset();
-                throw error(error_kind::store_corrupt,
-                            "datachain: a stored row of dataset '" + st.rec.name + "' version " + st.rec.version +
-                                " (key " + detail::rec::hex(k) + ") in the store at '" + st.db->location() +
-                                "' is damaged: " + e.what() +
-                                "; the rows cannot be trusted: remove that version (or the store) and run the "
-                                "chain again");
+                auto rows = std::move(st_);
+                throw rows->damaged_row(e);
             }
         }
-        std::shared_ptr<state> st_;
+        std::shared_ptr<detail::version_rows> st_;
         row<S> cur_;
     };
 

@@ -437,6 +437,10 @@ public:
         return std::make_unique<leveldb_cursor>(db_.get(), std::string(prefix), where_);
     }
     const std::string& location() const override { return where_; }
+    void compact() override {
+        std::lock_guard lock(write_m_);
+        if (write_failed_.empty()) db_->CompactRange(nullptr, nullptr);
+    }
 
 private:
     // A write that fails leaves LevelDB's log in an unknown state: its log

@@ -163,6 +163,30 @@ struct dataset_record_v1 {
         (std::string, schema_text), (std::uint64_t, job), (std::int64_t, created), (bool, complete));
 };
 
+// One node of a stored column type (version_schema_record), in pre-order:
+// a column or struct member carries its name; list/optional/tuple elements
+// have none. kind: schema_kind (dynamic_schema.hpp); bits: integer width.
+struct schema_node {
+    BOOST_HANA_DEFINE_STRUCT(schema_node,
+        (std::string, name),
+        (std::uint8_t, kind),
+        (std::uint8_t, bits),
+        (std::uint32_t, children));
+};
+
+// The schema of a saved version (key `S`, written in the batch that writes
+// its dataset record): its columns and their types, so that the rows can be
+// read without the C++ type (open_dataset_dynamic). The signature equals the
+// dataset record's; recomputing it from `nodes` checks the record.
+struct version_schema_record {
+    BOOST_HANA_DEFINE_STRUCT(version_schema_record,
+        (std::uint32_t, codec),        // codec_version the rows were written with
+        (std::uint64_t, schema_hi),
+        (std::uint64_t, schema_lo),
+        (std::uint32_t, columns),      // the first `columns` top-level nodes are the columns
+        (std::vector<schema_node>, nodes));
+};
+
 struct event_record {
     BOOST_HANA_DEFINE_STRUCT(event_record,
         (std::string, kind),          // to_string(event_kind)
@@ -212,6 +236,7 @@ template <> struct record_traits<dataset_record> {
         return r;
     }
 };
+template <> struct record_traits<version_schema_record> { static constexpr const char* name = "version schema"; static constexpr std::uint8_t version = 1; };
 template <> struct record_traits<event_record> {
     static constexpr const char* name = "event";
     static constexpr std::uint8_t version = 2;
@@ -286,6 +311,10 @@ inline std::string event_key(std::uint64_t job, std::uint64_t seq) { auto k = ev
 inline std::string dataset_prefix(std::string_view name) { std::string k = "D"; key::name(k, name); return k; }
 inline std::string dataset_key(std::string_view name, std::uint32_t major, std::uint32_t minor, std::uint32_t patch) {
     auto k = dataset_prefix(name); key::be32(k, major); key::be32(k, minor); key::be32(k, patch); return k;
+}
+// The schema of a version: "S" + the dataset key after its "D".
+inline std::string version_schema_key(std::string_view name, std::uint32_t major, std::uint32_t minor, std::uint32_t patch) {
+    auto k = dataset_key(name, major, minor, patch); k[0] = 'S'; return k;
 }
 inline std::string dataset_meta_key(std::string_view name) { std::string k = "M"; k += name; return k; }
 inline std::string table_prefix(std::uint64_t table) { std::string k = "T"; key::be64(k, table); return k; }

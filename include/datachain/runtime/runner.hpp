@@ -23,6 +23,7 @@
 #include <datachain/core/error.hpp>
 #include <datachain/runtime/dataset.hpp>
 #include <datachain/runtime/decide.hpp>
+#include <datachain/runtime/dynamic_schema.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
@@ -206,7 +207,8 @@ private:
             digest = dg.finish();
         }
         if (src_.finish) src_.finish();  // the source was sound, also where a limit stopped reading it
-        auto ds = a_.new_version(name, table, rows, S::signature(), schema_text<S>(), key, digest);
+        auto ds = a_.new_version(name, table, rows, S::signature(), schema_text<S>(), key, digest,
+                                pack_version_schema<S>());
         if (checkpoints_) {
             checkpoint_record r{};
             r.kind = static_cast<std::uint8_t>(checkpoint_kind::save);

@@ -22,6 +22,7 @@
 #include <datachain/runtime/journal.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/settings.hpp>
+#include <datachain/runtime/status_file.hpp>
 #include <datachain/runtime/store_open.hpp>
 #include <datachain/runtime/versions.hpp>
 
@@ -52,6 +53,7 @@ public:
         if (cfg_.job_name.empty()) cfg_.job_name = detail::executable_path();
         job_ = detail::start_job(*handle_, cfg_.job_name);
         journal_ = std::make_unique<detail::journal>(*handle_, job_.id, cfg_);
+        status_ = std::make_unique<detail::status_file>(handle_->location(), job_.id);
     }
 
     session(const session&) = delete;
@@ -62,6 +64,7 @@ public:
         try {
             std::lock_guard lock(m_);
             detail::finish_job(*handle_, job_);
+            status_->finish(to_string(job_.state()));
         } catch (...) {
         }
     }
@@ -105,9 +108,11 @@ public:
             throw error(error_kind::not_found, "datachain: dataset '" + std::string(name) + "' has no version '" +
                                                    std::string(version) + "'; list versions with session::datasets()");
         auto [a, b, c] = parse_version(r->version);
-        const auto k = detail::rec::dataset_key(name, a, b, c);
         handle_->locked([&] {
-            db().del(k);
+            auto w = db().batch();
+            w->del(detail::rec::dataset_key(name, a, b, c));
+            w->del(detail::rec::version_schema_key(name, a, b, c));
+            db().write(*w);
             return 0;
         });
     }
@@ -142,6 +147,7 @@ private:
     std::shared_ptr<detail::store_handle> handle_;
     job_record job_{};
     std::unique_ptr<detail::journal> journal_;
+    std::unique_ptr<detail::status_file> status_;  // what `datachain status` shows
     mutable std::mutex m_;
 };
 
@@ -155,6 +161,7 @@ struct session_access {
     store& db() const { return s.db(); }
     store_handle& handle() const { return *s.handle_; }
     journal& log() const { return *s.journal_; }
+    status_file& status() const { return *s.status_; }
     const settings& config() const { return s.cfg_; }
     std::uint64_t job() const { return s.job_.id; }
 
@@ -184,9 +191,9 @@ struct session_access {
 
     dataset_record new_version(std::string_view name, std::uint64_t table, std::uint64_t rows,
                                const hash128& schema_sig, std::string schema_text, const hash128& chain,
-                               const hash128& digest) const {
+                               const hash128& digest, std::string_view schema_record = {}) const {
         return detail::new_version(*s.handle_, s.job_.id, name, table, rows, schema_sig, std::move(schema_text),
-                                   chain, digest);
+                                   chain, digest, schema_record);
     }
 };
 

@@ -54,6 +54,8 @@ public:
     virtual std::unique_ptr<cursor> scan(std::string_view prefix) const = 0;
     // Where the store lives, for messages.
     virtual const std::string& location() const = 0;
+    // Gives back the space of deleted records (after gc); may do nothing.
+    virtual void compact() {}
 };
 
 // Key building: big-endian numbers, raw hashes, NUL-terminated names.

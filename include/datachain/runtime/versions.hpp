@@ -63,10 +63,12 @@ inline std::optional<dataset_record> find_version(const store& db, std::string_v
     return best;
 }
 
-// Records a new complete version of `name` whose rows are in `table`.
+// Records a new complete version of `name` whose rows are in `table`, with
+// its schema record (dynamic_schema.hpp) in the same write.
 inline dataset_record new_version(store_handle& h, std::uint64_t job, std::string_view name, std::uint64_t table,
                                   std::uint64_t rows, const hash128& schema_sig, std::string schema_text,
-                                  const hash128& chain, const hash128& digest) {
+                                  const hash128& chain, const hash128& digest,
+                                  std::string_view schema_record = {}) {
     check_dataset_name(name);
     return h.locked([&] {
         std::uint32_t patch = 0;
@@ -100,6 +102,7 @@ inline dataset_record new_version(store_handle& h, std::uint64_t job, std::strin
         key::be32(m, patch);
         b->put(rec::dataset_meta_key(name), m);
         b->put(rec::dataset_key(name, 1, 0, patch), rec::pack(r));
+        if (!schema_record.empty()) b->put(rec::version_schema_key(name, 1, 0, patch), schema_record);
         h.db().write(*b);
         return r;
     });

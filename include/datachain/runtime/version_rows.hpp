@@ -1,0 +1,71 @@
+// The encoded rows of a saved version, in order: the one place that knows
+// where a version's rows are and how a full read is checked. Both readers
+// use it: dataset<S> (typed, dataset.hpp) and dynamic_dataset (the stored
+// schema, dynamic_dataset.hpp).
+//
+//   detail::version_rows rows(db, record);
+//   for (; !rows.done(); rows.next()) use(rows.value());   // the encoded row
+//
+// Reaching the end checks the rows read against the version's row count and
+// content digest (digest.hpp): damage is error(store_corrupt), never fewer
+// rows. damaged_row(e) is the error for a row that does not decode.
+#pragma once
+
+#include <datachain/core/error.hpp>
+#include <datachain/runtime/digest.hpp>
+#include <datachain/runtime/records.hpp>
+#include <datachain/runtime/store.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace datachain::detail {
+
+class version_rows {
+public:
+    version_rows(std::shared_ptr<store> db, dataset_record r)
+        : db_(std::move(db)), rec_(std::move(r)), c_(db_->scan(rec::table_prefix(rec_.table))) {
+        settle();
+    }
+
+    // True past the last row (the count and digest were then checked).
+    bool done() const noexcept { return done_; }
+    std::string_view key() const { return c_->key(); }
+    std::string_view value() const { return c_->value(); }
+    void next() {
+        c_->next();
+        settle();
+    }
+
+    const dataset_record& record() const noexcept { return rec_; }
+    const store& db() const noexcept { return *db_; }
+
+    // The error for the current row when it does not decode (`e` says why).
+    error damaged_row(const error& e) const {
+        return error(error_kind::store_corrupt,
+                     "datachain: a stored row of dataset '" + rec_.name + "' version " + rec_.version + " (key " +
+                         rec::hex(std::string(c_->key())) + ") in the store at '" + db_->location() +
+                         "' is damaged: " + e.what() +
+                         "; the rows cannot be trusted: remove that version (or the store) and run the chain again");
+    }
+
+private:
+    void settle() {
+        if (!c_->valid()) {
+            done_ = true;
+            check_version_content(*db_, rec_, digest_.rows(), digest_.finish());
+            return;
+        }
+        digest_.add(c_->key(), c_->value());
+    }
+
+    std::shared_ptr<store> db_;
+    dataset_record rec_;
+    std::unique_ptr<cursor> c_;
+    row_digest digest_;
+    bool done_ = false;
+};
+
+} // namespace datachain::detail
