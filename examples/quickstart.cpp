@@ -26,7 +26,7 @@ DC_DEF(process, (const dc::File& file) -> std::string {
 constexpr auto processed = dc::filter(dc::C<"file.size"> > 15000)
                          | dc::map<"result">(process)
                          | dc::save("processed_files");
-static_assert(processed.hash() == dc::hash128{0xa3c2a7dc90e116fd, 0xa95b0dafcc3b9be2});
+static_assert(processed.hash() == dc::hash128{0xdf7d74eb8d9b08c7, 0x25547cf4152a2eb4});
 
 int main(int argc, char** argv) {
     auto ds = (dc::read_storage(argc > 1 ? argv[1] : "data/") | processed).run();

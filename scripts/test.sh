@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh
 #
-# On a fresh Debian 12 (as root) it first installs the missing packages. For
+# On a fresh Debian 12 (as root) it first installs the missing packages and
+# s3rver (npm, pinned: scripts/lib/deps.sh) for the objstore tests. For
 # each compiler it configures <build root>/gcc or <build root>/clang (Ninja,
 # Release, -O2), builds with -j$JOBS and runs ctest. Both compilers run even
 # if the first fails; the exit status is non-zero if anything failed.
@@ -27,6 +28,7 @@ report_time() {
 trap report_time EXIT
 
 datachain_install_deps
+datachain_install_s3rver
 
 # run_compiler <name> <c++ compiler>: configure, build, test; returns non-zero
 # if any step failed. A failed build still runs ctest (the build keeps going
@@ -39,6 +41,7 @@ run_compiler() {
   echo "=== $name ($cxx): $dir"
   datachain_configure "$dir" "$cxx" \
     -DDATACHAIN_BUILD_TESTS=ON -DDATACHAIN_BUILD_EXAMPLES=ON -DDATACHAIN_BUILD_BENCHMARKS=ON \
+    -DDATACHAIN_OBJECT_STORAGE=ON "-DDATACHAIN_S3RVER=$DATACHAIN_S3RVER" \
     || return 1
   if ! cmake --build "$dir" -j "$DATACHAIN_JOBS" -- -k 0; then
     echo "=== $name: BUILD FAILED; running the tests anyway" >&2

@@ -13,7 +13,7 @@ namespace datachain {
 // Folded into every structural hash. Changing any encoding rule, kind tag or
 // normalization changes persisted identifiers: bump this value and say so in
 // CHANGELOG.md, because every stored checkpoint becomes unreachable.
-inline constexpr unsigned hash_format_version = 1;
+inline constexpr unsigned hash_format_version = 2;
 
 inline constexpr unsigned version_major = DATACHAIN_VERSION_MAJOR;
 inline constexpr unsigned version_minor = DATACHAIN_VERSION_MINOR;

@@ -25,7 +25,19 @@ DATACHAIN_PACKAGES=(
   libboost-dev librange-v3-dev libleveldb-dev libxxhash-dev catch2
   ccache
   libcli11-dev   # the datachain command-line tool (tools/datachain_cli.cpp)
+  libcurl4-openssl-dev libssl-dev   # datachain::object_storage (s3://, gs://)
 )
+# Node.js runs s3rver, the S3-compatible server of the objstore tests; from
+# Debian only when no `node` is installed already.
+if ! command -v node >/dev/null 2>&1; then
+  DATACHAIN_PACKAGES+=(nodejs npm)
+fi
+
+# s3rver for the objstore tests, pinned; installed by datachain_install_s3rver
+# under <build root>/s3rver (never committed: build/ is ignored).
+DATACHAIN_S3RVER_VERSION="3.7.1"
+DATACHAIN_S3RVER_PREFIX="$DATACHAIN_BUILD_ROOT/s3rver"
+DATACHAIN_S3RVER="$DATACHAIN_S3RVER_PREFIX/node_modules/.bin/s3rver"
 
 datachain_install_deps() {
   local missing=() pkg
@@ -50,6 +62,30 @@ datachain_install_deps() {
   fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+# datachain_install_s3rver: npm install s3rver@$DATACHAIN_S3RVER_VERSION into
+# $DATACHAIN_S3RVER_PREFIX when that version is not there. A failure is
+# reported, not fatal: the s3 tests then report skipped.
+datachain_install_s3rver() {
+  local installed="$DATACHAIN_S3RVER_PREFIX/node_modules/s3rver/package.json"
+  if [ -x "$DATACHAIN_S3RVER" ] && grep -q "\"version\": \"$DATACHAIN_S3RVER_VERSION\"" "$installed" 2>/dev/null; then
+    echo "deps: s3rver $DATACHAIN_S3RVER_VERSION is installed ($DATACHAIN_S3RVER)"
+    return 0
+  fi
+  if [ -z "$DATACHAIN_S3RVER_PREFIX" ] || [ -z "$DATACHAIN_S3RVER_VERSION" ]; then
+    echo "deps: DATACHAIN_S3RVER_PREFIX/VERSION not set" >&2
+    return 1
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "deps: npm not found; the s3rver tests will be skipped" >&2
+    return 0
+  fi
+  echo "deps: installing s3rver@$DATACHAIN_S3RVER_VERSION into $DATACHAIN_S3RVER_PREFIX"
+  mkdir -p "$DATACHAIN_S3RVER_PREFIX"
+  npm install --prefix "$DATACHAIN_S3RVER_PREFIX" --no-audit --no-fund --save-exact \
+    "s3rver@$DATACHAIN_S3RVER_VERSION" \
+    || echo "deps: npm install s3rver failed; the s3rver tests will be skipped" >&2
 }
 
 # datachain_configure <build dir> <c++ compiler> [extra cmake args...]

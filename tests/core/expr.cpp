@@ -33,7 +33,7 @@ constexpr auto eval_n(const E& e, std::int64_t a, double b, std::uint32_t c) {
 }
 
 S::tuple_type sample_row() {
-    return {dc::File{"file:///data", "cats/cat.1.jpg", 20000, 1700000000000000000}, -3, 7, 2.5, true, "cat"};
+    return {dc::File{"file:///data", "cats/cat.1.jpg", 20000, 1700000000000000000, "", ""}, -3, 7, 2.5, true, "cat"};
 }
 
 template <class E>

@@ -105,7 +105,7 @@ TEST_CASE("schema: a column named with a dot matches before member lookup", "[sc
 }
 
 TEST_CASE("row: values by column path", "[schema]") {
-    dc::row<S> r{{dc::File{"file:///d", "a/b.jpg", 42, 7}, geo::Box{{0, 1}, {2, 3}, "door"}, 0.5}};
+    dc::row<S> r{{dc::File{"file:///d", "a/b.jpg", 42, 7, "", ""}, geo::Box{{0, 1}, {2, 3}, "door"}, 0.5}};
     CHECK(r.get<"file.path">() == "a/b.jpg");
     CHECK(r.get<"file.size">() == 42u);
     CHECK(r.get<"box.max.y">() == 3.0);

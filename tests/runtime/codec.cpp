@@ -77,7 +77,7 @@ bool decodes(std::string_view bytes) {
 }
 
 dc::File sample_file() {
-    return dc::File{"file:///data/photos", "cats/cat.1.jpg", 12345, -1'234'567'890'123};
+    return dc::File{"file:///data/photos", "cats/cat.1.jpg", 12345, -1'234'567'890'123, "9a0364b9e99bb480dd25e1f0284c8555", "3"};
 }
 
 Shape sample_shape() {

@@ -118,7 +118,7 @@ TEST_CASE("UDF parameters bind by type or by explicit paths", "[steps][bind]") {
     using by_type = dc::binder<S1, decltype(DC_UDF([](const std::string& s) { return s; }).fn), dc::by_type>;
     STATIC_REQUIRE(by_type::check());
     CHECK(by_type::describe() == "kind");
-    const S1::tuple_type row{dc::File{"file:///d", "a/b.jpg", 3, 4}, "jpg"};
+    const S1::tuple_type row{dc::File{"file:///d", "a/b.jpg", 3, 4, "", ""}, "jpg"};
     CHECK(by_type::call([](const std::string& s) { return s + "?"; }, row) == "jpg?");
 
     // By path: members of structs, several parameters, converting types.
@@ -284,8 +284,9 @@ TEST_CASE("step encodings: kind tag, then parameters", "[steps][hash]") {
     constexpr auto m = dc::map<"path">(path_of);
     STATIC_REQUIRE(encoded(m) == hash_with([](dc::hasher& h) {
                        h.tag("map").u32(1).str("path").tag("str");
-                       h.tag("by_type").u32(1).tag("struct").u32(4);
+                       h.tag("by_type").u32(1).tag("struct").u32(6);
                        h.str("source").tag("str").str("path").tag("str").str("size").tag("uint").u8(64).str("mtime").tag("int").u8(64);
+                       h.str("etag").tag("str").str("version").tag("str");
                        path_of.id.hash_full(h);
                    }));
     // map and gen with the same UDF are different steps.

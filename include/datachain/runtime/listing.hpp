@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -56,14 +57,28 @@
 #include <utility>
 #include <vector>
 
+namespace datachain {
+struct storage_options;
+}
+
 namespace datachain::detail {
 
 struct storage_listing {
-    std::string uri;  // file:///canonical/dir
+    std::string uri;  // file:///canonical/dir (or s3://bucket/prefix/)
     std::vector<File> files;
     hash128 fingerprint;
     std::uint64_t total_bytes = 0;
 };
+
+// Lists an s3:// or gs:// URI; installed by <datachain/object_storage.hpp>
+// (runtime/object_store/s3_listing.hpp). `store_dir` is the store's
+// directory (empty for an in-memory store): the download cache lives there.
+using object_lister = storage_listing (*)(std::string_view uri, const storage_options& options,
+                                          const std::filesystem::path& store_dir);
+inline std::atomic<object_lister>& object_lister_slot() {
+    static std::atomic<object_lister> slot{nullptr};
+    return slot;
+}
 
 // A path for a message: control characters escaped, so a name with a
 // newline or a tab cannot garble it.
@@ -126,7 +141,8 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
     if (path.starts_with("file://")) path = path.substr(7);
     else if (auto p = path.find("://"); p != std::string::npos)
         throw error(error_kind::usage, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the scheme '" +
-                                           path.substr(0, p) + "://' is not supported yet; use a local path or file:// URI");
+                                           path.substr(0, p) + "://' is not supported; use a local path, a file:// URI, "
+                                           "or s3:// and gs:// (object storage)");
     std::error_code ec;
     if (!fs::exists(path, ec))
         throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the directory '" +

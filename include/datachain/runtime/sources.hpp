@@ -138,13 +138,20 @@ inline std::string bytes_text(std::uint64_t b) {
 
 namespace datachain {
 
-template <class Str>
-detail::exec::source_state prepare_source(const detail::exec::session_access& a, const storage_source<Str>& src) {
+template <class Str, class Opt>
+detail::exec::source_state prepare_source(const detail::exec::session_access& a, const storage_source<Str, Opt>& src) {
     detail::exec::source_state st;
     // The store (and anything under it) is never a source row.
     std::vector<std::filesystem::path> exclude;
     if (!detail::is_memory_root(a.config().root)) exclude.push_back(a.db().location());
-    st.listing = std::make_shared<detail::storage_listing>(detail::list_storage(src.uri, exclude));
+    if (detail::is_object_uri(src.uri)) {
+        auto lister = detail::object_lister_slot().load();
+        if (!lister) detail::no_object_backend(src.uri);
+        st.listing = std::make_shared<detail::storage_listing>(
+            lister(src.uri, src.options.get(), exclude.empty() ? std::filesystem::path() : exclude.front()));
+    } else {
+        st.listing = std::make_shared<detail::storage_listing>(detail::list_storage(src.uri, exclude));
+    }
     hasher h;
     h.tag("source.storage").h(src.decl_hash()).str(st.listing->uri).h(st.listing->fingerprint);
     st.hash = h.finish();
@@ -152,9 +159,9 @@ detail::exec::source_state prepare_source(const detail::exec::session_access& a,
     st.summary = std::to_string(st.count) + " files, " + detail::exec::bytes_text(st.listing->total_bytes);
     return st;
 }
-template <class Str>
+template <class Str, class Opt>
 detail::exec::stream_ptr<detail::exec::file_schema> open_source(const detail::exec::session_access&,
-                                                                const storage_source<Str>&,
+                                                                const storage_source<Str, Opt>&,
                                                                 detail::exec::source_state& st) {
     return std::make_unique<detail::exec::storage_stream>(st.listing);
 }

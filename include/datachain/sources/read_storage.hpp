@@ -3,13 +3,20 @@
 //
 //   auto files = dc::read_storage("data/images/");        // or "file:///abs/dir"
 //   auto big   = files | dc::filter(dc::C<"file.size"> > 15000);
+//   auto objs  = dc::read_storage("gs://datachain-demo/dogs-and-cats/", {.anon = true});
+//
+// s3:// and gs:// URIs list every object under the prefix (with
+// <datachain/object_storage.hpp> included and datachain::object_storage
+// linked; docs/object_storage.md): `storage_options` says how to reach them.
+// The options are not part of the declaration hash: what they reach is (the
+// endpoint and every object's etag are in the listing's fingerprint).
 //
 // Declaration hash: kind "read_storage" and the URI as written. At run time
 // the source hash adds the canonical absolute URI and an order-independent
 // fingerprint of the listing (relative path, size and mtime of every file):
 // adding, removing or changing a file changes it. Only local paths and
-// file:// URIs are implemented; other schemes (s3://, gs://) are refused with
-// a clear error so the interface stays open for them.
+// file:// URIs are local; s3:// and gs:// are object storage; other schemes
+// are refused with a clear error.
 #pragma once
 
 #include <datachain/core/chain.hpp>
@@ -23,11 +30,32 @@
 
 namespace datachain {
 
-template <class Str>
+// How to reach object storage (s3://, gs://); ignored for local paths.
+struct storage_options {
+    bool anon = false;         // unsigned requests (public buckets), as the seed's anon=True
+    std::string endpoint = {}; // "http://127.0.0.1:9000": an S3-compatible server, path-style
+    std::string region = {};   // empty: AWS_REGION, AWS_DEFAULT_REGION, us-east-1
+    bool cache = true;         // keep downloaded contents under the store (by bucket, key, etag)
+    unsigned retries = 4;      // after the first attempt: network errors, 429, 5xx, SlowDown
+    unsigned retry_delay_ms = 200;  // first backoff; doubles each retry
+    long timeout_ms = 60000;   // one request, whole transfer
+};
+
+// read_storage(uri) without options (a literal one stays constexpr).
+struct default_storage_options {
+    storage_options get() const { return {}; }
+};
+struct given_storage_options {
+    storage_options value;
+    const storage_options& get() const { return value; }
+};
+
+template <class Str, class Opt = default_storage_options>
 struct storage_source {
     using datachain_source_tag = void;
     using schema = datachain::schema<column<"file", File>>;
     Str uri;
+    [[no_unique_address]] Opt options{};
 
     constexpr hash128 decl_hash() const {
         hasher h;
@@ -48,6 +76,13 @@ template <class S>
     requires(std::convertible_to<S, std::string> && !std::is_array_v<std::remove_cvref_t<S>>)
 storage_source<std::string> read_storage(S&& uri) {
     return {std::string(std::forward<S>(uri))};
+}
+
+// With options: read_storage("s3://bucket/photos/", {.endpoint = "http://127.0.0.1:9000"}).
+template <class S>
+    requires std::convertible_to<S, std::string>
+storage_source<std::string, given_storage_options> read_storage(S&& uri, storage_options opts) {
+    return {std::string(std::forward<S>(uri)), {std::move(opts)}};
 }
 
 } // namespace datachain

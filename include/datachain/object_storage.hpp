@@ -1,0 +1,31 @@
+// Object storage for read_storage: s3:// (AWS S3 and S3-compatible servers)
+// and gs:// (Google Cloud Storage through its S3-compatible XML API).
+// Include this header in any one translation unit of the program and link
+// the CMake target datachain::object_storage (libcurl, OpenSSL's
+// libcrypto); docs/object_storage.md says what is supported.
+//
+//   #include <datachain/datachain.hpp>
+//   #include <datachain/object_storage.hpp>
+//
+//   auto files = dc::read_storage("gs://datachain-demo/dogs-and-cats/", {.anon = true});
+//   auto rows = files | dc::filter(dc::C<"file.size"> > 15000) | dc::collect;
+//
+// Including it installs the backend (detail::object_lister_slot and
+// detail::object_reader_slot) before main runs; without it an s3:// or gs://
+// source is a usage error that says to do this.
+#pragma once
+
+#include <datachain/runtime/object_store/s3_listing.hpp>
+
+namespace datachain::detail::objstore {
+
+inline bool install_backend() {
+    object_lister_slot().store(&list_objects);
+    object_reader_slot().store(&read_object);
+    return true;
+}
+
+// Runs once per program (an inline variable has one definition).
+inline const bool backend_installed = install_backend();
+
+} // namespace datachain::detail::objstore
