@@ -1,33 +1,45 @@
-// datachain: look into a datachain-cpp store from the command line.
+// datachain: look into a datachain-cpp store from the command line (CLI11).
 //
-//   datachain [--root DIR] jobs                 every job: id, status, parent, name, stored error
-//   datachain [--root DIR] events [JOB]         the decisions of a job (default: the latest)
-//   datachain [--root DIR] datasets [NAME]      dataset versions
-//   datachain [--root DIR] explain NAME         what changed in NAME's chain since the previous run of its program
-//   datachain [--root DIR] verify [NAME[@VER]]  read versions in full, check row counts and content digests
-//   datachain [--root DIR] rm NAME VERSION      remove a dataset version (its number is never reused)
-//   datachain [--root DIR] gc [DURATION]        drop checkpoints of jobs finished more than DURATION ago
-//   datachain [--root DIR] gc --older-than DURATION   (default 7d) and outputs nothing refers to
+//   datachain ls [NAME]                         datasets: versions, rows, bytes, created (UTC), job
+//   datachain show NAME[@VERSION] [--limit N] [--columns A,B] [--schema]
+//   datachain export NAME[@VERSION] --format csv|jsonl [-o FILE] [--columns A,B] [--limit N]
+//   datachain jobs                              every job: status, duration, stored error
+//   datachain events [JOB]                      the decisions of a job (default: the latest)
+//   datachain explain NAME[@VERSION]            what changed in the chain since the previous run of its program
+//   datachain verify [NAME[@VERSION]]           read versions in full, check row counts and content digests
+//   datachain rm NAME@VERSION                   remove a version (its number is never reused)
+//   datachain gc --older-than 4h                drop checkpoints of jobs finished longer ago, compact
+//   datachain status                            what the program using the store is doing
 //
-// DURATION is a whole number with a unit: 30s, 15m, 4h, 7d; a plain number
-// is seconds. Anything else (a sign, a fraction, garbage, more than
-// 106751 days) is refused before the store is opened.
+// Everywhere: --root DIR (default $DATACHAIN_ROOT, then ./.datachain), --json
+// (one JSON document on stdout), --help. Exit codes: 0 done, 1 an error (no
+// store, no such dataset, version or job, a damaged store), 2 a usage error.
 //
-// DIR defaults to $DATACHAIN_ROOT, then ./.datachain. The tool only opens an
-// existing store: it never creates one (a missing or empty directory is an
-// error) and never touches a directory that is not a store. It starts no job;
-// it holds the store's lock while it runs, like any other user.
+// The tool only opens an existing store: it never creates one and never
+// touches a directory that is not a store. It starts no job and holds the
+// store's lock while it runs, so no program is running on the store then: a
+// job still marked running is shown crashed. `status` reads only the status
+// file the running program keeps in the store directory (status_file.hpp).
 #include <datachain/runtime/catalog.hpp>
 #include <datachain/runtime/digest.hpp>
+#include <datachain/runtime/dynamic_dataset.hpp>
+#include <datachain/runtime/export.hpp>
 #include <datachain/runtime/gc.hpp>
 #include <datachain/runtime/session.hpp>
+#include <datachain/runtime/status_file.hpp>
+#include <datachain/runtime/text_format.hpp>
 
-#include <cerrno>
+#include <CLI/CLI.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <iostream>
 #include <limits>
 #include <optional>
 #include <string>
@@ -38,21 +50,153 @@ namespace dc = datachain;
 
 namespace {
 
+// A failure the tool reports: message on stderr, exit code 1 or 2.
+struct cli_error {
+    int code;
+    std::string msg;
+};
+
 std::string when(std::int64_t ns) {
     if (ns == 0) return "-";
     std::time_t t = static_cast<std::time_t>(ns / 1000000000);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::gmtime(&t));
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     return buf;
 }
 
-int usage() {
-    std::fprintf(stderr,
-                 "usage: datachain [--root DIR] jobs | events [JOB] | datasets [NAME] | explain NAME | verify [NAME[@VERSION]] "
-                 "| rm NAME VERSION "
-                 "| gc [DURATION] | gc --older-than DURATION\n"
-                 "       DURATION: a whole number with a unit, 30s, 15m, 4h or 7d (a plain number is seconds)\n");
-    return 2;
+std::string fixed3(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return buf;
+}
+std::string seconds_text(double s) { return fixed3(s) + "s"; }
+
+std::string bytes_text(std::uint64_t b) {
+    const char* unit[] = {"B", "KB", "MB", "GB", "TB"};
+    double v = static_cast<double>(b);
+    int u = 0;
+    while (v >= 1000 && u < 4) v /= 1000, ++u;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+    return buf;
+}
+
+// ---- output: a table with a header row, or JSON -------------------------------
+
+// Display width: UTF-8 code points (continuation bytes do not count).
+std::size_t width(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> w(header.size());
+    for (std::size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
+    for (auto& r : rows)
+        for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], width(r[i]));
+    auto line = [&](const std::vector<std::string>& r) {
+        std::string s;
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            s += r[i];
+            if (i + 1 < r.size()) s += std::string(w[i] - width(r[i]) + 2, ' ');
+        }
+        std::printf("%s\n", s.c_str());
+    };
+    line(header);
+    for (auto& r : rows) line(r);
+}
+
+std::string js(std::string_view s) {
+    std::string out;
+    dc::detail::json_string(out, s);
+    return out;
+}
+
+// A JSON object built field by field, in order.
+struct jobj {
+    std::string s = "{";
+    jobj& raw(std::string_view k, const std::string& v) {
+        if (s.size() > 1) s += ",";
+        s += js(k) + ":" + v;
+        return *this;
+    }
+    jobj& str(std::string_view k, std::string_view v) { return raw(k, js(v)); }
+    jobj& num(std::string_view k, std::uint64_t v) { return raw(k, std::to_string(v)); }
+    jobj& time(std::string_view k, std::int64_t ns) { return raw(k, ns ? js(when(ns)) : "null"); }
+    std::string done() const { return s + "}"; }
+};
+
+void print_json_array(const std::vector<std::string>& items) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) s += (i ? ",\n " : "") + items[i];
+    std::printf("%s]\n", s.c_str());
+}
+
+// A cell of `show`: strings with control characters escaped, long text cut.
+std::string cell(const dc::value& v, const dc::field_type& t) {
+    std::string s;
+    if (v.is_null()) return "null";
+    if (v.is_string()) {
+        s = js(v.as_string());
+        s = s.substr(1, s.size() - 2);
+    } else if (v.is_list() || v.is_record()) {
+        dc::detail::json_value(s, v, t);
+    } else {
+        dc::detail::csv_value(s, v, t);
+    }
+    if (width(s) > 40) {
+        std::size_t n = 0, i = 0;
+        for (; i < s.size() && n < 39; ++i)
+            if ((s[i] & 0xC0) != 0x80) ++n;
+        while (i < s.size() && (s[i] & 0xC0) == 0x80) ++i;
+        s = s.substr(0, i) + "\xe2\x80\xa6";  // …
+    }
+    return s;
+}
+
+// ---- the store ---------------------------------------------------------------
+
+std::shared_ptr<dc::store> open_existing(const std::string& root) {
+    // Never creates a store, and never touches a directory that is not one.
+    std::shared_ptr<dc::store> db = dc::open_leveldb_store(root, {.create_if_missing = false});
+    if (!db->get(dc::detail::rec::format_key()))
+        throw dc::error(dc::error_kind::store_format,
+                        "datachain: '" + root +
+                            "' holds no datachain format record: it is not a datachain store; nothing was written "
+                            "by datachain (LevelDB's own recovery may have compacted the database's log on opening "
+                            "it)");
+    dc::detail::check_format(*db);  // the record is there: only checks the version, writes nothing
+    return db;
+}
+
+// NAME[@VERSION]
+std::pair<std::string, std::string> name_version(const std::string& arg) {
+    std::string name = arg, version;
+    if (auto at = name.find('@'); at != std::string::npos) {
+        version = name.substr(at + 1);
+        name.resize(at);
+        if (version.empty()) throw cli_error{2, "'" + arg + "': nothing after '@'; write NAME@1.0.2 or NAME"};
+        dc::session::parse_version(version);
+    }
+    dc::check_dataset_name(name);
+    return {name, version};
+}
+
+dc::dataset_record find(const dc::store& db, const std::string& arg) {
+    auto [name, version] = name_version(arg);
+    auto r = dc::detail::find_version(db, name, version);
+    if (r) return *r;
+    if (!version.empty() && !dc::catalog::datasets(db, name).empty())
+        throw cli_error{1, "no version " + version + " of dataset '" + name + "' in the store at '" + db.location() +
+                               "'; list its versions with 'datachain ls " + name + "'"};
+    throw cli_error{1, "no dataset '" + name + "' in the store at '" + db.location() +
+                           "'; list the datasets with 'datachain ls'"};
+}
+
+std::uint64_t table_bytes(const dc::store& db, std::uint64_t table) {
+    std::uint64_t n = 0;
+    for (auto c = db.scan(dc::detail::rec::table_prefix(table)); c->valid(); c->next())
+        n += c->key().size() + c->value().size();
+    return n;
 }
 
 // "30s", "15m", "4h", "7d", "3600" (seconds). nullopt, with the reason in
@@ -95,168 +239,449 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
     return std::chrono::seconds(n * unit);
 }
 
+// ---- the commands --------------------------------------------------------------
+
+struct options {
+    std::string root;
+    bool json = false;
+    std::string target;          // NAME[@VERSION] or NAME
+    std::string job;             // events
+    std::string extra;           // rm NAME VERSION (the older form)
+    std::string age, age_flag;   // gc
+    std::size_t limit = 20;      // show
+    std::optional<std::uint64_t> export_limit;
+    std::vector<std::string> columns;
+    bool schema = false;
+    std::string format, output;  // export
+};
+
+int cmd_ls(const dc::store& db, const options& o) {
+    std::string name;
+    if (!o.target.empty()) {
+        name = o.target;
+        dc::check_dataset_name(name);
+    }
+    auto all = dc::catalog::datasets(db, name);
+    if (!name.empty() && all.empty())
+        throw cli_error{1, "no dataset '" + name + "' in the store at '" + db.location() +
+                               "'; list the datasets with 'datachain ls'"};
+    std::vector<std::string> items;
+    std::vector<std::vector<std::string>> rows;
+    for (auto& d : all) {
+        const auto bytes = table_bytes(db, d.table);
+        if (o.json)
+            items.push_back(jobj{}.str("name", d.name).str("version", d.version).num("rows", d.rows)
+                                .num("bytes", bytes).time("created", d.created).num("job", d.job)
+                                .str("schema", d.schema_text).done());
+        else
+            rows.push_back({d.name, d.version, std::to_string(d.rows), bytes_text(bytes), when(d.created),
+                            std::to_string(d.job), d.schema_text});
+    }
+    if (o.json) print_json_array(items);
+    else print_table({"NAME", "VERSION", "ROWS", "SIZE", "CREATED (UTC)", "JOB", "COLUMNS"}, rows);
+    return 0;
+}
+
+dc::dynamic_dataset open_dynamic(const std::shared_ptr<dc::store>& db, const std::string& arg) {
+    auto r = find(*db, arg);
+    try {
+        return dc::open_dataset_dynamic(db, r.name, r.version);
+    } catch (const dc::error& e) {
+        if (e.kind() == dc::error_kind::not_found) throw cli_error{1, e.what()};
+        throw;
+    }
+}
+
+int cmd_show(const std::shared_ptr<dc::store>& db, const options& o) {
+    auto ds = open_dynamic(db, o.target);
+    const auto cols = dc::select_columns(ds.schema(), o.columns);
+    if (o.schema) {
+        if (o.json) {
+            std::vector<std::string> cs;
+            for (auto& c : cols) cs.push_back(jobj{}.str("name", c.path).str("type", c.type.text()).done());
+            std::string arr = "[";
+            for (std::size_t i = 0; i < cs.size(); ++i) arr += (i ? "," : "") + cs[i];
+            std::printf("%s\n", jobj{}.str("name", ds.name()).str("version", ds.version()).num("rows", ds.size())
+                                    .num("codec", ds.schema().codec).raw("columns", arr + "]").done().c_str());
+        } else {
+            std::printf("%s@%s  %llu rows  row codec %u\n", ds.name().c_str(), ds.version().c_str(),
+                        static_cast<unsigned long long>(ds.size()), ds.schema().codec);
+            std::vector<std::vector<std::string>> rows;
+            for (auto& c : cols) rows.push_back({c.path, c.type.text()});
+            print_table({"COLUMN", "TYPE"}, rows);
+        }
+        return 0;
+    }
+    if (o.json) {
+        std::ostringstream out;
+        dc::export_jsonl(ds, out, {.columns = o.columns, .limit = o.limit});
+        std::string lines = out.str(), arr = "[";
+        for (std::size_t a = 0, b; (b = lines.find('\n', a)) != std::string::npos; a = b + 1)
+            arr += (a ? ",\n " : "") + lines.substr(a, b - a);
+        std::printf("%s]\n", arr.c_str());
+        return 0;
+    }
+    std::vector<std::string> header;
+    for (auto& c : cols) header.push_back(c.path);
+    std::vector<std::vector<std::string>> rows;
+    if (o.limit > 0)
+        for (const auto& r : ds) {
+            std::vector<std::string> line;
+            for (auto& c : cols) line.push_back(cell(dc::flat_value(r.values, c), c.type));
+            rows.push_back(std::move(line));
+            if (rows.size() == o.limit) break;
+        }
+    print_table(header, rows);
+    if (rows.size() < ds.size())
+        std::printf("(%zu of %llu rows; --limit N shows more)\n", rows.size(),
+                    static_cast<unsigned long long>(ds.size()));
+    return 0;
+}
+
+int cmd_export(const std::shared_ptr<dc::store>& db, const options& o) {
+    auto fmt = dc::export_format_named(o.format);
+    if (!fmt) throw cli_error{2, "'" + o.format + "' is not a format; use --format csv or --format jsonl"};
+    auto ds = open_dynamic(db, o.target);
+    dc::export_options opt{.columns = o.columns};
+    if (o.export_limit) opt.limit = *o.export_limit;
+    std::uint64_t n;
+    if (o.output.empty() || o.output == "-") {
+        n = *fmt == dc::export_format::csv ? dc::export_csv(ds, std::cout, opt) : dc::export_jsonl(ds, std::cout, opt);
+    } else {
+        n = *fmt == dc::export_format::csv ? dc::export_csv(ds, std::filesystem::path(o.output), opt)
+                                           : dc::export_jsonl(ds, std::filesystem::path(o.output), opt);
+        std::fprintf(stderr, "datachain export: %llu rows of %s@%s written to %s\n", static_cast<unsigned long long>(n),
+                     ds.name().c_str(), ds.version().c_str(), o.output.c_str());
+    }
+    return 0;
+}
+
+int cmd_jobs(const dc::store& db, const options& o) {
+    std::vector<std::string> items;
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> errors;
+    for (auto& j : dc::catalog::jobs(db)) {
+        // Running, but we hold the store's lock: its process is gone.
+        auto state = j.state() == dc::job_status::running ? dc::job_status::crashed : j.state();
+        const bool ended = j.finished != 0;
+        const double secs = ended ? static_cast<double>(j.finished - j.started) / 1e9 : 0;
+        if (o.json) {
+            items.push_back(jobj{}.num("id", j.id).str("status", dc::to_string(state)).num("parent", j.parent)
+                                .time("started", j.started).time("finished", j.finished)
+                                .raw("seconds", ended ? fixed3(secs) : "null")
+                                .str("name", j.name).raw("error", j.error.empty() ? "null" : js(j.error)).done());
+        } else {
+            rows.push_back({std::to_string(j.id), dc::to_string(state), j.parent ? std::to_string(j.parent) : "-",
+                            when(j.started), ended ? seconds_text(secs) : "-", j.name});
+            if (!j.error.empty()) rows.push_back({"", "", "", "", "", "error: " + j.error});
+        }
+    }
+    if (o.json) print_json_array(items);
+    else print_table({"JOB", "STATUS", "PARENT", "STARTED (UTC)", "DURATION", "NAME"}, rows);
+    return 0;
+}
+
+// A job id, checked before the store is opened.
+std::uint64_t job_id(const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    const auto job = std::strtoull(text.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0' || text.empty() || text[0] == '-' || text[0] == '+' || job == 0)
+        throw cli_error{2, "'" + text + "' is not a job id; list them with 'datachain jobs'"};
+    return job;
+}
+
+int cmd_events(const dc::store& db, const options& o) {
+    std::uint64_t job = 0;
+    if (!o.job.empty()) {
+        job = job_id(o.job);
+        if (!dc::catalog::job(db, job))
+            throw cli_error{1, "no job " + std::to_string(job) + " in the store at '" + db.location() +
+                                   "'; list them with 'datachain jobs'"};
+    } else if (auto all = dc::catalog::jobs(db); !all.empty()) {
+        job = all.back().id;
+    }
+    std::vector<std::string> items;
+    std::vector<std::vector<std::string>> rows;
+    for (auto& e : dc::catalog::events(db, job)) {
+        const std::string out = e.dataset.empty() ? "" : e.dataset + "@" + e.version;
+        if (o.json)
+            items.push_back(jobj{}.num("job", job).str("kind", e.kind).str("step", e.step).str("output", out)
+                                .num("rows_earlier", e.rows_before).num("rows_now", e.rows_now)
+                                .raw("seconds", fixed3(e.seconds))
+                                .time("time", e.time).str("change", e.change).str("why", e.why)
+                                .num("from_job", e.from_job).done());
+        else
+            rows.push_back({e.kind, e.step + (out.empty() ? "" : " -> " + out), std::to_string(e.rows_before),
+                            std::to_string(e.rows_now), seconds_text(e.seconds), e.why});
+    }
+    if (o.json) print_json_array(items);
+    else {
+        std::printf("job %llu\n", static_cast<unsigned long long>(job));
+        print_table({"EVENT", "STEP", "ROWS EARLIER", "ROWS NOW", "TIME", "WHY"}, rows);
+    }
+    return 0;
+}
+
+int cmd_explain(const dc::store& db, const options& o) {
+    auto [name, version] = name_version(o.target);
+    std::uint64_t job = 0;
+    std::optional<dc::chain_record> now;
+    if (!version.empty()) {
+        auto r = find(db, o.target);
+        job = r.job;
+        now = dc::catalog::chain(db, job, name);
+        if (!now) throw cli_error{1, "no recorded chain of job " + std::to_string(job) + " saves \"" + name + "\""};
+    } else {
+        auto cs = dc::catalog::chains(db, name);
+        if (cs.empty()) throw cli_error{1, "no recorded chain saves \"" + name + "\""};
+        job = cs.back().first;
+        now = cs.back().second;
+    }
+    // Compared with the nearest earlier run of the same program (its lineage).
+    auto prev = dc::catalog::previous_chain(db, job, name);
+    const std::string change = prev ? dc::catalog::explain_change(prev->second, *now) : "";
+    if (o.json) {
+        std::string steps = "[";
+        for (std::size_t i = 0; i < now->steps.size(); ++i) steps += (i ? "," : "") + js(now->steps[i]);
+        std::printf("%s\n", jobj{}.num("job", job).str("dataset", name).raw("steps", steps + "]")
+                                .raw("compared_with", prev ? std::to_string(prev->first) : "null")
+                                .raw("change", prev ? js(change) : "null").done().c_str());
+        return 0;
+    }
+    std::printf("job %llu:\n", static_cast<unsigned long long>(job));
+    for (auto& st : now->steps) std::printf("  %s\n", st.c_str());
+    if (!prev) std::printf("first recorded run of this chain in its lineage\n");
+    else std::printf("compared with job %llu: %s\n", static_cast<unsigned long long>(prev->first), change.c_str());
+    return 0;
+}
+
+int cmd_verify(const dc::store& db, const options& o) {
+    std::vector<dc::dataset_record> todo;
+    if (o.target.empty()) todo = dc::catalog::datasets(db);
+    else if (o.target.find('@') != std::string::npos) todo.push_back(find(db, o.target));
+    else {
+        dc::check_dataset_name(o.target);
+        todo = dc::catalog::datasets(db, o.target);
+        if (todo.empty()) throw cli_error{1, "no dataset '" + o.target + "'"};
+    }
+    int bad = 0;
+    std::vector<std::string> items;
+    for (auto& r : todo) {
+        std::string why;
+        try {
+            dc::detail::verify_version(db, r);
+        } catch (const dc::error& e) {
+            ++bad;
+            why = e.what();
+        }
+        if (o.json)
+            items.push_back(jobj{}.str("name", r.name).str("version", r.version).num("rows", r.rows)
+                                .raw("ok", why.empty() ? "true" : "false").raw("error", why.empty() ? "null" : js(why))
+                                .done());
+        else if (why.empty())
+            std::printf("ok       %s@%s  %llu rows\n", r.name.c_str(), r.version.c_str(),
+                        static_cast<unsigned long long>(r.rows));
+        else
+            std::printf("DAMAGED  %s@%s  %s\n", r.name.c_str(), r.version.c_str(), why.c_str());
+    }
+    if (o.json) print_json_array(items);
+    return bad ? 1 : 0;
+}
+
+int cmd_rm(dc::store& db, const options& o) {
+    std::string arg = o.target;
+    if (!o.extra.empty()) arg += "@" + o.extra;  // rm NAME VERSION, the older form
+    if (arg.find('@') == std::string::npos)
+        throw cli_error{2, "say which version: datachain rm " + arg + "@VERSION (list them with 'datachain ls " + arg + "')"};
+    auto r = find(db, arg);
+    auto [a, b, c] = dc::session::parse_version(r.version);
+    auto w = db.batch();
+    w->del(dc::detail::rec::dataset_key(r.name, a, b, c));
+    w->del(dc::detail::rec::version_schema_key(r.name, a, b, c));
+    db.write(*w);
+    if (o.json) std::printf("%s\n", jobj{}.str("removed", r.name + "@" + r.version).done().c_str());
+    else std::printf("removed %s@%s (%llu rows; 'datachain gc' gives the space back)\n", r.name.c_str(),
+                     r.version.c_str(), static_cast<unsigned long long>(r.rows));
+    return 0;
+}
+
+int cmd_status(const options& o) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(fs::path(o.root) / "CURRENT", ec))
+        throw cli_error{1, "datachain: there is no datachain store at '" + o.root +
+                               "'; give its directory with --root DIR (or DATACHAIN_ROOT)"};
+    auto st = dc::detail::read_status(o.root);
+    const bool alive = st && st->state == "running" && (::kill(static_cast<pid_t>(st->pid), 0) == 0 || errno == EPERM);
+    const std::string state = !st ? "none" : st->state == "running" && !alive ? "crashed" : st->state;
+    if (o.json) {
+        if (!st) std::printf("%s\n", jobj{}.str("state", state).done().c_str());
+        else
+            std::printf("%s\n", jobj{}.num("job", st->job).raw("pid", std::to_string(st->pid)).str("state", state)
+                                    .str("step", st->step).num("done", st->done)
+                                    .raw("total", st->total ? std::to_string(*st->total) : "null")
+                                    .num("earlier", st->earlier).time("started", st->started)
+                                    .time("updated", st->updated).done().c_str());
+        return 0;
+    }
+    if (!st) {
+        std::printf("no program has reported on the store at '%s' (a run writes its status there)\n", o.root.c_str());
+        return 0;
+    }
+    std::string rows = std::to_string(st->done);
+    if (st->total) {
+        rows += "/" + std::to_string(*st->total);
+        if (*st->total) rows += " (" + std::to_string(st->done * 100 / *st->total) + "%)";
+    }
+    if (state == "running")
+        std::printf("job %llu (pid %lld) running since %s\n", static_cast<unsigned long long>(st->job),
+                    static_cast<long long>(st->pid), when(st->started).c_str());
+    else if (state == "crashed")
+        std::printf("job %llu (pid %lld) crashed: its process is gone and it never finished\n",
+                    static_cast<unsigned long long>(st->job), static_cast<long long>(st->pid));
+    else
+        std::printf("no job is running; the last, job %llu, ended %s (%s)\n", static_cast<unsigned long long>(st->job),
+                    state.c_str(), when(st->updated).c_str());
+    if (!st->step.empty())
+        std::printf("  step %s: %s rows%s, updated %s\n", st->step.c_str(), rows.c_str(),
+                    st->earlier ? (" (" + std::to_string(st->earlier) + " done by an earlier run)").c_str() : "",
+                    when(st->updated).c_str());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    std::string root = std::getenv("DATACHAIN_ROOT") ? std::getenv("DATACHAIN_ROOT") : ".datachain";
-    if (args.size() >= 2 && args[0] == "--root") {
-        root = args[1];
-        args.erase(args.begin(), args.begin() + 2);
-    }
-    if (args.empty()) return usage();
-    // gc's age is checked before anything is opened.
-    std::chrono::seconds gc_age = std::chrono::hours(24 * 7);
-    if (args[0] == "gc") {
-        std::optional<std::string> text;
-        if (args.size() == 2 && args[1] != "--older-than") text = args[1];
-        else if (args.size() == 3 && args[1] == "--older-than") text = args[2];
-        else if (args.size() != 1) return usage();
-        if (text) {
-            std::string why;
-            auto d = parse_duration(*text, why);
-            if (!d) {
-                std::fprintf(stderr,
-                             "datachain gc: '%s' is not a valid age: %s. Write a whole number with a unit: 30s, 15m, "
-                             "4h, 7d (a plain number is seconds); nothing was removed\n",
-                             text->c_str(), why.c_str());
-                return 2;
-            }
-            gc_age = *d;
+    options o;
+    o.root = std::getenv("DATACHAIN_ROOT") && *std::getenv("DATACHAIN_ROOT") ? std::getenv("DATACHAIN_ROOT") : ".datachain";
+    CLI::App app{"datachain: look into a datachain-cpp store (datasets, jobs, events) and get data out of it.\n"
+                 "Never creates a store; starts no job.",
+                 "datachain"};
+    app.fallthrough();  // --root and --json also after the command
+    app.option_defaults()->always_capture_default();
+    app.add_option("--root", o.root, "the store's directory (default: $DATACHAIN_ROOT, then ./.datachain)");
+    app.add_flag("--json", o.json, "print one JSON document instead of a table");
+    app.require_subcommand(1);
+    app.footer("Exit codes: 0 done, 1 error (no store, no such dataset, version or job), 2 usage error.\n"
+               "Run 'datachain COMMAND --help' for a command's options.");
+
+    auto* ls = app.add_subcommand("ls", "list datasets: versions, rows, size, created (UTC), job, columns");
+    ls->add_option("name", o.target, "only this dataset");
+    auto* datasets = app.add_subcommand("datasets", "the same as ls");
+    datasets->add_option("name", o.target, "only this dataset");
+    auto* show = app.add_subcommand("show", "print a version's rows as a table (or its schema)");
+    show->add_option("dataset", o.target, "NAME or NAME@VERSION (default: the latest version)")->required();
+    show->add_option("--limit,-n", o.limit, "at most N rows")->check(CLI::NonNegativeNumber);
+    show->add_option("--columns,-c", o.columns, "only these columns (a struct's name selects its members)")
+        ->delimiter(',');
+    show->add_flag("--schema", o.schema, "print the columns and their types instead of rows");
+    auto* exp = app.add_subcommand("export", "write a version's rows as CSV (RFC 4180) or JSON Lines");
+    exp->add_option("dataset", o.target, "NAME or NAME@VERSION (default: the latest version)")->required();
+    exp->add_option("--format,-f", o.format, "csv or jsonl")->required();
+    exp->add_option("--output,-o", o.output, "a new file (never overwritten; default: standard output)");
+    exp->add_option("--columns,-c", o.columns, "only these columns, in this order")->delimiter(',');
+    exp->add_option("--limit,-n", o.export_limit, "at most N rows");
+    app.add_subcommand("jobs", "list jobs: status, parent, start (UTC), duration, name, stored error");
+    auto* events = app.add_subcommand("events", "the checkpoint decisions of a job");
+    events->add_option("job", o.job, "a job id (default: the latest job)");
+    auto* explain = app.add_subcommand("explain", "what changed in a dataset's chain since the previous run");
+    explain->add_option("dataset", o.target, "NAME (its latest run) or NAME@VERSION (the run that saved it)")
+        ->required();
+    auto* verify = app.add_subcommand("verify", "read versions in full: row counts and content digests");
+    verify->add_option("dataset", o.target, "NAME or NAME@VERSION (default: every version)");
+    auto* rm = app.add_subcommand("rm", "remove a dataset version (its number is never reused)");
+    rm->add_option("dataset", o.target, "NAME@VERSION")->required();
+    rm->add_option("version", o.extra, "(the older form: rm NAME VERSION)");
+    auto* gc = app.add_subcommand("gc", "drop checkpoints of jobs finished longer ago than an age, and the "
+                                        "outputs nothing refers to; compacts the store");
+    gc->add_option("age", o.age, "the same as --older-than");
+    gc->add_option("--older-than", o.age_flag, "a whole number with a unit: 30s, 15m, 4h, 7d");
+    app.add_subcommand("status", "what the program using the store is doing (readable while it runs)");
+
+    // A word that is not a command: say so (CLI11 would say a command is missing).
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--root") {
+            ++i;
+            continue;
         }
+        if (a.starts_with("-")) continue;
+        std::string names;
+        bool known = false;
+        for (const auto* c : app.get_subcommands([](const CLI::App*) { return true; })) {
+            names += (names.empty() ? "" : ", ") + c->get_name();
+            known = known || c->get_name() == a;
+        }
+        if (!known) {
+            std::fprintf(stderr, "datachain: '%s' is not a command; the commands are: %s\nRun 'datachain --help' for usage.\n",
+                         argv[i], names.c_str());
+            return 2;
+        }
+        break;
     }
     try {
-        // Never creates a store, and never touches a directory that is not one.
-        auto db = dc::open_leveldb_store(root, {.create_if_missing = false});
-        if (!db->get(dc::detail::rec::format_key()))
-            throw dc::error(dc::error_kind::store_format, "datachain: '" + root +
-                                                              "' holds no datachain format record: it is not a "
-                                                              "datachain store; nothing was written by datachain (LevelDB's own recovery may have "
-                                                              "compacted the database's log on opening it)");
-        dc::detail::check_format(*db);  // the record is there: only checks the version, writes nothing
-        const std::string& cmd = args[0];
-        if (cmd == "jobs" && args.size() == 1) {
-            // A job still "running" whose process is gone (we hold the store's
-            // lock, so no process runs it) is shown crashed.
-            for (auto& j : dc::catalog::jobs(*db)) {
-                auto state = j.state() == dc::job_status::running ? dc::job_status::crashed : j.state();
-                std::printf("%6llu  %-8s  parent %-6llu  %s  %s\n", static_cast<unsigned long long>(j.id),
-                            dc::to_string(state), static_cast<unsigned long long>(j.parent), when(j.started).c_str(),
-                            j.name.c_str());
-                if (!j.error.empty()) std::printf("        error: %s\n", j.error.c_str());
-            }
-        } else if (cmd == "events" && args.size() <= 2) {
-            std::uint64_t job = 0;
-            if (args.size() > 1) {
-                char* end = nullptr;
-                errno = 0;
-                job = std::strtoull(args[1].c_str(), &end, 10);
-                if (errno != 0 || *end != '\0' || args[1].empty() || args[1][0] == '-' || job == 0) {
-                    std::fprintf(stderr, "datachain events: '%s' is not a job id; list them with 'datachain jobs'\n",
-                                 args[1].c_str());
-                    return 2;
-                }
-                if (!dc::catalog::job(*db, job)) {
-                    std::fprintf(stderr, "datachain events: no job %llu in the store at '%s'; list them with "
-                                         "'datachain jobs'\n",
-                                 static_cast<unsigned long long>(job), db->location().c_str());
-                    return 1;
-                }
-            } else if (auto all = dc::catalog::jobs(*db); !all.empty()) {
-                job = all.back().id;
-            }
-            for (auto& e : dc::catalog::events(*db, job)) {
-                std::printf("%-17s %s", e.kind.c_str(), e.step.c_str());
-                if (!e.dataset.empty()) std::printf(" -> %s@%s", e.dataset.c_str(), e.version.c_str());
-                std::printf("  rows: %llu earlier, %llu now, %.3fs\n", static_cast<unsigned long long>(e.rows_before),
-                            static_cast<unsigned long long>(e.rows_now), e.seconds);
-                if (!e.why.empty()) std::printf("                  why: %s\n", e.why.c_str());
-            }
-        } else if (cmd == "datasets") {
-            for (auto& d : dc::catalog::datasets(*db, args.size() > 1 ? args[1] : std::string{}))
-                std::printf("%s@%s  %llu rows  job %llu  %s  %s\n", d.name.c_str(), d.version.c_str(),
-                            static_cast<unsigned long long>(d.rows), static_cast<unsigned long long>(d.job),
-                            when(d.created).c_str(), d.schema_text.c_str());
-        } else if (cmd == "explain" && args.size() == 2) {
-            // The latest run that saved NAME, compared with the nearest
-            // earlier run of the same program (its lineage), not of another.
-            auto cs = dc::catalog::chains(*db, args[1]);
-            if (cs.empty()) {
-                std::fprintf(stderr, "datachain explain: no recorded chain saves \"%s\"\n", args[1].c_str());
-                return 1;
-            }
-            auto& now = cs.back();
-            std::printf("job %llu:\n", static_cast<unsigned long long>(now.first));
-            for (auto& st : now.second.steps) std::printf("  %s\n", st.c_str());
-            auto prev = dc::catalog::previous_chain(*db, now.first, args[1]);
-            if (!prev) std::printf("first recorded run of this chain in its lineage\n");
-            else
-                std::printf("compared with job %llu: %s\n", static_cast<unsigned long long>(prev->first),
-                            dc::catalog::explain_change(prev->second, now.second).c_str());
-        } else if (cmd == "verify" && args.size() <= 2) {
-            // Reads every version (or NAME's, or NAME@VERSION) in full and
-            // checks its row count and content digest.
-            std::string name, version;
-            if (args.size() == 2) {
-                name = args[1];
-                if (auto at = name.find('@'); at != std::string::npos) {
-                    version = name.substr(at + 1);
-                    name.resize(at);
-                }
-                dc::check_dataset_name(name);
-            }
-            std::vector<dc::dataset_record> todo;
-            if (!version.empty()) {
-                auto r = dc::detail::find_version(*db, name, version);
-                if (!r) {
-                    std::fprintf(stderr, "datachain verify: no dataset %s@%s\n", name.c_str(), version.c_str());
-                    return 1;
-                }
-                todo.push_back(*r);
-            } else {
-                todo = dc::catalog::datasets(*db, name);
-                if (!name.empty() && todo.empty()) {
-                    std::fprintf(stderr, "datachain verify: no dataset '%s'\n", name.c_str());
-                    return 1;
-                }
-            }
-            int bad = 0;
-            for (auto& r : todo) {
-                try {
-                    dc::detail::verify_version(*db, r);
-                    std::printf("ok       %s@%s  %llu rows\n", r.name.c_str(), r.version.c_str(),
-                                static_cast<unsigned long long>(r.rows));
-                } catch (const dc::error& e) {
-                    ++bad;
-                    std::printf("DAMAGED  %s@%s  %s\n", r.name.c_str(), r.version.c_str(), e.what());
-                }
-            }
-            if (bad) return 1;
-        } else if (cmd == "rm" && args.size() == 3) {
-            dc::check_dataset_name(args[1]);
-            auto [a, b, c] = dc::session::parse_version(args[2]);
-            auto key = dc::detail::rec::dataset_key(args[1], a, b, c);
-            if (!db->get(key)) {
-                std::fprintf(stderr, "datachain: no dataset %s@%s\n", args[1].c_str(), args[2].c_str());
-                return 1;
-            }
-            db->del(key);
-            std::printf("removed %s@%s\n", args[1].c_str(), args[2].c_str());
-        } else if (cmd == "gc") {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "datachain: %s\nRun 'datachain --help' for usage.\n", e.what());
+        return 2;
+    }
+    const std::string cmd = app.get_subcommands().at(0)->get_name();
+    try {
+        if (cmd == "status") return cmd_status(o);
+        // gc's age is checked before anything is opened.
+        std::chrono::seconds age{};
+        if (cmd == "gc") {
+            if (!o.age.empty() && !o.age_flag.empty()) throw cli_error{2, "give the age once (--older-than 4h)"};
+            const std::string text = o.age.empty() ? o.age_flag : o.age;
+            if (text.empty())
+                throw cli_error{2, "say how old a finished job's checkpoints must be to go: "
+                                   "datachain gc --older-than 4h (30s, 15m, 4h, 7d)"};
+            std::string why;
+            auto d = parse_duration(text, why);
+            if (!d)
+                throw cli_error{2, "'" + text + "' is not a valid age: " + why +
+                                       ". Write a whole number with a unit: 30s, 15m, 4h, 7d (a plain number is "
+                                       "seconds); nothing was removed"};
+            age = *d;
+        }
+        if (cmd == "events" && !o.job.empty()) job_id(o.job);
+        auto db = open_existing(o.root);
+        if (cmd == "ls" || cmd == "datasets") return cmd_ls(*db, o);
+        if (cmd == "show") return cmd_show(db, o);
+        if (cmd == "export") return cmd_export(db, o);
+        if (cmd == "jobs") return cmd_jobs(*db, o);
+        if (cmd == "events") return cmd_events(*db, o);
+        if (cmd == "explain") return cmd_explain(*db, o);
+        if (cmd == "verify") return cmd_verify(*db, o);
+        if (cmd == "rm") return cmd_rm(*db, o);
+        if (cmd == "gc") {
             // No job of its own: gc works on the store directly, so the latest
             // job (and 'events') stays the program's.
             db.reset();
-            auto h = dc::detail::open_store_handle(root);
-            auto st = dc::detail::collect_garbage(*h, gc_age);
-            std::printf("gc: %llu jobs, %llu checkpoint records, %llu tables (%llu rows) removed\n",
-                        static_cast<unsigned long long>(st.jobs), static_cast<unsigned long long>(st.checkpoints),
-                        static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows));
-        } else {
-            return usage();
+            auto h = dc::detail::open_store_handle(o.root);
+            auto st = dc::detail::collect_garbage(*h, age);
+            h->db().compact();
+            if (o.json)
+                std::printf("%s\n", jobj{}.num("jobs", st.jobs).num("checkpoints", st.checkpoints)
+                                        .num("tables", st.tables).num("rows", st.rows).done().c_str());
+            else
+                std::printf("gc: %llu jobs, %llu checkpoint records, %llu tables (%llu rows) removed; store compacted\n",
+                            static_cast<unsigned long long>(st.jobs), static_cast<unsigned long long>(st.checkpoints),
+                            static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows));
+            return 0;
         }
+    } catch (const cli_error& e) {
+        std::fprintf(stderr, "%s%s\n", e.msg.starts_with("datachain") ? "" : ("datachain " + cmd + ": ").c_str(),
+                     e.msg.c_str());
+        return e.code;
     } catch (const dc::error& e) {
         std::fprintf(stderr, "%s\n", e.what());
-        return 1;
+        return e.kind() == dc::error_kind::invalid_name ? 2 : 1;
     }
-    return 0;
+    return 2;
 }

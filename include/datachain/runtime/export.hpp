@@ -182,7 +182,7 @@ inline std::vector<flat_column> select_columns(const dataset_schema& s, const st
         if (!found) {
             std::string have;
             for (const auto& c : all) have += (have.empty() ? "" : ", ") + c.path;
-            throw error(error_kind::not_found, "datachain: export: no column '" + w + "'; the columns are: " + have);
+            throw error(error_kind::not_found, "datachain: no column '" + w + "'; the columns are: " + have);
         }
     }
     return out;

@@ -118,9 +118,11 @@ public:
         ctx_.a.log().udf_decided(step_, d_);
         save_record(false);
         prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
+        ctx_.a.status().step(step_, total, done_before_);
     }
     void set_total(std::optional<std::uint64_t> total) {
         prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
+        ctx_.a.status().step(step_, total, done_before_);
     }
 
 protected:
@@ -218,6 +220,7 @@ protected:
     void count(std::uint64_t computed, std::uint64_t reused) {
         computed_ += computed;
         if (prog_) prog_->add(computed, reused);
+        if (prog_) ctx_.a.status().rows(prog_->computed() + prog_->reused());
     }
 
 public:

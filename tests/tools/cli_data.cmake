@@ -1,0 +1,107 @@
+# cmake -DCLI=... -DFIXTURE=... -DWORK_DIR=... -P cli_data.cmake
+#
+# The datachain tool's show, export, --json and status, against a store
+# written by the fixture program (tests/tools/cli_fixture.cpp).
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(store "${WORK_DIR}/store")
+unset(ENV{DATACHAIN_ROOT})
+set(ENV{DATACHAIN_QUIET} 1)
+
+function(fixture)
+  execute_process(COMMAND "${FIXTURE}" ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "cli_fixture ${ARGN} failed (${rc}):\n${out}\n${err}")
+  endif()
+  message(STATUS "cli_fixture ${ARGN}: ok ${out}")
+endfunction()
+
+# cli(<expected exit code> <regex the output must match> [OUT <file for stdout>] ARGS ...)
+# --root comes after the command here: it is accepted anywhere.
+function(cli expected regex)
+  cmake_parse_arguments(C "" "OUT" "ARGS" ${ARGN})
+  if(C_OUT)
+    execute_process(COMMAND "${CLI}" ${C_ARGS} --root "${store}"
+                    RESULT_VARIABLE rc OUTPUT_FILE "${C_OUT}" ERROR_VARIABLE err)
+    file(READ "${C_OUT}" out)
+  else()
+    execute_process(COMMAND "${CLI}" ${C_ARGS} --root "${store}"
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  endif()
+  set(all "${out}${err}")
+  if(NOT rc EQUAL expected)
+    message(FATAL_ERROR "datachain ${C_ARGS}: exit ${rc}, expected ${expected}:\n${all}")
+  endif()
+  if(NOT all MATCHES "${regex}")
+    message(FATAL_ERROR "datachain ${C_ARGS}: output does not match '${regex}':\n${all}")
+  endif()
+  message(STATUS "datachain ${C_ARGS}: ok (${rc})")
+endfunction()
+
+# --json prints one JSON document, in valid UTF-8.
+function(cli_json regex)
+  set(f "${WORK_DIR}/out.json")
+  cli(0 "" OUT "${f}" ARGS ${ARGN} --json)
+  execute_process(COMMAND "${FIXTURE}" json "${f}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "${regex}")
+    file(READ "${f}" text)
+    message(FATAL_ERROR "datachain ${ARGN} --json: not JSON matching '${regex}' (${out}${err}):\n${text}")
+  endif()
+  message(STATUS "datachain ${ARGN} --json: ${out}")
+endfunction()
+
+fixture(write "${store}")
+
+# ls: a header row, the version, its rows.
+cli(0 "^NAME +VERSION +ROWS +SIZE +CREATED \\(UTC\\) +JOB +COLUMNS\nhostile +1\\.0\\.0 +14 " ARGS ls)
+cli(1 "no dataset 'nope' in the store" ARGS ls nope)
+# show: a header row of flat column names; control characters escaped.
+cli(0 "^s +meta\\.label +meta\\.n +meta\\.x\n.*say \\\\\"hi\\\\\".*line1\\\\nline2" ARGS show hostile --limit 20)
+cli(0 "\\(2 of 14 rows; --limit N shows more\\)" ARGS show hostile@1.0.0 -n 2)
+cli(0 "^meta\\.x +s\n[^\n]+\n[^\n]+\n\\(2 of 14" ARGS show hostile -n 2 --columns meta.x,s)
+cli(0 "hostile@1\\.0\\.0  14 rows  row codec 1\nCOLUMN +TYPE\ns +str\nmeta\\.label +str\nmeta\\.n +optional<int32>\nmeta\\.x +f64"
+    ARGS show hostile --schema)
+cli(1 "no dataset 'nope'" ARGS show nope)
+cli(1 "no version 1\\.0\\.7 of dataset 'hostile'.*datachain ls hostile" ARGS show hostile@1.0.7)
+cli(2 "invalid dataset version '1\\.x'" ARGS show hostile@1.x)
+cli(1 "no column 'meta\\.nope'; the columns are: s, meta\\.label, meta\\.n, meta\\.x" ARGS show hostile -c meta.nope)
+cli(2 "'bogus' is not a command; the commands are: ls, " ARGS bogus)
+cli(2 "--format is required" ARGS export hostile)
+cli(2 "'xml' is not a format" ARGS export hostile --format xml)
+
+# export: round trips, to standard output and to a new file.
+cli(0 "" OUT "${WORK_DIR}/stdout.csv" ARGS export hostile --format csv)
+fixture(check "${store}" csv "${WORK_DIR}/stdout.csv")
+cli(0 "14 rows of hostile@1\\.0\\.0 written to" ARGS export hostile@1.0.0 -f jsonl -o "${WORK_DIR}/out.jsonl")
+fixture(check "${store}" jsonl "${WORK_DIR}/out.jsonl")
+cli(0 "14 rows" ARGS export hostile -f csv -o "${WORK_DIR}/out.csv")
+fixture(check "${store}" csv "${WORK_DIR}/out.csv")
+file(WRITE "${WORK_DIR}/mine.csv" "my data\n")
+cli(1 "cannot create .*mine\\.csv.*never overwritten" ARGS export hostile -f csv -o "${WORK_DIR}/mine.csv")
+file(READ "${WORK_DIR}/mine.csv" mine)
+if(NOT mine STREQUAL "my data\n")
+  message(FATAL_ERROR "export overwrote a file it did not create")
+endif()
+
+# --json on every listing.
+cli_json("^json array 1\n" ls)
+cli_json("^json array 14\n" show hostile -n 100)
+cli_json("^json object 5\n" show hostile --schema)
+cli_json("^json array [0-9]+\n" jobs)
+cli_json("^json array [0-9]+\n" events)
+cli_json("^json object 5\n" explain hostile)
+cli_json("^json array 1\n" verify)
+cli_json("^json object 4\n" gc --older-than 4h)
+
+# A version saved before schemas were stored: said so, with what to do.
+fixture(legacy "${store}")
+cli(1 "has no stored schema: it was saved by an earlier build.*DATACHAIN_IGNORE_CHECKPOINTS=1" ARGS show hostile)
+cli(1 "has no stored schema" ARGS export hostile -f csv)
+cli(0 "^NAME.*\nhostile +1\\.0\\.0" ARGS ls)
+
+# status: before any program reports, while one runs, after it ends or is killed.
+cli(0 "\"state\":\"complete\"" ARGS status --json)
+fixture(status "${CLI}" "${store}")
+cli(0 "crashed" ARGS jobs)
+cli(0 "removed hostile@1\\.0\\.0" ARGS rm hostile@1.0.0)
+cli(1 "no dataset 'hostile'" ARGS rm hostile@1.0.0)

@@ -1,0 +1,240 @@
+// cli_fixture: the helper program of the datachain CLI tests (cli_check.cmake).
+//
+//   cli_fixture write STORE              save dataset "hostile" (commas, quotes, newlines, NUL, invalid UTF-8)
+//   cli_fixture legacy STORE             drop hostile@1.0.0's schema record (as saved before schemas were stored)
+//   cli_fixture check STORE csv|jsonl FILE   FILE holds exactly hostile's rows (read back with the C++ type)
+//   cli_fixture json FILE                FILE is one JSON document in valid UTF-8; prints "json <kind> <items>"
+//   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running), after it
+//                                        ends (complete) and after it is killed (crashed)
+//
+// Exit 0 when the check holds; 1 with the reason on stderr otherwise.
+#include <datachain/datachain.hpp>
+
+#include "text_parse.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace dc = datachain;
+
+namespace {
+
+struct meta_t {
+    BOOST_HANA_DEFINE_STRUCT(meta_t, (std::string, label), (std::optional<std::int32_t>, n), (double, x));
+};
+
+const std::vector<std::string> hostile = {
+    "", "plain", "a,b", "say \"hi\"", "line1\nline2", "cr\r\nlf", "\xff\xfe bad", "caf\xc3\xa9", "\xe2\x82",
+    "\xed\xa0\x80", std::string("nul\0x", 5), "\xf0\x9f\x98\x80", ",", "\"",
+};
+
+auto pipeline() {
+    std::vector<std::string> s;
+    std::vector<meta_t> m;
+    for (std::size_t i = 0; i < hostile.size(); ++i) {
+        s.push_back(hostile[i]);
+        meta_t x;
+        x.label = hostile[(i + 5) % hostile.size()];
+        if (i % 2) x.n = static_cast<std::int32_t>(i) - 3;
+        x.x = 0.5 * static_cast<double>(i) + 0.1;
+        m.push_back(x);
+    }
+    return dc::read_values<"s", "meta">(s, m) | dc::limit(1000) | dc::save("hostile");
+}
+using S = decltype(pipeline())::schema;
+
+dc::settings quiet(const std::string& root, const std::string& job) {
+    return dc::settings{.root = root, .job_name = job, .progress = false, .report = false};
+}
+
+std::string read_file(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + p);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void expect(bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error(what);
+}
+
+int check(const std::string& store, const std::string& format, const std::string& file) {
+    std::vector<dc::row<S>> rows;
+    {
+        dc::session s{quiet(store, "check")};
+        rows = dc::open_dataset<S>(s, "hostile").to_vector();
+    }
+    const auto text = read_file(file);
+    const std::vector<std::string> names = {"s", "meta.label", "meta.n", "meta.x"};
+    if (format == "csv") {
+        auto csv = tp::parse_csv(text);
+        expect(csv.size() == rows.size() + 1, "csv: " + std::to_string(csv.size()) + " records");
+        for (std::size_t k = 0; k < names.size(); ++k) expect(csv[0].at(k) == names[k], "csv: header " + names[k]);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto& c = csv[i + 1];
+            const auto& r = rows[i];
+            const auto at = " (row " + std::to_string(i) + ")";
+            expect(c.size() == 4, "csv: fields" + at);
+            expect(c[0] == r.get<"s">(), "csv: s" + at);
+            expect(c[1] == r.get<"meta.label">(), "csv: meta.label" + at);
+            const auto& n = r.get<"meta.n">();
+            expect(c[2] == (n ? std::optional<std::string>(std::to_string(*n)) : std::nullopt), "csv: meta.n" + at);
+            expect(std::strtod(c[3].value().c_str(), nullptr) == r.get<"meta.x">(), "csv: meta.x" + at);
+        }
+        return 0;
+    }
+    expect(tp::valid_utf8(text), "jsonl: not valid UTF-8");
+    std::vector<std::string> lines;
+    for (std::size_t a = 0, b; (b = text.find('\n', a)) != std::string::npos; a = b + 1)
+        lines.push_back(text.substr(a, b - a));
+    expect(lines.size() == rows.size(), "jsonl: " + std::to_string(lines.size()) + " lines");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto j = tp::parse_json(lines[i]);
+        const auto& r = rows[i];
+        const auto at = " (row " + std::to_string(i) + ")";
+        expect(j.fields.size() == 4, "jsonl: keys" + at);
+        for (std::size_t k = 0; k < names.size(); ++k) expect(j.fields[k].first == names[k], "jsonl: key " + names[k]);
+        expect(j["s"].text == r.get<"s">(), "jsonl: s" + at);
+        expect(j["meta.label"].text == r.get<"meta.label">(), "jsonl: meta.label" + at);
+        const auto& n = r.get<"meta.n">();
+        expect(n ? j["meta.n"].text == std::to_string(*n) : j["meta.n"].kind == tp::json::null, "jsonl: meta.n" + at);
+        expect(std::strtod(j["meta.x"].text.c_str(), nullptr) == r.get<"meta.x">(), "jsonl: meta.x" + at);
+    }
+    return 0;
+}
+
+// ---- status ----------------------------------------------------------------------
+
+int ready_fd = -1, go_fd = -1;
+
+DC_DEF(fixture_wait, (std::int64_t n) -> std::int64_t {
+    if (n == 3) {  // tell the parent, then wait for its word (or its end)
+        char c = 'r';
+        if (::write(ready_fd, &c, 1) != 1) std::abort();
+        (void)::read(go_fd, &c, 1);
+    }
+    return n * 2;
+});
+
+std::string run(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("cannot run " + cmd);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int rc = ::pclose(p);
+    return "rc=" + std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1) + "\n" + out;
+}
+
+// Starts a program running a pipeline on `store` that stops inside its UDF;
+// returns its pid and the fd that lets it go on.
+std::pair<pid_t, int> start_program(const std::string& store) {
+    int ready[2], go[2];
+    expect(::pipe(ready) == 0 && ::pipe(go) == 0, "pipe");
+    pid_t pid = ::fork();
+    expect(pid >= 0, "fork");
+    if (pid == 0) {
+        ::close(ready[0]);
+        ::close(go[1]);
+        ready_fd = ready[1];
+        go_fd = go[0];
+        try {
+            auto cfg = quiet(store, "slow-program");
+            cfg.ignore_checkpoints = true;  // its UDF runs every time
+            dc::session s{cfg};
+            std::vector<std::int64_t> v(10);
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(i);
+            (dc::read_values<"n">(v) | dc::map<"twice">(fixture_wait) | dc::save("slow")).run(s);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "slow program: %s\n", e.what());
+            ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(go[0]);
+    char c;
+    expect(::read(ready[0], &c, 1) == 1, "the program did not reach its UDF");
+    ::close(ready[0]);
+    return {pid, go[1]};
+}
+
+int status(const std::string& cli, const std::string& store) {
+    const std::string st = "'" + cli + "' --root '" + store + "' status --json";
+    auto [pid, go] = start_program(store);
+    auto out = run(st);
+    std::cout << "while running: " << out;
+    auto j = tp::parse_json(out.substr(out.find('\n') + 1));
+    expect(out.starts_with("rc=0\n"), "status while running: exit code");
+    expect(j["state"].text == "running", "status while running: state");
+    expect(j["step"].text.find("map<twice>") != std::string::npos, "status while running: step");
+    expect(j["total"].text == "10", "status while running: total");
+    expect(j["pid"].text == std::to_string(pid), "status while running: pid");
+    auto held = run("'" + cli + "' --root '" + store + "' ls 2>&1");
+    std::cout << "ls while running: " << held;
+    expect(held.starts_with("rc=1\n"), "ls while a program holds the store: exit code");
+    char c = 'g';
+    expect(::write(go, &c, 1) == 1, "go");
+    int ws = 0;
+    ::waitpid(pid, &ws, 0);
+    expect(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "the program failed");
+    out = run(st);
+    std::cout << "after it ended: " << out;
+    j = tp::parse_json(out.substr(out.find('\n') + 1));
+    expect(j["state"].text == "complete", "status after the end: state");
+
+    // Killed inside its UDF: the status file says running, its process is gone.
+    std::tie(pid, go) = start_program(store);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &ws, 0);
+    out = run(st);
+    std::cout << "after it was killed: " << out;
+    j = tp::parse_json(out.substr(out.find('\n') + 1));
+    expect(j["state"].text == "crashed", "status after a kill: state");
+    auto text = run("'" + cli + "' --root '" + store + "' status");
+    std::cout << text;
+    expect(text.find("crashed: its process is gone") != std::string::npos, "status text after a kill");
+    ::close(go);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> a(argv + 1, argv + argc);
+    try {
+        if (a.size() == 2 && a[0] == "write") {
+            dc::session s{quiet(a[1], "write")};
+            std::cout << "saved hostile@" << pipeline().run(s).version() << "\n";
+            return 0;
+        }
+        if (a.size() == 2 && a[0] == "legacy") {
+            auto db = dc::open_leveldb_store(a[1], {.create_if_missing = false});
+            db->del(dc::detail::rec::version_schema_key("hostile", 1, 0, 0));
+            return 0;
+        }
+        if (a.size() == 4 && a[0] == "check") return check(a[1], a[2], a[3]);
+        if (a.size() == 2 && a[0] == "json") {
+            auto text = read_file(a[1]);
+            expect(tp::valid_utf8(text), "not valid UTF-8");
+            auto j = tp::parse_json(text);
+            std::cout << "json " << (j.kind == tp::json::array ? "array " + std::to_string(j.items.size())
+                                     : j.kind == tp::json::object ? "object " + std::to_string(j.fields.size())
+                                                                  : std::string("scalar"))
+                      << "\n";
+            return 0;
+        }
+        if (a.size() == 3 && a[0] == "status") return status(a[1], a[2]);
+    } catch (const std::exception& e) {
+        std::cerr << "cli_fixture " << (a.empty() ? "" : a[0]) << ": " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << "usage: cli_fixture write|legacy|check|json|status ...\n";
+    return 2;
+}
