@@ -1,7 +1,7 @@
 # Helpers for datachain's own tests; included by tests/CMakeLists.txt.
 #
 #   datachain_add_test(NAME <name> SOURCES <file>... [LABELS <label>...] [OPTIONS <compile option>...])
-#   datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex>)
+#   datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex> [NAMES <text>...])
 #
 # Both take paths relative to the calling directory. Tests are named
 # "<area>.<name>/<test case>" where <area> is the calling directory relative to tests/
@@ -88,16 +88,22 @@ endif()
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${properties_file}")
 endfunction()
 
-# datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex>)
+# datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex> [NAMES <text>...])
 #
 # Registers the ctest test "compile_fail.<name>" (label compile_fail), which
 # runs the C++ compiler of this build on SOURCE with the C++20 flag, the
 # include directories and definitions of datachain::datachain and its
 # dependencies, and -fsyntax-only. It passes only if the compiler exits
-# non-zero AND its combined output matches REGEX (a CMake regular expression,
-# matched anywhere in the output). Nothing is built: the test is the compile.
+# non-zero, reports exactly one error, and the FIRST error line matches REGEX
+# (a CMake regular expression) and shows every NAMES text as text: verbatim
+# in quotes on g++ ("file.sizee"), as a character pack on clang
+# ('f', 'i', ...; core/diagnostic.hpp). Nothing is built: the test is the compile.
+#
+# When SOURCE mentions DATACHAIN_COMPILE_FAIL_FIXED, "compile_fail.<name>.fixed"
+# compiles it with -DDATACHAIN_COMPILE_FAIL_FIXED (the mistake corrected) and
+# must succeed: the error comes from the mistake, not from something else.
 function(datachain_add_compile_fail_test)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;SOURCE;REGEX" "")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;SOURCE;REGEX" "NAMES")
   if(NOT arg_NAME OR NOT arg_SOURCE OR "${arg_REGEX}" STREQUAL "")
     message(FATAL_ERROR "datachain_add_compile_fail_test: NAME, SOURCE and REGEX are required")
   endif()
@@ -105,14 +111,21 @@ function(datachain_add_compile_fail_test)
     message(FATAL_ERROR "datachain_add_compile_fail_test(${arg_NAME}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
   _datachain_compile_check(
-    NAME "compile_fail.${arg_NAME}" SOURCE "${arg_SOURCE}" EXPECT failure REGEX "${arg_REGEX}")
+    NAME "compile_fail.${arg_NAME}" SOURCE "${arg_SOURCE}" EXPECT failure REGEX "${arg_REGEX}" NAMES ${arg_NAMES})
+  get_filename_component(source "${arg_SOURCE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  file(READ "${source}" text)
+  if(text MATCHES "DATACHAIN_COMPILE_FAIL_FIXED")
+    _datachain_compile_check(
+      NAME "compile_fail.${arg_NAME}.fixed" SOURCE "${arg_SOURCE}" EXPECT success
+      DEFINES DATACHAIN_COMPILE_FAIL_FIXED)
+  endif()
 endfunction()
 
 # _datachain_compile_check(NAME <test> SOURCE <file> EXPECT failure|success [REGEX <regex>])
 # The machinery of datachain_add_compile_fail_test; EXPECT success is the
 # control that proves the same command line compiles a correct program.
 function(_datachain_compile_check)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;SOURCE;EXPECT;REGEX" "")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;SOURCE;EXPECT;REGEX" "NAMES;DEFINES")
   get_filename_component(source "${arg_SOURCE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   if(NOT EXISTS "${source}")
     message(FATAL_ERROR "${arg_NAME}: no such source file: ${source}")
@@ -122,13 +135,17 @@ function(_datachain_compile_check)
   else()
     set(std_flag "-std=c++20")
   endif()
-  # Lists travel as single ';'-separated arguments; the script splits them.
+  # Lists travel as single ';'-separated arguments; the script splits them
+  # (NAMES, whose texts may hold ';'-free anything, travel '|'-separated).
+  list(JOIN arg_NAMES "|" _names)
   add_test(NAME "${arg_NAME}"
     COMMAND "${CMAKE_COMMAND}"
       "-DCXX=${CMAKE_CXX_COMPILER}"
       "-DFLAGS=${std_flag};-fsyntax-only"
       "-DINCLUDE_DIRS=$<TARGET_PROPERTY:datachain,INTERFACE_INCLUDE_DIRECTORIES>"
-      "-DDEFINITIONS=$<TARGET_PROPERTY:datachain,INTERFACE_COMPILE_DEFINITIONS>"
+      "-DDEFINITIONS=$<TARGET_PROPERTY:datachain,INTERFACE_COMPILE_DEFINITIONS>;${arg_DEFINES}"
+      "-DCOMPILER_ID=${CMAKE_CXX_COMPILER_ID}"
+      "-DNAMES=${_names}"
       "-DIMPLICIT_INCLUDE_DIRS=${CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES}"
       "-DSOURCE=${source}"
       "-DEXPECT=${arg_EXPECT}"

@@ -2,7 +2,7 @@
 // with save(...) is run with run().
 // Expected message: "collect\(\) returns rows without saving" (one error,
 // not a cascade of internal template errors).
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/datachain.hpp>
 
 namespace dc = datachain;

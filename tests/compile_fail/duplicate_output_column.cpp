@@ -1,6 +1,6 @@
 // Must not compile: map's output is named "file", and the chain already has
 // a column "file". Expected message: "duplicate output column".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/map.hpp>
 

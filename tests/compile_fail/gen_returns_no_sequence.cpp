@@ -1,7 +1,7 @@
 // Must not compile: a gen UDF returns one value (a number) instead of a
 // sequence.
 // Expected message: "a gen UDF must return a sequence".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/gen.hpp>
 

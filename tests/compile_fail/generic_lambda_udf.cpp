@@ -1,6 +1,6 @@
 // Must not compile: a generic lambda (auto parameter) has no signature to
 // bind columns to. Expected message: "cannot read the UDF's signature".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/map.hpp>
 

@@ -2,7 +2,7 @@
 // names are checked in a consteval constructor that calls a non-constexpr
 // function named for the problem.
 // Expected message: names "invalid_dataset_name_in_save".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/save.hpp>
 

@@ -1,6 +1,6 @@
 // Must not compile: && between a number and a string.
 // Expected message: "&& and || need boolean operands".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/filter.hpp>
 

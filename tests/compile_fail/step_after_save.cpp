@@ -1,6 +1,6 @@
 // Must not compile: save is the terminal step; nothing can follow it.
 // Expected message: "must be the last step of a chain".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/limit.hpp>
 #include <datachain/steps/save.hpp>

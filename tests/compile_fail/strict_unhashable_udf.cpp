@@ -1,7 +1,7 @@
 // Must not compile: with DATACHAIN_STRICT_UDF_HASH on, a plain lambda (no
 // identity: it would be recomputed on every run) is an error.
 // Expected message: "unhashable UDF ... DATACHAIN_STRICT_UDF_HASH is on".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #define DATACHAIN_STRICT_UDF_HASH 1
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/map.hpp>

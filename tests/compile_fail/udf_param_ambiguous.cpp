@@ -1,7 +1,7 @@
 // Must not compile: the UDF takes one std::int32_t and two columns have that
 // type, so binding by type is ambiguous.
 // Expected message: "several columns have this parameter's type".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_values.hpp>
 #include <datachain/steps/map.hpp>
 

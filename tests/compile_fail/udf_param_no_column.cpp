@@ -1,6 +1,6 @@
 // Must not compile: the UDF takes a double, and no column of the chain is a
 // double. Expected message: "no column of the chain has this parameter's type".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/map.hpp>
 

@@ -1,6 +1,6 @@
 // Must not compile: the UDF returns a char pointer, which does not own its
 // bytes. Expected message: "the UDF's return type cannot be stored".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/map.hpp>
 

@@ -1,7 +1,7 @@
 // Must not compile: the UDF returns a struct that is not reflected with
 // BOOST_HANA_DEFINE_STRUCT, so its rows cannot be stored or hashed.
 // Expected message: "the UDF's return type cannot be stored".
-// Check by hand that the fixed line compiles: -DDATACHAIN_COMPILE_FAIL_FIXED.
+// The fixed line (-DDATACHAIN_COMPILE_FAIL_FIXED) must compile: test <name>.fixed.
 #include <datachain/sources/read_storage.hpp>
 #include <datachain/steps/map.hpp>
 

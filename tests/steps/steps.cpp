@@ -121,11 +121,12 @@ TEST_CASE("UDF parameters bind by type or by explicit paths", "[steps][bind]") {
     const S1::tuple_type row{dc::File{"file:///d", "a/b.jpg", 3, 4, "", ""}, "jpg"};
     CHECK(by_type::call([](const std::string& s) { return s + "?"; }, row) == "jpg?");
 
-    // By path: members of structs, several parameters, converting types.
+    // By path: members of structs, several parameters, converting arithmetic
+    // types on request (dc::convert_params; dc::params needs the same type).
     using named = dc::binder<S1, decltype(+[](std::uint64_t size, const std::string& path, double d) {
                                      return path + std::to_string(size) + std::to_string(d > 0);
                                  }),
-                             dc::params_t<"file.size", "file.path", "file.mtime">>;
+                             dc::convert_params_t<"file.size", "file.path", "file.mtime">>;
     STATIC_REQUIRE(named::check());
     CHECK(named::describe() == "file.size, file.path, file.mtime");
     CHECK(named::call([](std::uint64_t size, const std::string& path, double d) {

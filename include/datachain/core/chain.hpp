@@ -14,6 +14,7 @@
 // source: a wrong pipeline does not compile.
 #pragma once
 
+#include <datachain/core/diagnostic.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/core/schema.hpp>
 
@@ -23,6 +24,10 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+DATACHAIN_DEFINE_COMPILE_ERROR(step_after_save,
+    "save(...) must be the last step of a chain: nothing can follow it (the step after it is named above); "
+    "start a new chain from the saved dataset with read_dataset")
 
 namespace datachain {
 
@@ -52,11 +57,21 @@ constexpr hash128 step_hash(const S& s) {
 }
 
 namespace detail {
+// The kind of the first step ("map", ...), for messages.
+template <class... Steps> struct kind_text { static constexpr fixed_string<0> value{}; };
+template <class S, class... Rest>
+struct kind_text<S, Rest...> {
+    static constexpr auto value = [] {
+        fixed_string<S::kind.size()> t;
+        for (std::size_t i = 0; i < S::kind.size(); ++i) t.data[i] = S::kind[i];
+        return t;
+    }();
+};
 template <class In, class... Steps> struct fold_schema { using type = In; };
 template <class In, class S, class... Rest>
 struct fold_schema<In, S, Rest...> {
-    static_assert(!S::terminal || sizeof...(Rest) == 0,
-                  "datachain: save(...) must be the last step of a chain: nothing can follow it");
+    DATACHAIN_COMPILE_CHECK(!S::terminal || sizeof...(Rest) == 0, step_after_save,
+                            DATACHAIN_ERROR_TEXT(kind_text<Rest...>::value));
     using type = typename fold_schema<typename S::template apply<In>::type, Rest...>::type;
 };
 template <class Src, class... Steps> struct chain_schema {
@@ -74,8 +89,8 @@ namespace detail {
 template <class Src, class... Steps>
 constexpr chain<Src, Steps...> make_chain(Src src, std::tuple<Steps...> steps) {
     if constexpr (!std::is_same_v<Src, no_source>) {
-        using checked = typename chain_schema<Src, Steps...>::type;
-        static_assert(is_schema<checked>::value);
+        using checked = typename chain_schema<Src, Steps...>::type;   // runs every step's checks
+        (void)std::type_identity<checked>{};
     }
     return chain<Src, Steps...>{std::move(src), std::move(steps)};
 }

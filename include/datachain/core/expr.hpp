@@ -228,6 +228,26 @@ template <class X, class Y>
 using arith_t = std::conditional_t<std::is_floating_point_v<X> || std::is_floating_point_v<Y>, double,
                 std::conditional_t<std::is_unsigned_v<X> && std::is_unsigned_v<Y>, std::uint64_t, std::int64_t>>;
 } // namespace detail
+} // namespace datachain
+
+// The rules of expressions, reported with the operator and the operand
+// types (arguments above the message, see core/diagnostic.hpp).
+DATACHAIN_DEFINE_COMPILE_ERROR(operand_not_scalar,
+    "an operand of this expression is not a scalar (operator, left and right operand types above): compare "
+    "numbers, strings or bools; reach struct members with C<\"column.member\">")
+DATACHAIN_DEFINE_COMPILE_ERROR(incompatible_comparison,
+    "cannot compare values of incompatible types (operator, left and right operand types above: a number "
+    "with a string, or a bool with either); compare like with like, e.g. C<\"file.size\"> > 15000 or "
+    "C<\"file.path\"> == \"a.jpg\"")
+DATACHAIN_DEFINE_COMPILE_ERROR(bool_ordering, "bools only compare with == and != (operator and types above)")
+DATACHAIN_DEFINE_COMPILE_ERROR(logic_on_non_booleans,
+    "&& and || need boolean operands: comparisons or bool columns (operator, left and right operand types "
+    "above)")
+DATACHAIN_DEFINE_COMPILE_ERROR(arithmetic_on_non_numbers,
+    "arithmetic (+ - * / %) needs numeric operands (operator, left and right operand types above)")
+DATACHAIN_DEFINE_COMPILE_ERROR(modulo_on_non_integers, "% needs integer operands (operand types above)")
+
+namespace datachain {
 
 // A binary operation: comparison, logic or arithmetic.
 template <class Op, class L, class R>
@@ -241,26 +261,40 @@ struct binary {
         using rt = typename R::template typed<S>::type;
         static constexpr auto lc = detail::category<lt>();
         static constexpr auto rc = detail::category<rt>();
-        static_assert(lc != detail::vcat::none && rc != detail::vcat::none,
-                      "datachain: an operand of this expression is not a scalar (compare numbers, strings "
-                      "or bools; reach struct members with C<\"column.member\">)");
-        static_assert(!detail::is_comparison_v<Op> || lc == rc,
-                      "datachain: cannot compare values of incompatible types (a number with a string, "
-                      "or a bool with either); compare like with like, e.g. C<\"file.size\"> > 15000 "
-                      "or C<\"file.path\"> == \"a.jpg\"");
-        static_assert(!detail::is_comparison_v<Op> || lc != detail::vcat::boolean ||
-                          std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne>,
-                      "datachain: bools only compare with == and !=");
-        static_assert(!detail::is_logic_v<Op> || (lc == detail::vcat::boolean && rc == detail::vcat::boolean),
-                      "datachain: && and || need boolean operands (comparisons or bool columns)");
-        static_assert(detail::is_comparison_v<Op> || detail::is_logic_v<Op> ||
-                          (lc == detail::vcat::number && rc == detail::vcat::number),
-                      "datachain: arithmetic (+ - * / %) needs numeric operands");
-        static_assert(!std::is_same_v<Op, op::mod> ||
-                          (std::is_integral_v<lt> && std::is_integral_v<rt>),
-                      "datachain: % needs integer operands");
-        using type = std::conditional_t<detail::is_comparison_v<Op> || detail::is_logic_v<Op>, bool,
-                                        detail::arith_t<lt, rt>>;
+        // Each rule is checked only when the ones before it hold, and an
+        // operand that already failed (unknown column) is not checked: one
+        // mistake, one error. The error names the operator and both types.
+        static constexpr bool bad = is_poisoned_v<lt> || is_poisoned_v<rt>;
+        static constexpr bool scalars = bad || (lc != detail::vcat::none && rc != detail::vcat::none);
+        static constexpr bool cmp = detail::is_comparison_v<Op>, logic = detail::is_logic_v<Op>;
+        static constexpr bool like = !scalars || !cmp || lc == rc;
+        static constexpr bool bool_cmp =
+            !like || !cmp || lc != detail::vcat::boolean || std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne>;
+        static constexpr bool logic_ok =
+            !scalars || !logic || (lc == detail::vcat::boolean && rc == detail::vcat::boolean);
+        static constexpr bool arith_ok =
+            !scalars || cmp || logic || (lc == detail::vcat::number && rc == detail::vcat::number);
+        static constexpr bool mod_ok =
+            !arith_ok || !std::is_same_v<Op, op::mod> || (std::is_integral_v<lt> && std::is_integral_v<rt>);
+        static constexpr auto op_text = [] {
+            fixed_string<Op::name.size()> t;
+            for (std::size_t i = 0; i < Op::name.size(); ++i) t.data[i] = Op::name[i];
+            return t;
+        }();
+#define DATACHAIN_EXPR_CHECK(ok, kind)                                                                       \
+    DATACHAIN_COMPILE_CHECK(bad || (ok), kind, DATACHAIN_ERROR_TEXT(op_text),                              \
+                            DATACHAIN_ERROR_TEXT(compile_error::type_text<lt>),                            \
+                            DATACHAIN_ERROR_TEXT(compile_error::type_text<rt>))
+        DATACHAIN_EXPR_CHECK(scalars, operand_not_scalar);
+        DATACHAIN_EXPR_CHECK(like, incompatible_comparison);
+        DATACHAIN_EXPR_CHECK(bool_cmp, bool_ordering);
+        DATACHAIN_EXPR_CHECK(logic_ok, logic_on_non_booleans);
+        DATACHAIN_EXPR_CHECK(arith_ok, arithmetic_on_non_numbers);
+        DATACHAIN_EXPR_CHECK(mod_ok, modulo_on_non_integers);
+#undef DATACHAIN_EXPR_CHECK
+        static constexpr bool ok = !bad && scalars && like && bool_cmp && logic_ok && arith_ok && mod_ok;
+        using type = std::conditional_t<!ok, poisoned,
+                     std::conditional_t<cmp || logic, bool, detail::arith_t<lt, rt>>>;
     };
 
     template <class S, class Tup>
@@ -307,11 +341,13 @@ struct unary {
     E arg;
     template <class S> struct typed {
         using at = typename E::template typed<S>::type;
-        static_assert(!std::is_same_v<Op, op::lnot> || detail::category<at>() == detail::vcat::boolean,
+        static constexpr bool bad = is_poisoned_v<at>;
+        static_assert(bad || (!std::is_same_v<Op, op::lnot> || detail::category<at>() == detail::vcat::boolean),
                       "datachain: ! needs a boolean operand");
-        static_assert(!std::is_same_v<Op, op::neg> || detail::category<at>() == detail::vcat::number,
+        static_assert(bad || (!std::is_same_v<Op, op::neg> || detail::category<at>() == detail::vcat::number),
                       "datachain: unary - needs a numeric operand");
-        using type = std::conditional_t<std::is_same_v<Op, op::lnot>, bool, detail::arith_t<at, std::int64_t>>;
+        using type = std::conditional_t<bad, poisoned,
+                     std::conditional_t<std::is_same_v<Op, op::lnot>, bool, detail::arith_t<at, std::int64_t>>>;
     };
     template <class S, class Tup>
     constexpr auto eval(const Tup& t) const {
@@ -336,9 +372,11 @@ struct str_test {
     E arg;
     P pattern;
     template <class S> struct typed {
-        static_assert(detail::category<typename E::template typed<S>::type>() == detail::vcat::string,
+        static constexpr bool bad = is_poisoned_v<typename E::template typed<S>::type> ||
+                                    is_poisoned_v<typename P::template typed<S>::type>;
+        static_assert(bad || (detail::category<typename E::template typed<S>::type>() == detail::vcat::string),
                       "datachain: starts_with / ends_with / contains / glob need a string column");
-        static_assert(detail::category<typename P::template typed<S>::type>() == detail::vcat::string,
+        static_assert(bad || (detail::category<typename P::template typed<S>::type>() == detail::vcat::string),
                       "datachain: the pattern of starts_with / ends_with / contains / glob must be a string");
         using type = bool;
     };

@@ -10,6 +10,7 @@
 // walk reflected struct members ("file.size" is member `size` of column `file`).
 #pragma once
 
+#include <datachain/core/diagnostic.hpp>
 #include <datachain/core/fixed_string.hpp>
 #include <datachain/core/reflect.hpp>
 #include <datachain/core/types.hpp>
@@ -26,7 +27,7 @@ namespace datachain {
 
 template <fixed_string Name, class T>
 struct column {
-    static_assert(storable<T>, "datachain: a column's type must be storable (see datachain/core/types.hpp)");
+    static_assert(is_poisoned_v<T> || storable<T>, "datachain: a column's type must be storable (see datachain/core/types.hpp)");
     static constexpr auto name = Name;
     using type = T;
 };
@@ -168,13 +169,52 @@ struct lookup {
 template <class S, fixed_string Path>
 inline constexpr bool has_column_v = detail::lookup<S, Path>::found;
 
-// The type at Path. Fails to compile, naming the problem, when there is none.
+namespace detail {
+// Every path of S ("file, file.source, file.path, ..."): the columns and,
+// through reflected structs, their members. For compile errors.
+template <class T, std::size_t N>
+constexpr void put_paths(compile_error::builder<N>& out, compile_error::builder<N> prefix) {
+    if (out.size != 0) out.put(", ");
+    out.put(std::string_view(prefix.data, prefix.size));
+    if constexpr (is_reflected_v<T>) {
+        for_each_member_index<T>([&](auto i) {
+            auto p = prefix;
+            p.put(".").put(member_name<T, decltype(i)::value>());
+            put_paths<member_type_t<T, decltype(i)::value>>(out, p);
+        });
+    }
+}
+template <class S> struct column_list;
+template <class... C>
+struct column_list<schema<C...>> {
+    static constexpr std::size_t cap = 4000;
+    static constexpr compile_error::builder<cap> all = [] {
+        compile_error::builder<cap> b;
+        (put_paths<typename C::type>(b, compile_error::builder<cap>{}.put(C::name.view())), ...);
+        if (sizeof...(C) == 0) b.put("(none)");
+        return b;
+    }();
+    static constexpr auto value = all.template as<all.size>();
+};
+} // namespace detail
+
+} // namespace datachain
+
+DATACHAIN_DEFINE_COMPILE_ERROR(
+    unknown_column,
+    "unknown column: the chain has no column or member named like the first argument above; the second "
+    "lists what it has. Check the spelling of C<\"...\">, dc::params<...>, partition_by<...> or the column name")
+
+namespace datachain {
+
+// The type at Path. Fails to compile, naming the path and the columns there
+// are, when there is none; the type is then dc::poisoned (no further errors).
 template <class S, fixed_string Path>
 struct column_type {
-    static_assert(has_column_v<S, Path>,
-                  "datachain: unknown column: no column or member with this name in the chain's schema "
-                  "(check the spelling of C<\"...\"> / the column name; see the Path argument below)");
-    using type = typename detail::lookup<S, Path>::type;
+    static constexpr bool found = has_column_v<S, Path>;
+    DATACHAIN_COMPILE_CHECK(found, unknown_column, DATACHAIN_ERROR_TEXT(Path),
+                            DATACHAIN_ERROR_TEXT(detail::column_list<S>::value));
+    using type = std::conditional_t<found, typename detail::lookup<S, Path>::type, poisoned>;
 };
 template <class S, fixed_string Path>
 using column_type_t = typename column_type<S, Path>::type;

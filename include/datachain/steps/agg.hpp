@@ -41,7 +41,7 @@ struct agg_step<U, Binding, partition_by_t<P...>, Out...>
     using partition = partition_by_t<P...>;
     using fn_type = detail::udf_fn_t<U>;
     using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
-    static_assert(std::ranges::input_range<return_type>,
+    static_assert(is_poisoned_v<return_type> || std::ranges::input_range<return_type>,
                   "datachain: an agg UDF must return a sequence of output rows: std::vector<T>, an input "
                   "range or dc::generator<T>");
     using result_type = typename detail::gen_elem<return_type>::type;
@@ -53,10 +53,10 @@ struct agg_step<U, Binding, partition_by_t<P...>, Out...>
     struct apply {
         using bind = binder<In, fn_type, Binding, true>;
         static_assert(bind::check());
-        using keys = schema<column<P, column_type_t<In, P>>...>;
-        static_assert(((detail::category<column_type_t<In, P>>() != detail::vcat::none) && ...),
+        using keys = schema<column<P, column_type_t<In, P>>...>;   // an unknown key is reported there
+        static_assert(((is_poisoned_v<column_type_t<In, P>> || detail::category<column_type_t<In, P>>() != detail::vcat::none) && ...),
                       "datachain: partition_by columns must be scalars (numbers, strings, bools)");
-        static_assert(detail::check_new_columns<keys, outputs>::value);
+        static_assert(sizeof(detail::check_new_columns<keys, outputs>) > 0);   // reports a duplicate
         using type = typename concat_schema<keys, outputs>::type;
     };
 
@@ -88,8 +88,9 @@ constexpr auto agg(F f, Part = {}, B = {}) {
 }
 
 // agg<"out">(f, params<...>): the whole input is one partition.
-template <fixed_string... Out, class F, fixed_string... P>
-constexpr auto agg(F f, params_t<P...> b) {
+template <fixed_string... Out, class F, class B>
+    requires is_params<B>::value
+constexpr auto agg(F f, B b) {
     return agg<Out...>(std::move(f), partition_by_t<>{}, b);
 }
 

@@ -14,6 +14,10 @@
 #include <utility>
 #include <vector>
 
+DATACHAIN_DEFINE_COMPILE_ERROR(filter_not_boolean,
+    "filter needs a boolean expression (a comparison, a string test, or && / || / ! of those); this one's "
+    "type is above")
+
 namespace datachain {
 
 namespace detail::exec {
@@ -46,9 +50,9 @@ struct filter_step : step_base<filter_step<E>> {
 
     template <class In>
     struct apply {
-        static_assert(std::is_same_v<typename E::template typed<In>::type, bool>,
-                      "datachain: filter needs a boolean expression (a comparison, a string test, "
-                      "or && / || / ! of those)");
+        using result = typename E::template typed<In>::type;   // poisoned: already reported
+        DATACHAIN_COMPILE_CHECK((is_poisoned_v<result> || std::is_same_v<result, bool>), filter_not_boolean,
+                                DATACHAIN_ERROR_TEXT(compile_error::type_text<result>));
         using type = In;
     };
 

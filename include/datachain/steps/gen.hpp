@@ -33,13 +33,15 @@ struct gen_step : detail::udf_step_base<gen_step<U, Binding, Out...>, U, Binding
     static constexpr std::string_view kind = "gen";
     using fn_type = detail::udf_fn_t<U>;
     using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
-    static_assert(!std::is_same_v<return_type, std::string>,
+    static constexpr bool sequence = std::ranges::input_range<return_type> && !std::is_same_v<return_type, std::string>;
+    static_assert(is_poisoned_v<return_type> || !std::is_same_v<return_type, std::string>,
                   "datachain: a gen UDF must return a sequence of rows; std::string is one value here "
                   "(return std::vector<std::string>, or use map for one output per input)");
-    static_assert(std::ranges::input_range<return_type>,
+    static_assert(is_poisoned_v<return_type> || std::is_same_v<return_type, std::string> ||
+                      std::ranges::input_range<return_type>,
                   "datachain: a gen UDF must return a sequence: std::vector<T>, an input range or "
                   "dc::generator<T> (for one output per input use map)");
-    using result_type = typename detail::gen_elem<return_type>::type;
+    using result_type = std::conditional_t<sequence, typename detail::gen_elem<return_type>::type, poisoned>;
     using outputs = typename detail::output_columns<result_type, Out...>::type;
 
     constexpr explicit gen_step(U u) : detail::udf_step_base<gen_step, U, Binding, Out...>(std::move(u)) {}

@@ -26,7 +26,7 @@ struct map_step : detail::udf_step_base<map_step<U, Binding, Out...>, U, Binding
     struct apply {
         using bind = binder<In, fn_type, Binding>;
         static_assert(bind::check());
-        static_assert(detail::check_new_columns<In, outputs>::value);
+        static_assert(sizeof(detail::check_new_columns<In, outputs>) > 0);   // reports a duplicate
         using type = typename concat_schema<In, outputs>::type;
     };
 };

@@ -18,17 +18,22 @@
 #include <tuple>
 #include <type_traits>
 
+DATACHAIN_DEFINE_COMPILE_ERROR(
+    duplicate_output_column,
+    "duplicate output column: the step names the column of the first argument above, which the chain "
+    "already has (its columns: second argument) or the step names twice; choose another output name")
+
 namespace datachain::detail {
 
 template <class R, fixed_string... Out>
 struct output_columns {
     static_assert(sizeof...(Out) >= 1, "datachain: name the UDF's output column(s), e.g. map<\"result\">(f)");
-    static_assert(storable<R>,
+    static_assert(is_poisoned_v<R> || storable<R>,
                   "datachain: the UDF's return type cannot be stored: use bool, fixed-width integers, "
                   "float, double, std::string, std::vector, std::optional, std::tuple, dc::File or a "
                   "BOOST_HANA_DEFINE_STRUCT struct of those");
-    static constexpr bool split = sizeof...(Out) > 1;
-    static_assert(!split || is_tuple<R>::value,
+    static constexpr bool split = sizeof...(Out) > 1 && is_tuple<R>::value;
+    static_assert(sizeof...(Out) <= 1 || is_poisoned_v<R> || is_tuple<R>::value,
                   "datachain: several output names need a std::tuple result with one element per name");
     template <class X = R>
     static auto make() {
@@ -39,7 +44,9 @@ struct output_columns {
                 return std::type_identity<schema<column<Out, std::tuple_element_t<I, X>>...>>{};
             }(std::make_index_sequence<sizeof...(Out)>{});
         } else {
-            return std::type_identity<schema<column<Out, R>...>>{};
+            // Not storable (reported above): the columns are poisoned.
+            using V = std::conditional_t<storable<R>, R, poisoned>;
+            return std::type_identity<schema<column<Out, V>...>>{};
         }
     }
     using type = typename decltype(make())::type;
@@ -56,12 +63,26 @@ constexpr bool new_columns_ok() {
     return true;
 }
 
+// The first new column that is in `In` or named twice ("" when none).
+template <class In, class New>
+struct first_duplicate {
+    static constexpr compile_error::builder<1000> all = [] {
+        compile_error::builder<1000> b;
+        for (std::size_t i = 0; i < New::size && b.size == 0; ++i) {
+            bool dup = In::index_of(New::names[i]) >= 0;
+            for (std::size_t j = i + 1; j < New::size; ++j) dup = dup || New::names[i] == New::names[j];
+            if (dup) b.put(New::names[i]);
+        }
+        return b;
+    }();
+    static constexpr auto value = all.template as<all.size>();
+};
+
 template <class In, class New>
 struct check_new_columns {
-    static_assert(new_columns_ok<In, New>(),
-                  "datachain: duplicate output column: the chain already has a column with this name, or "
-                  "the step names one twice; choose another output name");
-    static constexpr bool value = true;
+    static constexpr bool value = new_columns_ok<In, New>();
+    DATACHAIN_COMPILE_CHECK(value, duplicate_output_column, DATACHAIN_ERROR_TEXT(first_duplicate<In, New>::value),
+                            DATACHAIN_ERROR_TEXT(column_list<In>::value));
 };
 
 template <class R, class G, class Binding, bool Agg, fixed_string... Out>
