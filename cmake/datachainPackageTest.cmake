@@ -4,7 +4,8 @@
 # Input (-D): MODE (find_package | add_subdirectory), SOURCE_DIR, BUILD_DIR
 # (the outer build tree), CONSUMER_DIR, WORK_DIR (wiped first), GENERATOR,
 # GENERATOR_PLATFORM, GENERATOR_TOOLSET, MAKE_PROGRAM, CXX, CXX_FLAGS,
-# CXX_FLAGS_CONFIG, LAUNCHER, BUILD_TYPE, CONFIG, EXPECTED_VERSION.
+# CXX_FLAGS_CONFIG, LAUNCHER, BUILD_TYPE, CONFIG, EXPECTED_VERSION,
+# OBJECT_STORAGE (ON: also build and run consumer/objstore.cpp).
 #
 # find_package:     cmake --install BUILD_DIR --prefix WORK_DIR/prefix, then
 #                   configure CONSUMER_DIR with CMAKE_PREFIX_PATH=WORK_DIR/prefix
@@ -74,6 +75,9 @@ if(MODE STREQUAL "find_package")
     "-DCMAKE_PREFIX_PATH=${prefix}"
     "-DDATACHAIN_EXPECTED_PREFIX=${prefix}"
     "-DDATACHAIN_EXPECTED_VERSION=${EXPECTED_VERSION}")
+  if(OBJECT_STORAGE)
+    list(APPEND configure_args "-DDATACHAIN_TEST_OBJECT_STORAGE=ON")
+  endif()
 elseif(MODE STREQUAL "add_subdirectory")
   list(APPEND configure_args "-DDATACHAIN_SOURCE_DIR=${SOURCE_DIR}")
 else()
@@ -106,4 +110,19 @@ if(NOT result EQUAL 0)
 endif()
 if(NOT output MATCHES "hash_format_version [0-9]+")
   message(FATAL_ERROR "[run] unexpected output from ${program}")
+endif()
+
+# The object_storage component's program (find_package mode, when built).
+file(GLOB objstore_file "${consumer_build}/program-objstore-*.txt")
+if(objstore_file)
+  list(GET objstore_file 0 objstore_file)
+  file(READ "${objstore_file}" program)
+  message(STATUS "[run] ${program}")
+  execute_process(COMMAND "${program}" RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  message(STATUS "[run] output: ${output}")
+  if(NOT result EQUAL 0 OR NOT output MATCHES "object storage: .*s3://bucket/prefix/.*no response")
+    message(FATAL_ERROR "[run] ${program} failed (exit ${result})")
+  endif()
+elseif(OBJECT_STORAGE AND MODE STREQUAL "find_package")
+  message(FATAL_ERROR "[run] the object storage consumer was not built")
 endif()

@@ -8,7 +8,7 @@
 //   #include <datachain/object_storage.hpp>
 //
 //   auto files = dc::read_storage("gs://datachain-demo/dogs-and-cats/", {.anon = true});
-//   auto rows = files | dc::filter(dc::C<"file.size"> > 15000) | dc::collect;
+//   auto rows = (files | dc::filter(dc::C<"file.size"> > 15000)).collect();
 //
 // Including it installs the backend (detail::object_lister_slot and
 // detail::object_reader_slot) before main runs; without it an s3:// or gs://

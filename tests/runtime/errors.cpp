@@ -355,7 +355,7 @@ TEST_CASE("errors: an unreadable file is error(io)", "[runtime][errors]") {
     const std::string uri = "file://" + data.string();
 
     SECTION("File::read of a missing file") {
-        dc::File f{uri, "gone.txt", 3, 0};
+        dc::File f{uri, "gone.txt", 3, 0, "", ""};
         auto e = rt::catch_error([&] { (void)f.read(); });
         CHECK(e.kind() == dc::error_kind::io);
         CHECK(contains(e.what(), (data / "gone.txt").string()));
@@ -400,7 +400,7 @@ TEST_CASE("errors: an unreadable file is error(io)", "[runtime][errors]") {
 TEST_CASE("errors: File::read of a directory is error(io)", "[runtime][errors]") {
     rt::temp_dir d;
     fs::create_directories(d / "data" / "sub");
-    dc::File f{"file://" + (d / "data").string(), "sub", 0, 0};
+    dc::File f{"file://" + (d / "data").string(), "sub", 0, 0, "", ""};
     auto e = rt::catch_error([&] { (void)f.read(); });
     CHECK(e.kind() == dc::error_kind::io);
     CHECK(contains(e.what(), (d / "data" / "sub").string()));

@@ -156,7 +156,7 @@ TEST_CASE("gen: the output rows have only the generated columns", "[steps][gen]"
     // The generator yields what the UDF yields.
     std::vector<std::tuple<std::int32_t, std::string>> got;
     // (the coroutine keeps a reference to its argument: it must outlive the loop)
-    const dc::File file{"file:///d", "x/y", 1, 2};
+    const dc::File file{"file:///d", "x/y", 1, 2, "", ""};
     for (auto& t : std::get<0>(q.steps).udf(file)) got.push_back(t);
     CHECK(got == std::vector<std::tuple<std::int32_t, std::string>>{{1, "x/y"}});
     // Any input range of storable elements will do.
