@@ -1,14 +1,17 @@
 // datachain-cpp: data pipelines that remember their work.
 //
-//   #include <datachain/datachain.hpp>
-//   namespace dc = datachain;
+// ```cpp
+// #include <datachain/datachain.hpp>
+// namespace dc = datachain;
 //
-//   DC_DEF(process, (const dc::File& file) -> std::string { return file.path; });
+// DC_DEF(process, (const dc::File& file) -> std::string { return file.path; });
 //
-//   int main() {
-//       auto ds = (dc::read_storage("data/") | dc::map<"result">(process)
-//                  | dc::save("processed_files")).run();
-//   }
+// int main() {
+//     auto ds = (dc::read_storage("data/") | dc::map<"result">(process)
+//                | dc::save("processed_files")).run();
+//     return ds.size() == 0;
+// }
+// ```
 //
 // The umbrella header: includes the compile-time half (core/, steps/,
 // sources/) and the runtime half (runtime/).

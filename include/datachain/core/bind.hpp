@@ -1,10 +1,12 @@
 // Binding UDF parameters to columns, checked at compile time.
 //
-//   dc::map<"kb">(DC_UDF([](const dc::File& f) { return f.size / 1024.0; }));   // by type
-//   dc::map<"ratio">(DC_UDF([](std::uint64_t s, double w) { return s * w; }),
-//                    dc::params<"file.size", "weight">);                           // by name
-//   dc::map<"kb">(DC_UDF([](double s) { return s / 1024; }),
-//                 dc::convert_params<"file.size">);                 // by name, u64 -> double
+// ```cpp
+// auto kb = dc::map<"kb">(DC_UDF([](const dc::File& f) { return f.size / 1024.0; }));  // by type
+// auto ratio = dc::map<"ratio">(DC_UDF([](std::uint64_t n, double w) { return n * w; }),
+//                               dc::params<"file.size", "weight">);                  // by name
+// auto kb2 = dc::map<"kb">(DC_UDF([](double n) { return n / 1024; }),
+//                          dc::convert_params<"file.size">);            // by name, u64 -> double
+// ```
 //
 // By type: each parameter binds to the one top-level column whose type is the
 // parameter's type (after removing const and references). None or several is

@@ -1,6 +1,9 @@
 // File: the row type of storage sources.
 //
-//   for (auto& r : (dc::read_storage("photos/") | dc::collect)) r.get<"file">().read();
+// ```cpp
+// for (auto& r : (dc::read_storage("photos/") | dc::map<"kb">(f)).collect(s))
+//     std::string bytes = r.get<"file">().read();
+// ```
 //
 // `source` is the storage root as a URI ("file:///abs/dir"), `path` the
 // relative path with '/' separators, `size` in bytes, `mtime` the

@@ -1,9 +1,12 @@
 // Compile-time schemas: which columns a chain carries at each step, with
 // their types, and typed rows that hold them.
 //
-//   using S = dc::schema<dc::column<"file", dc::File>, dc::column<"result", std::string>>;
-//   static_assert(std::is_same_v<dc::column_type_t<S, "file.size">, std::uint64_t>);
-//   dc::row<S> r = ...; r.get<"file.path">();
+// ```cpp
+// using S = dc::schema<dc::column<"file", dc::File>, dc::column<"result", std::string>>;
+// static_assert(std::is_same_v<dc::column_type_t<S, "file.size">, std::uint64_t>);
+// dc::row<S> r{};
+// const std::string& path = r.get<"file.path">();
+// ```
 //
 // Column paths: a column's own name matches first ("file.path" as a column
 // created by select); otherwise the first segment names a column and the rest

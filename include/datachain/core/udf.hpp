@@ -3,35 +3,42 @@
 // C++ cannot read a function body at run time, so identity comes from build
 // time. Four ways to hand a function to map / gen / agg:
 //
-//   // 1. Token text: the macro stringizes the lambda. Comments and layout are
-//   //    dropped (the preprocessor drops comments and folds white space, and
-//   //    detail::canonical_code drops the spaces between tokens that cannot
-//   //    join), so they keep the hash; any token change changes it (g++ and
-//   //    clang++ stringize alike). Captured variables are not part of the
-//   //    identity: if they change results, use dc::versioned or make them
-//   //    columns. Macros inside the body are captured unexpanded: rebuilding
-//   //    with another -DDIVISOR does not change `f.size / DIVISOR`'s hash;
-//   //    choose between whole DC_DEF definitions with #if instead.
-//   auto score = DC_UDF([](const dc::File& f) -> double { return f.size / 1024.0; });
+// ```cpp
+// #include <datachain/datachain.hpp>
+// namespace dc = datachain;
+// double my_classifier(const dc::File& f) { return f.size > 100 ? 1.0 : 0.0; }
 //
-//   // 2. A named function at namespace scope, same rule:
-//   DC_DEF(process, (const dc::File& file) -> std::string { return file.path; });
+// // 1. Token text: the macro stringizes the lambda. Comments and layout are
+// //    dropped (the preprocessor drops comments and folds white space, and
+// //    detail::canonical_code drops the spaces between tokens that cannot
+// //    join), so they keep the hash; any token change changes it (g++ and
+// //    clang++ stringize alike). Captured variables are not part of the
+// //    identity: if they change results, use dc::versioned or make them
+// //    columns. Macros inside the body are captured unexpanded: rebuilding
+// //    with another -DDIVISOR does not change `f.size / DIVISOR`'s hash;
+// //    choose between whole DC_DEF definitions with #if instead.
+// auto score = DC_UDF([](const dc::File& f) -> double { return f.size / 1024.0; });
 //
-//   // 3. A name and a version you bump yourself, for behaviour that lives in
-//   //    code the macro cannot see:
-//   auto classify = dc::versioned("classify", 3, &my_classifier);
+// // 2. A named function at namespace scope, same rule:
+// DC_DEF(process, (const dc::File& file) -> std::string { return file.path; });
 //
-//   // 4. Declared dependencies: helpers whose code folds into the UDF's
-//   //    identity, so editing a helper invalidates the UDFs that use it:
-//   DC_DEF(normalize, (std::string s) -> std::string { ... });
-//   auto tag = DC_UDF([](const dc::File& f) { return normalize(f.path); }).uses(normalize);
+// // 3. A name and a version you bump yourself, for behaviour that lives in
+// //    code the macro cannot see:
+// auto classify = dc::versioned("classify", 3, &my_classifier);
+//
+// // 4. Declared dependencies: helpers whose code folds into the UDF's
+// //    identity, so editing a helper invalidates the UDFs that use it:
+// DC_DEF(normalize, (std::string s) -> std::string { return s.substr(0, 8); });
+// auto tag = DC_UDF([](const dc::File& f) { return normalize(f.path); }).uses(normalize);
+// ```
 //
 // Anything else (a plain lambda, a function pointer, std::function) is
 // unhashable: it is recomputed on every run and the run prints a one-line
-// warning naming the step and the fix. Define DATACHAIN_STRICT_UDF_HASH=1 (the
-// CMake option of the same name) to make that a compile error instead.
+// warning naming the step and the fix. Compile with -DDATACHAIN_STRICT_UDF_HASH=1
+// (a preprocessor definition; there is no CMake option) to make that a compile
+// error instead.
 //
-// Two identities per UDF (see SPEC section 4):
+// Two identities per UDF (README: "UDF identity"):
 //   full    = code identity (text or name+version, plus dependencies);
 //   partial = the same without code: only the name, if any.
 // The step folds its bindings and output schema into both.

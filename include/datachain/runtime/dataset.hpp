@@ -1,12 +1,14 @@
 // dataset<S>: a saved dataset version, read as typed rows.
 //
-//   dc::dataset<S> ds = pipeline.run();
-//   ds.name(); ds.version(); ds.size();
-//   for (const dc::row<S>& r : ds) use(r.get<"result">());   // streams from the store
-//   std::vector<dc::row<S>> all = ds.to_vector();
+// ```cpp
+// dc::dataset<S> ds = (src | dc::map<"result">(process) | dc::save("processed_files")).run(s);
+// use(ds.name()); use(ds.version()); use(ds.size());
+// for (const dc::row<S>& r : ds) use(r.get<"result">());   // streams from the store
+// std::vector<dc::row<S>> all = ds.to_vector();
 //
-//   auto again = dc::open_dataset<S>(session, "processed_files");          // latest
-//   auto older = dc::open_dataset<S>(session, "processed_files", "1.0.0");
+// auto again = dc::open_dataset<S>(s, "processed_files");          // latest
+// auto older = dc::open_dataset<S>(s, "processed_files", "1.0.0");
+// ```
 //
 // Iteration is an input range (single pass per begin()); rows are decoded on
 // the fly, so a large dataset does not have to fit in memory. The stored

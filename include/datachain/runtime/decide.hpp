@@ -1,4 +1,4 @@
-// Checkpoint decisions (SPEC section 7) as pure functions over an explicit
+// Checkpoint decisions (README: "Checkpoints") as pure functions over an explicit
 // state of the lineage. The runner reads the state from the store, asks, and
 // executes the answer; nothing else decides.
 //
@@ -15,7 +15,7 @@
 //     - partial, same full hash: resume;
 //     - partial, code changed, and the step's own UDF was running when its
 //       job ended (it threw, or the process died inside a call): resume (the
-//       seed's "fix the bug and continue");
+//       "fix the bug and continue" of the README);
 //     - partial, code changed, cut short by another step or outside any UDF
 //       call: from scratch (its outputs came from code that is gone);
 //     - complete, code changed: from scratch;

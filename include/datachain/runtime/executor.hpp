@@ -1,8 +1,11 @@
 // The executor: everything that runs a chain. Includes the runner and the
 // stage of every step and source; see runner.hpp for how a run goes.
 //
-//   dc::dataset<S> ds = dc::run(src | steps | dc::save("name"));      // or pipeline.run()
-//   std::vector<dc::row<S>> rows = dc::collect(src | steps);          // or chain.collect()
+// ```cpp
+// auto steps = dc::filter(dc::C<"file.size"> > 100) | dc::map<"result">(process);
+// auto ds = dc::run(src | steps | dc::save("name"), s);      // or (...).run(s)
+// auto rows = dc::collect(src | steps, s);                   // or (...).collect(s)
+// ```
 //
 // Where each piece lives:
 //   runner.hpp         phases of a run, save, collect

@@ -1,8 +1,11 @@
 // The runner: runs a chain against a session, executing the checkpoint
 // decisions of decide.hpp.
 //
-//   dc::dataset<S> ds = dc::run(src | steps | dc::save("name"));      // or pipeline.run()
-//   std::vector<dc::row<S>> rows = dc::collect(src | steps);          // or chain.collect()
+// ```cpp
+// auto steps = dc::filter(dc::C<"file.size"> > 100) | dc::map<"result">(process);
+// auto ds = dc::run(src | steps | dc::save("name"), s);      // or (...).run(s)
+// auto rows = dc::collect(src | steps, s);                   // or (...).collect(s)
+// ```
 //
 // Phases of one run:
 //  1. Source: prepare_source (found by ADL) lists the directory / resolves

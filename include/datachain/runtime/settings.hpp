@@ -1,10 +1,12 @@
 // Settings of a session, from the environment or set in code, and the sink
 // that receives everything the library writes for people to read.
 //
-//   dc::settings cfg = dc::settings::from_env();
-//   cfg.parallel = 4;
-//   cfg.output = [](const dc::output_line& l) { my_log(l.text); };   // default: stderr
-//   dc::session s(cfg);
+// ```cpp
+// dc::settings cfg = dc::settings::from_env();
+// cfg.parallel = 4;
+// cfg.output = [](const dc::output_line& l) { use(l.text); };   // default: stderr
+// dc::session session(cfg);
+// ```
 //
 // Environment (read by settings::from_env):
 //   DATACHAIN_ROOT                  store directory (default ./.datachain)

@@ -1,8 +1,11 @@
 // read_dataset<Schema>(name[, version]): the rows of a saved dataset version
 // (the latest when no version is given), typed by Schema.
 //
-//   auto p = dc::read_storage("data/") | dc::map<"r">(f) | dc::save("results");
-//   auto rows = (dc::read_dataset<decltype(p)::schema>("results") | dc::collect).rows();
+// ```cpp
+// auto p = dc::read_storage("data/") | dc::map<"r">(f) | dc::save("results");
+// std::vector<dc::row<decltype(p)::schema>> rows =
+//     (dc::read_dataset<decltype(p)::schema>("results") | dc::limit(10)).collect(s);
+// ```
 //
 // At run time the stored schema signature must equal Schema's; otherwise a
 // datachain::error (schema_mismatch) says which dataset and what differs.

@@ -1,9 +1,11 @@
 // read_storage(uri): every file under a directory, recursively, as rows with
 // one column "file" of type dc::File, ordered by relative path.
 //
-//   auto files = dc::read_storage("data/images/");        // or "file:///abs/dir"
-//   auto big   = files | dc::filter(dc::C<"file.size"> > 15000);
-//   auto objs  = dc::read_storage("gs://datachain-demo/dogs-and-cats/", {.anon = true});
+// ```cpp
+// auto files = dc::read_storage("data/images/");        // or "file:///abs/dir"
+// auto big   = files | dc::filter(dc::C<"file.size"> > 15000);
+// auto objs  = dc::read_storage("gs://datachain-demo/dogs-and-cats/", {.anon = true});
+// ```
 //
 // s3:// and gs:// URIs list every object under the prefix (with
 // <datachain/object_storage.hpp> included and datachain::object_storage

@@ -1,8 +1,10 @@
 // read_values<"col"...>(vectors...): rows made of in-memory values, one
 // vector per column, all of the same length.
 //
-//   auto nums = dc::read_values<"num", "name">(std::vector<int>{1, 2, 3},
-//                                              std::vector<std::string>{"a", "b", "c"});
+// ```cpp
+// auto nums = dc::read_values<"num", "name">(std::vector<int>{1, 2, 3},
+//                                            std::vector<std::string>{"a", "b", "c"});
+// ```
 //
 // Hash: kind "read_values", the schema (names and types) and every value, so
 // the same values give the same hash on every run (DataChain does not manage

@@ -1,10 +1,15 @@
 // agg<"out"...>(udf, partition_by<paths...>[, params<...>]): the UDF sees all
 // rows of one partition at once and emits rows.
 //
-//   DC_DEF(total, (const std::vector<dc::File>& files) -> std::vector<std::uint64_t> {
-//       std::uint64_t s = 0; for (auto& f : files) s += f.size; return {s};
-//   });
-//   src | dc::map<"kind">(kind_of) | dc::agg<"bytes">(total, dc::partition_by<"kind">)
+// ```cpp
+// #include <datachain/datachain.hpp>
+// namespace dc = datachain;
+// DC_DEF(kind_of, (const dc::File& f) -> std::string { return f.suffix(); });
+// DC_DEF(total, (const std::vector<dc::File>& files) -> std::vector<std::uint64_t> {
+//     std::uint64_t s = 0; for (auto& f : files) s += f.size; return {s};
+// });
+// auto chain = dc::read_storage("data/") | dc::map<"kind">(kind_of) | dc::agg<"bytes">(total, dc::partition_by<"kind">);
+// ```
 //
 // Parameters are std::vector<T> (or std::span<const T>): one value per row of
 // the partition, in input order. Output rows: the partition key column(s),
@@ -44,7 +49,8 @@ struct agg_step<U, Binding, partition_by_t<P...>, Out...>
     static_assert(is_poisoned_v<return_type> || std::ranges::input_range<return_type>,
                   "datachain: an agg UDF must return a sequence of output rows: std::vector<T>, an input "
                   "range or dc::generator<T>");
-    using result_type = typename detail::gen_elem<return_type>::type;
+    using result_type = std::conditional_t<std::ranges::input_range<return_type>,
+                                           typename detail::gen_elem<return_type>::type, poisoned>;
     using outputs = typename detail::output_columns<result_type, Out...>::type;
 
     constexpr explicit agg_step(U u) : udf(std::move(u)) {}

@@ -1,6 +1,8 @@
 // filter(expr): keeps the rows for which a boolean expression holds.
 //
-//   auto big = dc::read_storage("photos/") | dc::filter(dc::C<"file.size"> > 15000);
+// ```cpp
+// auto big = dc::read_storage("photos/") | dc::filter(dc::C<"file.size"> > 15000);
+// ```
 //
 // Hash: kind "filter" and the expression tree with its normalized constants.
 #pragma once

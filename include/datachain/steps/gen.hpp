@@ -2,8 +2,12 @@
 // The UDF returns a sequence: std::vector<T>, any input range, or
 // dc::generator<T>. The output rows have only the generated column(s).
 //
-//   DC_DEF(parts, (const dc::File& f) -> std::vector<std::string> { ... });
-//   src | dc::gen<"part">(parts) | dc::save("path_parts")
+// ```cpp
+// #include <datachain/datachain.hpp>
+// namespace dc = datachain;
+// DC_DEF(parts, (const dc::File& f) -> std::vector<std::string> { return {f.path, f.name()}; });
+// auto chain = dc::read_storage("data/") | dc::gen<"part">(parts) | dc::save("path_parts");
+// ```
 //
 // At run time each input's outputs and its "done" mark are committed
 // together; inputs that yield nothing are marked done too.

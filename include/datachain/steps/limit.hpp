@@ -1,6 +1,8 @@
 // limit(n): keeps the first n rows.
 //
-//   src | dc::order_by(dc::C<"file.size">.desc()) | dc::limit(10)
+// ```cpp
+// auto top = src | dc::order_by(dc::C<"file.size">.desc()) | dc::limit(10);
+// ```
 //
 // Hash: kind "limit" and n as uint64.
 #pragma once

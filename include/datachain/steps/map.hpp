@@ -1,8 +1,10 @@
 // map<"out"...>(udf[, params<...>]): one output per input row, appended as
 // new column(s).
 //
-//   src | dc::map<"result">(DC_UDF([](const dc::File& f) { return f.path; }))
-//   src | dc::map<"w", "h">(DC_UDF([](const dc::File& f) { return std::tuple{1, 2}; }))
+// ```cpp
+// auto one = src | dc::map<"result">(DC_UDF([](const dc::File& f) { return f.path; }));
+// auto two = src | dc::map<"w", "h">(DC_UDF([](const dc::File& f) { return std::tuple{f.size, 2}; }));
+// ```
 //
 // The UDF's parameters bind to columns (see datachain/core/bind.hpp); its
 // return type must be storable. At run time, with checkpoints on, outputs are

@@ -1,7 +1,9 @@
 // order_by(keys...): sorts rows by columns, ascending unless `.desc()`.
 // The sort is stable: equal keys keep their input order.
 //
-//   src | dc::order_by(dc::C<"file.size">.desc(), dc::C<"file.path">)
+// ```cpp
+// auto sorted = src | dc::order_by(dc::C<"file.size">.desc(), dc::C<"file.path">);
+// ```
 //
 // Hash: kind "order_by" and each key's path and direction.
 #pragma once

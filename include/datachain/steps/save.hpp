@@ -2,7 +2,9 @@
 // version of the dataset "name" (1.0.0, 1.0.1, ...), unless a checkpoint says
 // the same chain was saved before and that version still exists.
 //
-//   auto ds = (dc::read_storage("photos/") | dc::map<"r">(f) | dc::save("results")).run();
+// ```cpp
+// auto ds = (dc::read_storage("photos/") | dc::map<"r">(f) | dc::save("results")).run();
+// ```
 //
 // Names: 1 to 200 characters of letters, digits, '_', '-', '.', '/', not
 // starting with '.' or '/'. A bad name is a compile error for literals and a

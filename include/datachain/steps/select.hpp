@@ -1,6 +1,8 @@
 // select<paths...>: keeps only the named columns (or members), in that order.
 //
-//   src | dc::select<"file.path", "result">     // columns "file.path", "result"
+// ```cpp
+// auto two = src | dc::map<"result">(process) | dc::select<"file.path", "result">;   // columns "file.path", "result"
+// ```
 //
 // A nested path becomes a column named by the whole path.
 // Hash: kind "select" and the paths.
