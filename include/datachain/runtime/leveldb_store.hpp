@@ -314,6 +314,14 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
     if (ec)
         throw error(error_kind::store_io, "datachain: cannot list the store directory '" + where + "': " +
                                               ec.message() + "; check its permissions");
+    // datachain's own status file (status_file.hpp) and its temporary
+    // twin, recognised by their first line, are not LevelDB's nor a user's.
+    std::erase_if(names, [&](const std::string& n) {
+        if (n != "datachain-status" && !n.starts_with("datachain-status.tmp-")) return false;
+        std::ifstream in(dir / n, std::ios::binary);
+        std::string first;
+        return std::getline(in, first) && first == "format 1";
+    });
     std::sort(names.begin(), names.end());
     auto has = [&](std::string_view n) { return std::binary_search(names.begin(), names.end(), std::string(n)); };
     if (has("CURRENT")) {
