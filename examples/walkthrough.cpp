@@ -28,6 +28,12 @@
 // the link, moving it elsewhere starts afresh. DATACHAIN_ROOT chooses the
 // store (default ./.datachain); DATACHAIN_IGNORE_CHECKPOINTS=1 recomputes all.
 #include <datachain/datachain.hpp>
+// With datachain::object_storage (examples/CMakeLists.txt defines the macro),
+// <dir> may also be s3://bucket/prefix/ or gs://bucket/prefix/: scripts/demo.sh
+// passes DATACHAIN_DEMO_BUCKET, e.g. gs://datachain-demo/dogs-and-cats/.
+#ifdef DATACHAIN_EXAMPLE_OBJECT_STORAGE
+#include <datachain/object_storage.hpp>
+#endif
 
 #include "report.hpp"
 

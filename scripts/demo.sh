@@ -14,7 +14,10 @@
 #
 # Layout under <build root>/demo: the build tree, sample/ and store/
 # (DATACHAIN_ROOT, emptied at the start of every demo).
-# Environment: BUILD_ROOT (default <repo>/build), JOBS (default 2).
+# Environment: BUILD_ROOT (default <repo>/build), JOBS (default 2),
+# DATACHAIN_DEMO_BUCKET (optional: an s3:// or gs:// prefix read instead of
+# the generated sample, e.g. gs://datachain-demo/dogs-and-cats/; it needs
+# network access and a build with datachain::object_storage).
 set -euo pipefail
 
 # shellcheck source=lib/deps.sh
@@ -39,11 +42,16 @@ build() {  # build [stems with the bug]
 banner "Building (g++), with the bug in process()"
 build walkthrough
 "$dir/tools/make_sample" "$dir/sample"
+source_dir="$dir/sample"
+if [ -n "${DATACHAIN_DEMO_BUCKET:-}" ]; then
+  source_dir="$DATACHAIN_DEMO_BUCKET"
+  echo "demo.sh: reading $source_dir (DATACHAIN_DEMO_BUCKET) instead of the sample"
+fi
 rm -rf "$DATACHAIN_ROOT"
 mkdir -p "$DATACHAIN_ROOT"
 
 banner "Run 1: process() throws on paths containing \"cat\""
-if "$walkthrough" "$dir/sample"; then
+if "$walkthrough" "$source_dir"; then
   echo "demo.sh: run 1 was expected to fail" >&2
   exit 1
 fi
@@ -52,10 +60,10 @@ banner "Fixing the bug: rebuilding the same executable at the same path"
 build ""
 
 banner "Run 2: continues from the rows run 1 finished"
-"$walkthrough" "$dir/sample"
+"$walkthrough" "$source_dir"
 
 banner "Run 3: nothing changed, so nothing runs"
-"$walkthrough" "$dir/sample"
+"$walkthrough" "$source_dir"
 
 banner "What the store recorded (tools/datachain)"
 "$cli" jobs
