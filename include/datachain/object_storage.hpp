@@ -17,6 +17,10 @@
 
 #include <datachain/runtime/object_store/s3_listing.hpp>
 
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+
 namespace datachain::detail::objstore {
 
 inline bool install_backend() {
@@ -29,3 +33,16 @@ inline bool install_backend() {
 inline const bool backend_installed = install_backend();
 
 } // namespace datachain::detail::objstore
+
+namespace datachain {
+
+// Drops the download cache entries of the store at `store_dir` that no run
+// has used for `unused_for` (session::gc does not call this: the cache is
+// not tied to checkpoints). Returns how many were removed.
+//
+//   dc::prune_object_cache(".datachain", std::chrono::hours(24 * 7));
+inline std::uint64_t prune_object_cache(const std::filesystem::path& store_dir, std::chrono::seconds unused_for) {
+    return detail::objstore::object_cache{store_dir / "object-cache"}.prune(unused_for);
+}
+
+} // namespace datachain

@@ -23,6 +23,7 @@ inline std::string download() { return {}; }
     auto files = dc::read_storage("gs://datachain-demo/dogs-and-cats/", {.anon = true});
     auto rows = (files | dc::filter(dc::C<"file.size"> > 15000)).collect();
     (void)rows;
+    dc::prune_object_cache(".datachain", std::chrono::hours(24 * 7));
 }
 
 // docs/object_storage.md

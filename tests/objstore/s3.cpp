@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -202,7 +204,7 @@ TEST_CASE("objstore: listing pages past 1,000 keys, nested prefixes, odd keys, w
     CHECK(gs[0].get<"file">().read() == "content of a/b/c/deep.txt");
 }
 
-TEST_CASE("objstore: an object rewritten with the same size is recomputed; a deleted one drops out; "
+TEST_CASE("objstore: an object rewritten with the same size is recomputed, a deleted one drops out, "
           "downloads are cached under the store",
           "[objstore]") {
     server srv;
@@ -239,6 +241,26 @@ TEST_CASE("objstore: an object rewritten with the same size is recomputed; a del
     struct stat dst{};
     REQUIRE(::stat(cache.c_str(), &dst) == 0);
     CHECK((dst.st_mode & 0777) == 0700);
+
+    // Pruning: entries unused for a day go, a cache hit is a use, and files
+    // the cache did not make stay.
+    {
+        std::vector<fs::path> es;
+        for (auto& e : fs::directory_iterator(cache)) es.push_back(e.path());
+        const std::time_t two_days_ago = std::time(nullptr) - 2 * 86400;
+        const timespec old[2] = {{two_days_ago, 0}, {two_days_ago, 0}};
+        for (auto& e : es) REQUIRE(::utimensat(AT_FDCWD, e.c_str(), old, 0) == 0);
+        rt::write_file(cache / "notes.txt", "not the cache's");
+        dc::session s{srv.settings()};
+        auto rows = dc::collect(dc::read_storage("s3://data/img/", srv.opts()), s);
+        CHECK(rows[0].get<"file">().read() == "one");  // served by the cache: used now
+        CHECK(dc::prune_object_cache(srv.tmp.store(), std::chrono::hours(24)) == 2);
+        CHECK(rt::read_file(cache / "notes.txt") == "not the cache's");
+        std::size_t left = 0;
+        for (auto& e : fs::directory_iterator(cache)) left += e.path().extension() == ".obj";
+        CHECK(left == 1);
+        fs::remove(cache / "notes.txt");
+    }
 
     // Unchanged: nothing is read again.
     reads = 0;
@@ -287,7 +309,7 @@ TEST_CASE("objstore: an object rewritten with the same size is recomputed; a del
     }
 }
 
-TEST_CASE("objstore: a server stopped midway is a clear error; nothing stored is lost; the rerun continues",
+TEST_CASE("objstore: a server stopped midway is a clear error, nothing stored is lost, the rerun continues",
           "[objstore]") {
     server srv;
     if (!srv.p) DC_SKIP(srv.skip);

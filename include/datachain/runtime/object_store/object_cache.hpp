@@ -12,6 +12,10 @@
 // into place, so a reader never sees half a file; only files this cache
 // created are ever replaced. The cache is best effort: a failure to write
 // it is not an error (the download is returned all the same).
+//
+// A hit sets the entry's mtime to now, so prune(unused_for) drops the
+// entries no run has used for that long (and temporary files left by a
+// killed writer); it removes only names this cache makes.
 #pragma once
 
 #include <datachain/runtime/object_store/sigv4.hpp>
@@ -21,7 +25,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -61,8 +67,35 @@ struct object_cache {
             }
             if (got == data.size()) out = std::move(data);
         }
+        if (out) ::futimens(fd, nullptr);  // last use
         ::close(fd);
         return out;
+    }
+
+    // A name this cache makes: 64 hex digits + ".obj", or that + ".tmp.<pid>.<n>".
+    static bool own_name(std::string_view n) {
+        if (n.size() < 68) return false;
+        for (std::size_t i = 0; i < 64; ++i)
+            if (!std::isxdigit(static_cast<unsigned char>(n[i]))) return false;
+        auto rest = n.substr(64);
+        return rest == ".obj" || rest.starts_with(".obj.tmp.");
+    }
+
+    // Removes the entries not used for `unused_for`; returns how many.
+    std::uint64_t prune(std::chrono::seconds unused_for) const {
+        std::uint64_t removed = 0;
+        std::error_code ec;
+        if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return 0;
+        const auto cutoff = std::chrono::system_clock::now() - unused_for;
+        for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+             it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            struct stat st{};
+            if (!own_name(name) || ::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+            const auto used = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+            if (used < cutoff && ::unlink(it->path().c_str()) == 0) ++removed;
+        }
+        return removed;
     }
 
     void put(const std::filesystem::path& e, std::string_view data) const {
