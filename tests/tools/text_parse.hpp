@@ -71,15 +71,23 @@ struct json {
     enum kind_t { null, boolean, number, string, array, object } kind = null;
     bool b = false;
     std::string text;                                  // number: its text; string: the bytes
+    struct member;                                     // {first: key, second: value}
     std::vector<json> items;                           // array
-    std::vector<std::pair<std::string, json>> fields;  // object, in order
+    std::vector<member> fields;                        // object, in order
 
-    const json& operator[](std::string_view k) const {
-        for (const auto& f : fields)
-            if (f.first == k) return f.second;
-        throw std::runtime_error("json: no key '" + std::string(k) + "'");
-    }
+    const json& operator[](std::string_view k) const;  // an object's value at key k
 };
+
+struct json::member {
+    std::string first;
+    json second;
+};
+
+inline const json& json::operator[](std::string_view k) const {
+    for (const auto& f : fields)
+        if (f.first == k) return f.second;
+    throw std::runtime_error("json: no key '" + std::string(k) + "'");
+}
 
 namespace detail {
 struct json_parser {
@@ -188,7 +196,7 @@ struct json_parser {
                 auto k = str();
                 ws();
                 if (!lit(":")) throw bad("expected :");
-                j.fields.emplace_back(std::move(k), value(depth + 1));
+                j.fields.push_back({std::move(k), value(depth + 1)});
                 ws();
                 if (lit("}")) return j;
                 if (!lit(",")) throw bad("expected , or }");

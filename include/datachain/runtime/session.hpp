@@ -108,10 +108,12 @@ public:
             throw error(error_kind::not_found, "datachain: dataset '" + std::string(name) + "' has no version '" +
                                                    std::string(version) + "'; list versions with session::datasets()");
         auto [a, b, c] = parse_version(r->version);
+        const auto dk = detail::rec::dataset_key(name, a, b, c);
+        const auto sk = detail::rec::version_schema_key(name, a, b, c);
         handle_->locked([&] {
             auto w = db().batch();
-            w->del(detail::rec::dataset_key(name, a, b, c));
-            w->del(detail::rec::version_schema_key(name, a, b, c));
+            w->del(dk);
+            w->del(sk);
             db().write(*w);
             return 0;
         });

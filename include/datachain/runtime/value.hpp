@@ -34,15 +34,16 @@ public:
     using list = std::vector<value>;
     using record = std::vector<field>;  // members in declaration order
 
-    value() = default;  // null
-    value(bool b) : v_(b) {}
-    value(std::int64_t i) : v_(i) {}
-    value(std::uint64_t u) : v_(u) {}
-    value(double d) : v_(d) {}
-    value(std::string s) : v_(std::move(s)) {}
-    value(const char* s) : v_(std::string(s)) {}  // (not bool)
-    value(list l) : v_(std::move(l)) {}
-    value(record r) : v_(std::move(r)) {}
+    // (Defined below, once `field` is complete.)
+    value();  // null
+    value(bool b);
+    value(std::int64_t i);
+    value(std::uint64_t u);
+    value(double d);
+    value(std::string s);
+    value(const char* s);  // (not bool)
+    value(list l);
+    value(record r);
 
     bool is_null() const noexcept { return v_.index() == 0; }
     bool is_bool() const noexcept { return std::holds_alternative<bool>(v_); }
@@ -88,6 +89,16 @@ struct value::field {
     value v;
     friend bool operator==(const field&, const field&) = default;
 };
+
+inline value::value() = default;
+inline value::value(bool b) : v_(b) {}
+inline value::value(std::int64_t i) : v_(i) {}
+inline value::value(std::uint64_t u) : v_(u) {}
+inline value::value(double d) : v_(d) {}
+inline value::value(std::string s) : v_(std::move(s)) {}
+inline value::value(const char* s) : v_(std::string(s)) {}
+inline value::value(list l) : v_(std::move(l)) {}
+inline value::value(record r) : v_(std::move(r)) {}
 
 inline bool operator==(const value& a, const value& b) { return a.v_ == b.v_; }
 
