@@ -18,6 +18,11 @@
 //                  only what is missing runs.
 //   benchmark_harness sample
 //                  nothing to do: "measured 0 inputs in this run".
+//   (add 3 files to sample/, or edit one)
+//   benchmark_harness sample
+//                  only the new or changed inputs are measured: "measured 3
+//                  inputs in this run (400 were already measured)"; every
+//                  other measurement is reused, input by input.
 //
 // Timings differ from run to run by nature; the checksums do not, so the
 // final dataset's checksums equal those of one uninterrupted run.
@@ -88,7 +93,8 @@ int main(int argc, char** argv) {
 
     std::uint64_t before = 0;
     for (const auto& e : dc::default_session().events())
-        if (e.kind == "udf_continued") before = e.rows_before;
+        if (e.type() == dc::event_kind::udf_continued || e.type() == dc::event_kind::udf_reused)
+            before = e.rows_before;
     std::printf("measured %ld inputs in this run (%llu were already measured)\n", measure_calls.value(),
                 static_cast<unsigned long long>(before));
 

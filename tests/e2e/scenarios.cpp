@@ -11,6 +11,8 @@
 //     fresh store (the ROWS line: count and XXH64 of the encoded rows).
 #include "e2e_support.hpp"
 
+#include <fstream>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -372,4 +374,31 @@ TEST_CASE("benchmark harness: killed with SIGKILL twice, then it measures only w
     REQUIRE(clean.proc.status == 0);
     CHECK(clean.calls_of("measure") == 400);
     same_rows(r3.rows.at("measurements"), clean.rows.at("measurements"));
+
+    // Three new inputs: only they are measured; the 400 others are reused
+    // input by input (the source changed, so the chain's checkpoints miss).
+    for (auto name : {"added/a.bin", "added/b.bin", "cats/zz_new.jpg"}) {
+        fs::create_directories((ws.sample() / name).parent_path());
+        std::ofstream(ws.sample() / name) << "new input " << name;
+    }
+    auto r5 = ws.run("benchmark_harness");
+    INFO(describe(r5));
+    REQUIRE(r5.proc.status == 0);
+    CHECK(r5.calls_of("measure") == 3);
+    CHECK(r5.kinds() == strings{"udf_reused", "save_completed"});
+    CHECK(r5.the("udf_reused", "measure").rows_before == 400);
+    CHECK(r5.proc.out.find("measured 3 inputs in this run (400 were already measured)") != std::string::npos);
+    CHECK(versions(ws.store(), "measurements") == strings{"1.0.0", "1.0.1"});
+
+    // One input rewritten: exactly one measurement.
+    std::ofstream(ws.sample() / "added/a.bin", std::ios::trunc) << "rewritten, longer than before";
+    auto r6 = ws.run("benchmark_harness");
+    INFO(describe(r6));
+    REQUIRE(r6.proc.status == 0);
+    CHECK(r6.calls_of("measure") == 1);
+
+    auto clean2 = ws.run("benchmark_harness", {}, "clean2");
+    REQUIRE(clean2.proc.status == 0);
+    CHECK(clean2.calls_of("measure") == 403);
+    same_rows(r6.rows.at("measurements"), clean2.rows.at("measurements"));
 }

@@ -3,14 +3,17 @@
 // Each round draws 3-6 runs of model_program (model_program.cpp) on one
 // store and one job lineage, as an edited program would be run: UDF code
 // edits (same-result fixes and real changes), an output-type change, a
-// filter constant, shape changes, and faults: a throw at the n-th call of a
+// filter constant, shape changes, source data edits, and faults: a throw at the n-th call of a
 // step's UDF, SIGKILL inside a UDF call, SIGKILL at a random moment. After
 // every run that succeeds:
 //  - the saved rows equal, row for row and in order, a clean run of the same
 //    variant in a fresh store;
 //  - a run of an unchanged chain right after a success calls no UDF and
 //    returns the same version (no duplicate versions);
-//  - a run that changed only a later step calls no UDF of the steps before it.
+//  - a run that changed only a later step calls no UDF of the steps before it;
+//  - a run whose source data changed (values added, removed, reordered,
+//    modified) calls the first step's UDF at most once per value the previous
+//    successful run did not have (row-level reuse, runtime/memo.hpp).
 // Edits that change results are only drawn for steps whose own UDF never
 // failed in the round: continuing a failed step with changed code is the
 // seed's "fix the bug and continue", which mixes outputs by design.
@@ -30,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -49,14 +53,15 @@ struct variant {
     int shape = 0;
     std::array<int, 3> v{1, 1, 1};
     long k = -1;
+    int src = 0;  // the source data (model_program.cpp, source_values)
     std::string key() const {
         std::ostringstream o;
-        o << shape << "/" << (v[0] == 3) << (v[1] == 3) << (v[2] == 3) << "/" << k;
+        o << shape << "/" << (v[0] == 3) << (v[1] == 3) << (v[2] == 3) << "/" << k << "/" << src;
         return o.str();
     }
     std::string text() const {
         std::ostringstream o;
-        o << "shape " << shape << " versions " << v[0] << v[1] << v[2] << " k " << k;
+        o << "shape " << shape << " versions " << v[0] << v[1] << v[2] << " k " << k << " source " << src;
         return o.str();
     }
 };
@@ -75,6 +80,22 @@ struct result {
     std::string rows;
 };
 
+// How many values of source `now` the source `before` lacks (model_program.cpp).
+long new_values(int now, int before) {
+    auto values = [](int src) {
+        std::vector<long> v;
+        for (long i = 0; i < 120; ++i) v.push_back(i);
+        if (src == 1) v.insert(v.end(), {200, 201, 202});
+        if (src == 2) std::erase_if(v, [](long x) { return x % 10 == 0; });
+        if (src == 4) { v[5] = 777; v[60] = 888; }
+        return std::set<long>(v.begin(), v.end());
+    };
+    auto a = values(now), b = values(before);
+    long n = 0;
+    for (auto x : a) n += b.count(x) == 0;
+    return n;
+}
+
 long env_long(const char* name, long def) {
     const char* v = std::getenv(name);
     return v && *v ? std::atol(v) : def;
@@ -86,7 +107,7 @@ result run_program(const fs::path& store, const variant& v, const fault& f, unsi
                                   std::to_string(v.v[0]), std::to_string(v.v[1]), std::to_string(v.v[2]),
                                   std::to_string(v.k),  f.kind == "timer" ? "none" : f.kind,
                                   std::to_string(f.step), std::to_string(f.n),   std::to_string(parallel),
-                                  out.string()};
+                                  out.string(),           std::to_string(v.src)};
     pid_t pid = ::fork();
     if (pid == 0) {
         std::vector<char*> argv;
@@ -157,7 +178,7 @@ TEST_CASE("model: random edits, throws and kills never change what a clean run s
             variant nv = v;
             std::array<bool, 3> edited{};
             if (i > 0 && pick(0, 2) > 0) {
-                switch (pick(0, 3)) {
+                switch (pick(0, 4)) {
                 case 0: {  // a UDF's code: a same-result fix, or a real change if allowed
                     int s = static_cast<int>(pick(0, 2));
                     int to = static_cast<int>(pick(1, 3));
@@ -172,6 +193,7 @@ TEST_CASE("model: random edits, throws and kills never change what a clean run s
                 case 2:
                     if (nv.shape != 2) { nv.shape = 1 - nv.shape; edited = {true, true, true}; }
                     break;
+                case 3: nv.src = static_cast<int>(pick(0, 4)); break;  // the source data changes
                 default: break;  // the same program again
                 }
             }
@@ -212,7 +234,14 @@ TEST_CASE("model: random edits, throws and kills never change what a clean run s
                     ++reuse_checks;
                     CHECK(r.calls == (std::array<long, 3>{0, 0, 0}));
                     CHECK(r.version == last_ok->version);
-                } else if (last_ok && nv.shape == last_v.shape && nv.k == last_v.k && nv.v[0] == last_v.v[0]) {
+                } else if (last_ok && nv.shape == last_v.shape && nv.v[0] == last_v.v[0] && nv.src != last_v.src &&
+                           !tainted[0]) {
+                    // Row-level reuse: the first step calls its UDF only for
+                    // source values the previous run did not have.
+                    ++reuse_checks;
+                    CHECK(r.calls[0] <= new_values(nv.src, last_v.src));
+                } else if (last_ok && nv.shape == last_v.shape && nv.k == last_v.k && nv.v[0] == last_v.v[0] &&
+                           nv.src == last_v.src) {
                     ++reuse_checks;
                     CHECK(r.calls[0] == 0);  // only later steps changed: the first is reused
                     if (nv.v[1] == last_v.v[1]) CHECK(r.calls[1] == 0);

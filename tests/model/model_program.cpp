@@ -3,7 +3,7 @@
 // injected fault, all from the command line, so that consecutive runs share
 // a lineage the way an edited program does.
 //
-//   model_program STORE SHAPE V1 V2 V3 K FAULT STEP N PARALLEL OUT
+//   model_program STORE SHAPE V1 V2 V3 K FAULT STEP N PARALLEL OUT SRC
 //
 // SHAPE 0: x -> map a=f1(x) (int64) -> filter a > K -> map b=f2(a) -> gen c=g3(b) -> save
 // SHAPE 1: as 0 with f1 returning double (an output-type variant)
@@ -11,11 +11,14 @@
 // Versions: 1 and 2 are the same code under two identities (a fix that
 // changes nothing for the rows that worked), 3 is different code.
 // FAULT: none | throw | kill: at the N-th call of step STEP's UDF (1-based).
+// SRC: the source data (source_values): 0 the values 0..119; 1 three added;
+// 2 every tenth removed; 3 reversed; 4 two modified.
 // On success OUT holds "version V", "calls C1 C2 C3", then one line per row.
 #include <datachain/datachain.hpp>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -79,6 +82,24 @@ std::vector<std::int64_t> iota(std::int64_t n, std::int64_t mod = 0) {
     return v;
 }
 
+std::vector<std::int64_t> source_values(int src, std::int64_t n) {
+    auto v = iota(n);
+    switch (src) {
+    case 1: v.insert(v.end(), {200, 201, 202}); break;
+    case 2: std::erase_if(v, [](std::int64_t x) { return x % 10 == 0; }); break;
+    case 3: std::reverse(v.begin(), v.end()); break;
+    case 4: v[5] = 777; v[60] = 888; break;
+    default: break;
+    }
+    return v;
+}
+
+std::vector<std::int64_t> mod_of(const std::vector<std::int64_t>& v, std::int64_t m) {
+    std::vector<std::int64_t> out;
+    for (auto x : v) out.push_back(x % m);
+    return out;
+}
+
 template <class T>
 std::string text(const T& v) {
     std::ostringstream o;
@@ -90,8 +111,8 @@ std::string text(const T& v) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 12) {
-        std::fprintf(stderr, "usage: model_program STORE SHAPE V1 V2 V3 K FAULT STEP N PARALLEL OUT\n");
+    if (argc != 13) {
+        std::fprintf(stderr, "usage: model_program STORE SHAPE V1 V2 V3 K FAULT STEP N PARALLEL OUT SRC\n");
         return 2;
     }
     const std::string store = argv[1];
@@ -105,6 +126,7 @@ int main(int argc, char** argv) {
     fault_n = std::atol(argv[9]);
     const auto parallel = static_cast<unsigned>(std::atoi(argv[10]));
     const std::string out = argv[11];
+    const int src = std::atoi(argv[12]);
 
     dc::settings cfg{.root = store, .job_name = "model", .parallel = parallel, .batch_size = 16,
                      .progress = false, .report = false};
@@ -112,9 +134,9 @@ int main(int argc, char** argv) {
     std::ostringstream rows;
     std::string version;
     try {
-        const auto n = 120;
+        const auto xs = source_values(src, 120);
         if (shape == 0) {
-            auto p = dc::read_values<"x">(iota(n)) | dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1_a, &f1_b))) |
+            auto p = dc::read_values<"x">(xs) | dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1_a, &f1_b))) |
                      dc::filter(dc::C<"a"> > k) |
                      dc::map<"b">(dc::versioned("f2", v2, pick(v2, &f2_a, &f2_b)), dc::params<"a">) |
                      dc::gen<"c">(dc::versioned("g3", v3, pick(v3, &g3_a, &g3_b)), dc::params<"b">) | dc::save("out");
@@ -122,7 +144,7 @@ int main(int argc, char** argv) {
             version = ds.version();
             for (auto& r : ds) rows << r.get<"c">() << "\n";
         } else if (shape == 1) {
-            auto p = dc::read_values<"x">(iota(n)) |
+            auto p = dc::read_values<"x">(xs) |
                      dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1d_a, &f1d_b))) |
                      dc::filter(dc::C<"a"> > static_cast<double>(k)) |
                      dc::map<"b">(dc::versioned("f2", v2, pick(v2, &f2d_a, &f2d_b))) |
@@ -131,7 +153,7 @@ int main(int argc, char** argv) {
             version = ds.version();
             for (auto& r : ds) rows << r.get<"c">() << "\n";
         } else {
-            auto p = dc::read_values<"x", "k">(iota(n), iota(n, 7)) |
+            auto p = dc::read_values<"x", "k">(xs, mod_of(xs, 7)) |
                      dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1_a, &f1_b)), dc::params<"x">) |
                      dc::filter(dc::C<"a"> > k) |
                      dc::map<"b">(dc::versioned("f2", v2, pick(v2, &f2_a, &f2_b)), dc::params<"a">) |

@@ -5,8 +5,10 @@
 // Drops, for finished jobs (complete, failed, crashed) that ended more than
 // `ttl` ago: their UDF checkpoints, "UDF running" marks and chain
 // descriptions, then every table of outputs that no remaining checkpoint and
-// no dataset version refers to. What skipping needs stays: a save checkpoint
-// whose dataset version still exists (and that save's chain description), so
+// no dataset version refers to, with its row memo record (memo.hpp; a table
+// that stays, such as a saved version's, keeps serving row-level reuse).
+// What skipping needs stays: a save checkpoint whose dataset version still
+// exists (and that save's chain description), so
 // an unchanged chain never recomputes or saves a duplicate version after gc.
 // Never touches a running job's data or a saved dataset version; job records
 // and events stay as history.
@@ -106,7 +108,7 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
     for (const auto& d : catalog::datasets(db)) keep.insert(d.table);
     auto mine = h.live_tables();
     keep.insert(mine.begin(), mine.end());
-    for (char prefix : {'T', 'X'}) {
+    for (char prefix : {'T', 'X', 'Q'}) {
         std::uint64_t current = 0;
         bool counted = false;
         auto b = db.batch();
@@ -120,7 +122,7 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
                 if (prefix == 'T') ++st.tables;
             }
             b->del(c->key());
-            ++st.rows;
+            if (prefix != 'Q') ++st.rows;
             if (b->bytes() > (4u << 20)) {
                 db.write(*b);
                 b->clear();

@@ -72,12 +72,23 @@ public:
     }
 
     // The line that says what a UDF step will do, when it starts.
-    void udf_decided(const std::string& step, const udf_decision& d) {
+    // `memo`: inputs seen before are looked up in the row memo.
+    void udf_decided(const std::string& step, const udf_decision& d, bool memo = false) {
         if (d.action == udf_action::skip)
             report(step + ": skipped, reusing " + std::to_string(d.rows) + " rows from job " +
                    std::to_string(d.from_job));
         else
-            report(step + ": " + to_string(d.action) + (d.why.text.empty() ? std::string{} : " (" + d.why.text + ")"));
+            report(step + ": " +
+                   (memo && d.action == udf_action::scratch ? "computing inputs not seen before"
+                                                             : std::string(to_string(d.action))) +
+                   (d.why.text.empty() ? std::string{} : " (" + d.why.text + ")"));
+    }
+
+    // The line that says how many inputs a UDF step computed and reused.
+    void udf_rows(const std::string& step, std::uint64_t computed, std::uint64_t continued, std::uint64_t memo) const {
+        report(step + ": " + std::to_string(computed) + " inputs computed, " + std::to_string(continued + memo) +
+               " reused (" + std::to_string(memo) + " by input from earlier runs" +
+               (continued ? ", " + std::to_string(continued) + " continued" : std::string{}) + ")");
     }
 
     // The event that says what a UDF step did: skipped (all reused),

@@ -7,13 +7,16 @@
 //   base.commit(batch);      // outputs + done marks + mark cleared, atomically
 //   base.finish();           // complete record and the decision's event
 //
-// Stored outputs: table T, key (input ordinal, sub-index), see docs/storage.md.
+// Stored outputs: table T, key (input ordinal, sub-index), and the row memo
+// (memo.hpp): outputs per input identity, reused across source changes. See
+// docs/storage.md.
 #pragma once
 
 #include <datachain/core/error.hpp>
 #include <datachain/core/file.hpp>
 #include <datachain/runtime/codec.hpp>
 #include <datachain/runtime/decide.hpp>
+#include <datachain/runtime/memo.hpp>
 #include <datachain/runtime/progress.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/session.hpp>
@@ -42,6 +45,7 @@ struct step_context {
     bool want_table = false;  // the next step is save: write an owned table, emit no rows
     hash128 before, full;     // the chain's hash before and after this step
     reason upstream;          // why the chain computes
+    hash128 memo{};           // the step's row memo id (memo.hpp); set by build_udf_stage
 };
 
 // Reads the lineage's records for a UDF step and decides (decide.hpp).
@@ -91,6 +95,7 @@ public:
         d_ = decide_step(c, pkey_);
         if (d_.action == udf_action::skip) return;
         table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
+        if (d_.record()) memo_ = row_memo(ctx_.a.db(), c.memo, c.resume, table_);
     }
     udf_stage_base(const udf_stage_base&) = delete;
     udf_stage_base& operator=(const udf_stage_base&) = delete;
@@ -115,7 +120,7 @@ public:
 
     // Starts computing: the report line, the partial record, progress.
     void start(std::optional<std::uint64_t> total) {
-        ctx_.a.log().udf_decided(step_, d_);
+        ctx_.a.log().udf_decided(step_, d_, memo_.reads());
         save_record(false);
         prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
         ctx_.a.status().step(step_, total, done_before_);
@@ -196,11 +201,12 @@ protected:
         if (d_.record()) ctx_.a.db().put(rec::active_key(ctx_.a.job(), pkey_), "");
     }
 
-    // Adds the outputs of input `ordinal` (and, for gen/agg, its done mark).
-    void put_outputs(write_batch& b, std::uint64_t ordinal, const std::vector<std::string>& enc, bool mark) {
+    // Adds the outputs of input `ordinal` and its done mark, which holds the
+    // input's id (memo.hpp).
+    void put_outputs(write_batch& b, std::uint64_t ordinal, const std::vector<std::string>& enc, const hash128& id) {
         for (std::size_t j = 0; j < enc.size(); ++j)
             b.put(rec::row_key(table_, ordinal, static_cast<std::uint32_t>(j)), enc[j]);
-        if (mark) b.put(rec::done_key(table_, ordinal), "");
+        b.put(rec::done_key(table_, ordinal), hash_bytes(id));
         produced_ += enc.size();
     }
 
@@ -223,6 +229,44 @@ protected:
         if (prog_) ctx_.a.status().rows(prog_->computed() + prog_->reused());
     }
 
+    // ---- the row memo ---------------------------------------------------------
+
+    const row_memo& memo() const noexcept { return memo_; }
+
+    // Indexes the earlier tables of this step's code (memo.hpp). map: each
+    // stored row gives its input id (its input columns come first).
+    template <class Bind, class OutRow>
+    void index_map_tables() {
+        auto& db = ctx_.a.db();
+        memo_.build([&](std::uint64_t t, auto&& add) {
+            for (auto c = db.scan(rec::table_prefix(t)); c->valid(); c->next())
+                add(row_input_id<Bind>(decode_row<OutRow>(db, memo_what(t), c->key(), c->value())),
+                    key::read_be64(c->key(), 9));
+        });
+    }
+    // gen / agg: each done mark holds its input's id.
+    void index_marked_tables() {
+        memo_.build([&](std::uint64_t t, auto&& add) {
+            for (auto c = ctx_.a.db().scan(rec::done_prefix(t)); c->valid(); c->next())
+                if (c->key().size() == 17 && c->value().size() == 16)
+                    add(read_hash(c->value()), key::read_be64(c->key(), 9));
+        });
+    }
+    // The stored rows of an input found in the memo, in sub-index order.
+    template <class Row>
+    void load_memo(const memo_loc& at, std::vector<Row>& into) const {
+        auto& db = ctx_.a.db();
+        auto prefix = rec::table_prefix(at.table);
+        key::be64(prefix, at.ordinal);
+        for (auto c = db.scan(prefix); c->valid(); c->next())
+            into.push_back(decode_row<Row>(db, memo_what(at.table), c->key(), c->value()));
+    }
+    std::string memo_what(std::uint64_t t) const {
+        return "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")";
+    }
+    // Counts inputs whose outputs came from the memo (call once per batch).
+    void memo_reused(std::uint64_t n) { memo_hits_ += n; }
+
 public:
     // The step ran to its end: complete record and the event.
     void finish() {
@@ -230,9 +274,13 @@ public:
         finished_ = true;
         if (prog_) prog_->finish();
         save_record(true);
+        memo_.complete();
         event_kind k = event_kind::udf_from_scratch;
         if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
-        ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_, computed_, seconds(), d_.why, d_.from_job);
+        if (memo_hits_ > 0) k = event_kind::udf_reused;
+        ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + memo_hits_, computed_, seconds(), d_.why,
+                               d_.from_job);
+        if (memo_hits_ > 0) ctx_.a.log().udf_rows(step_, computed_, done_before_, memo_hits_);
     }
 
     // Rethrows a UDF failure as udf_error, after the durable part is written:
@@ -302,6 +350,8 @@ protected:
     std::uint64_t table_ = 0;
     std::unique_ptr<progress> prog_;
     std::uint64_t done_before_ = 0;
+    row_memo memo_;
+    std::uint64_t memo_hits_ = 0;
 
 private:
     std::unique_ptr<cursor> rd_;
@@ -314,6 +364,18 @@ private:
     bool finished_ = false;
 };
 
+// The row memo id of a UDF step (memo.hpp): its full hash (code, parameters,
+// outputs; a per-process nonce for a UDF without a stable identity), the
+// column paths its parameters resolve to, and the type of what it stores.
+template <class Bind, class Value, class Step>
+hash128 memo_id(const Step& st) {
+    hasher h;
+    h.tag("udf.memo").h(step_hash(st)).str(Bind::describe());
+    hash_type<Value>(h);
+    if (!st.udf.id.hashable()) h.h(session::process_nonce());
+    return h.finish();
+}
+
 // Builds a UDF stage: skipped (stored outputs), or computing from `up()`.
 // The body of make_stage for every UDF step: Stage<In, Step> is its stage.
 template <template <class, class> class StageOf, class In, class Step, class Up>
@@ -323,7 +385,9 @@ built<typename StageOf<In, Step>::Out> build_udf_stage(const Step& st, Up&& up, 
     hasher hp;
     st.hash_partial_into(hp);
     if (!st.udf.id.hashable()) hp.h(session::process_nonce());
-    auto stage = std::make_unique<Stage>(st, c, hp.finish());
+    step_context ctx = c;
+    ctx.memo = memo_id<typename Stage::bind, typename Stage::memo_value>(st);
+    auto stage = std::make_unique<Stage>(st, ctx, hp.finish());
     if (stage->decision().action == udf_action::skip) return stage->template reuse<Out>();
     stage->open(up().rows);
     std::optional<owned_table> t;

@@ -36,6 +36,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     void open(stream_ptr<In> u) {
         up = std::move(u);
         this->load_marks();
+        if (this->memo().reads()) this->index_marked_tables();
         this->start(std::nullopt);
     }
 
@@ -84,6 +85,16 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         return out;
     }
 
+    // The input id of partition p (memo.hpp): its key, its row count, and
+    // the bound values of its rows in order.
+    hash128 partition_id(std::size_t p) const {
+        std::string buf;
+        encode(buf, keys[p]);
+        encode(buf, static_cast<std::uint64_t>(parts[p].size()));
+        for (auto i : parts[p]) encode_bound<bind>(buf, rows[i]);
+        return xxh3_128(buf);
+    }
+
     bool produce() override {
         if (!loaded) load();
         if (next_part >= parts.size()) return false;
@@ -92,7 +103,8 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         std::size_t base = next_part;
         this->run_groups(
             base, chunk, [&](std::size_t k) { return run_partition(base + k); },
-            [&](std::size_t k) { return row_path<In>(rows[parts[base + k].front()]); });
+            [&](std::size_t k) { return row_path<In>(rows[parts[base + k].front()]); },
+            [&](std::size_t k) { return partition_id(base + k); });
         next_part += chunk;
         return true;
     }

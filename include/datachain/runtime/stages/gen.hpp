@@ -27,6 +27,7 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
     void open(stream_ptr<In> u) {
         up = std::move(u);
         this->load_marks();
+        if (this->memo().reads()) this->index_marked_tables();
         this->start(up->size_hint);
     }
 
@@ -40,7 +41,8 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
                 for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
                 return rows;
             },
-            [&](std::size_t k) { return row_path<In>(in[k]); });
+            [&](std::size_t k) { return row_path<In>(in[k]); },
+            [&](std::size_t k) { return row_input_id<bind>(in[k]); });
         ord += in.size();
         return true;
     }

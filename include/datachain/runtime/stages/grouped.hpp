@@ -16,6 +16,7 @@ template <class Out>
 struct grouped_stage : stream<Out>, udf_stage_base {
     std::vector<row_tuple<Out>> pending;  // outputs not yet handed downstream
     std::size_t pending_at = 0;
+    using memo_value = std::vector<row_tuple<Out>>;  // what the row memo stores per input
 
     grouped_stage(const step_context& c, std::string step, const hash128& partial)
         : udf_stage_base(c, std::move(step), partial) {}
@@ -42,24 +43,42 @@ struct grouped_stage : stream<Out>, udf_stage_base {
     }
 
     // Runs groups base..base+count-1 (compute(k) gives group base+k's rows),
-    // skipping those done earlier; commits and queues them in order.
-    // `row_of(k)` names a row of group k for error messages.
-    template <class Compute, class RowOf>
-    void run_groups(std::uint64_t base, std::size_t count, Compute&& compute, RowOf&& row_of) {
+    // skipping those done earlier and taking those whose input id (id_of(k),
+    // memo.hpp) an earlier run of the same code stored; commits and queues
+    // them in order. `row_of(k)` names a row of group k for error messages.
+    template <class Compute, class RowOf, class IdOf>
+    void run_groups(std::uint64_t base, std::size_t count, Compute&& compute, RowOf&& row_of, IdOf&& id_of) {
         std::vector<std::optional<std::vector<row_tuple<Out>>>> res(count);
         std::vector<std::vector<std::string>> enc(count);
         const bool write = table_ != 0;
+        std::vector<hash128> ids(count);
+        std::vector<char> hit(count, 0);
+        auto keep = [&](std::size_t k, std::vector<row_tuple<Out>>&& rows) {
+            if (write) {
+                enc[k].resize(rows.size());
+                for (std::size_t j = 0; j < rows.size(); ++j) encode(enc[k][j], rows[j]);
+            }
+            res[k].emplace(std::move(rows));
+        };
+        std::uint64_t hits = 0;
+        for (std::size_t k = 0; k < count; ++k) {
+            if (is_done(base + k) || (!write && !memo().reads())) continue;
+            ids[k] = id_of(k);
+            if (!memo().reads()) continue;
+            if (auto at = memo().find(ids[k])) {
+                std::vector<row_tuple<Out>> rows;
+                load_memo(*at, rows);
+                keep(k, std::move(rows));
+                hit[k] = 1;
+                ++hits;
+            }
+        }
         first_error err;
-        begin_calls();
+        if (hits < count) begin_calls();
         this->pool().run(count, err.stop, [&](std::size_t k) {
-            if (is_done(base + k)) return;
+            if (hit[k] || is_done(base + k)) return;
             try {
-                auto rows = compute(k);
-                if (write) {
-                    enc[k].resize(rows.size());
-                    for (std::size_t j = 0; j < rows.size(); ++j) encode(enc[k][j], rows[j]);
-                }
-                res[k].emplace(std::move(rows));
+                keep(k, compute(k));
             } catch (...) {
                 err.set(k);
             }
@@ -68,11 +87,12 @@ struct grouped_stage : stream<Out>, udf_stage_base {
         auto b = ctx_.a.db().batch();
         for (std::size_t k = 0; k < count; ++k)
             if (res[k]) {
-                if (write) put_outputs(*b, base + k, enc[k], true);
-                ++now;
+                if (write) put_outputs(*b, base + k, enc[k], ids[k]);
+                now += !hit[k];
             }
         commit(*b, err.ep != nullptr);
-        count_done(now);
+        udf_stage_base::count(now, hits);
+        memo_reused(hits);
         if (err.ep) fail(err.ep, base + err.at, row_of(err.at));
         for (std::size_t k = 0; k < count; ++k) {
             if (res[k]) {
@@ -86,8 +106,6 @@ struct grouped_stage : stream<Out>, udf_stage_base {
         udf_stage_base::count(0, reused);
     }
 
-private:
-    void count_done(std::uint64_t now) { udf_stage_base::count(now, 0); }
 };
 
 } // namespace datachain::detail::exec

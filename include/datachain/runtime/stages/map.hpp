@@ -1,7 +1,9 @@
 // The stage of map (steps/map.hpp): one output row per input row; output =
 // input columns + outputs. Batches are computed on the step's worker pool,
 // written in order, and flushed when a UDF throws: the stored rows are
-// always a prefix of the inputs.
+// always a prefix of the inputs. An input whose bound values were seen
+// before with the same code takes its outputs from the row memo (memo.hpp)
+// instead of calling the UDF.
 #pragma once
 
 #include <datachain/runtime/udf_stage.hpp>
@@ -26,6 +28,20 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
     std::vector<row_tuple<In>> in;
     std::vector<std::optional<row_tuple<Out>>> res;
     std::vector<std::string> enc;
+    // The row memo (memo.hpp): inputs whose outputs an earlier run stored.
+    using outputs_t = std::remove_cvref_t<decltype(as_tuple<Step::outputs::size>(
+        bind::call(std::declval<const Step&>().udf.fn, std::declval<const row_tuple<In>&>())))>;
+    using memo_value = row_tuple<Out>;  // what its tables store: the input columns, then the outputs
+    std::vector<char> hit;
+    std::vector<row_tuple<Out>> found;
+
+    // The output columns of a stored row (they follow the input columns).
+    static outputs_t outputs_of(row_tuple<Out>&& r) {
+        constexpr std::size_t at = std::tuple_size_v<row_tuple<In>>;
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return outputs_t{std::get<at + I>(std::move(r))...};
+        }(std::make_index_sequence<std::tuple_size_v<outputs_t>>{});
+    }
 
     map_stage(const Step& s, const step_context& c, hash128 partial)
         : udf_stage_base(c, s.describe(), partial), st(s) {}
@@ -34,6 +50,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         up = std::move(u);
         this->size_hint = up->size_hint;
         load_prefix();
+        if (memo().reads()) index_map_tables<bind, row_tuple<Out>>();
         start(up->size_hint);
     }
 
@@ -48,11 +65,26 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         res.resize(m);
         const bool write = table_ != 0;
         if (write) enc.assign(m, std::string{});
+        hit.assign(m, 0);
+        std::uint64_t hits = 0;
+        if (memo().reads())
+            for (std::size_t k = 0; k < m; ++k) {
+                if (is_done(ord + k)) continue;
+                auto at = memo().find(row_input_id<bind>(in[k]));
+                if (!at) continue;
+                found.clear();
+                load_memo(*at, found);
+                if (found.size() != 1) continue;  // damaged or gone: computed again
+                res[k].emplace(std::tuple_cat(std::move(in[k]), outputs_of(std::move(found.front()))));
+                if (write) encode(enc[k], *res[k]);
+                hit[k] = 1;
+                ++hits;
+            }
         first_error err;
         const std::uint64_t base = ord;
-        begin_calls();
+        if (hits < m) begin_calls();
         pool().run(m, err.stop, [&](std::size_t k) {
-            if (is_done(base + k)) return;
+            if (hit[k] || is_done(base + k)) return;
             try {
                 auto r = bind::call(st.udf.fn, in[k]);
                 res[k].emplace(std::tuple_cat(std::move(in[k]), as_tuple<Step::outputs::size>(std::move(r))));
@@ -67,14 +99,17 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         if (err.ep)
             for (std::size_t k = err.at + 1; k < m; ++k) res[k].reset();
         std::uint64_t now = 0, reused = 0;
+        if (err.ep)
+            for (std::size_t k = err.at + 1; k < m; ++k) hits -= hit[k];
         auto b = ctx_.a.db().batch();
         for (std::size_t k = 0; k < m; ++k)
             if (res[k]) {
                 if (write) put_row(*b, base + k, enc[k]);
-                ++now;
+                now += !hit[k];
             }
         commit(*b, err.ep != nullptr);
-        count(now, 0);
+        count(now, hits);
+        memo_reused(hits);
         if (err.ep) fail(err.ep, base + err.at, row_path<In>(in[err.at]));
         for (std::size_t k = 0; k < m; ++k) {
             if (res[k]) {

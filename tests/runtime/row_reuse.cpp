@@ -1,0 +1,274 @@
+// Row-level reuse (the row memo, runtime/memo.hpp): a UDF step's outputs are
+// reused per input across source changes; only inputs not seen before with
+// the same code call the UDF, and the result equals a clean run of the
+// current program, row for row, in the order of the current input.
+#include "support.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+
+namespace {
+
+std::atomic<int> calls{0};
+
+std::int64_t file_len(const dc::File& f) {
+    ++calls;
+    return static_cast<std::int64_t>(f.read().size());
+}
+std::int64_t file_len_v2(const dc::File& f) {
+    ++calls;
+    return 1000 + static_cast<std::int64_t>(f.read().size());
+}
+std::int64_t square(std::int64_t x) {
+    ++calls;
+    return x * x;
+}
+std::vector<std::int64_t> upto(std::int64_t x) {
+    ++calls;
+    std::vector<std::int64_t> v;
+    for (std::int64_t i = 0; i < x % 4; ++i) v.push_back(x * 10 + i);
+    return v;
+}
+std::vector<std::int64_t> total(const std::vector<std::int64_t>& v) {
+    ++calls;
+    std::int64_t s = 0;
+    for (auto x : v) s += x;
+    return {s};
+}
+
+auto lengths(const fs::path& dir, std::uint32_t version = 1) {
+    return dc::read_storage(dir.string()) |
+           dc::map<"len">(dc::versioned("file_len", version, version == 1 ? &file_len : &file_len_v2)) |
+           dc::save("lengths");
+}
+
+// path -> len of a saved version, and the paths in order.
+std::map<std::string, std::int64_t> by_path(const auto& ds, std::vector<std::string>* order = nullptr) {
+    std::map<std::string, std::int64_t> m;
+    for (const auto& r : ds) {
+        m[r.template get<"file.path">()] = r.template get<"len">();
+        if (order) order->push_back(r.template get<"file.path">());
+    }
+    return m;
+}
+
+std::string name_of(int i) {
+    char b[32];
+    std::snprintf(b, sizeof b, "f%04d.txt", i);
+    return b;
+}
+
+} // namespace
+
+TEST_CASE("row reuse: add, modify, remove one file of 1,000: exactly the changed inputs call the UDF",
+          "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto data = d / "data";
+    fs::create_directories(data);
+    for (int i = 0; i < 1000; ++i) rt::write_file(data / name_of(i), std::string(static_cast<std::size_t>(i % 7), 'x'));
+    auto cfg = rt::cfg(d.store());
+    calls = 0;
+    {
+        dc::session s{cfg};
+        CHECK(lengths(data).run(s).size() == 1000);
+        CHECK(calls == 1000);
+    }
+    SECTION("add one file: one call, 1,001 rows, the new one in place") {
+        rt::write_file(data / "f0500b.txt", "hello");
+        calls = 0;
+        dc::session s{cfg};
+        auto ds = lengths(data).run(s);
+        CHECK(calls == 1);
+        std::vector<std::string> order;
+        auto m = by_path(ds, &order);
+        CHECK(m.size() == 1001);
+        CHECK(m["f0500b.txt"] == 5);
+        CHECK(std::is_sorted(order.begin(), order.end()));
+        // The event says what happened: a UDF step that reused inputs.
+        auto ev = s.events();
+        auto it = std::find_if(ev.begin(), ev.end(), [](auto& e) { return e.type() == dc::event_kind::udf_reused; });
+        REQUIRE(it != ev.end());
+        CHECK(it->rows_before == 1000);
+        CHECK(it->rows_now == 1);
+    }
+    SECTION("modify one file: one call, its new value") {
+        rt::write_file(data / name_of(3), "a longer content than before");
+        calls = 0;
+        dc::session s{cfg};
+        auto m = by_path(lengths(data).run(s));
+        CHECK(calls == 1);
+        CHECK(m[name_of(3)] == 28);
+        CHECK(m[name_of(4)] == 4);
+    }
+    SECTION("remove one file: no call, a version without it") {
+        fs::remove(data / name_of(10));
+        calls = 0;
+        dc::session s{cfg};
+        auto m = by_path(lengths(data).run(s));
+        CHECK(calls == 0);
+        CHECK(m.size() == 999);
+        CHECK(m.count(name_of(10)) == 0);
+        CHECK(rt::versions(s, "lengths").size() == 2);
+    }
+    SECTION("code changed after success: every input recomputed") {
+        rt::write_file(data / "new.txt", "n");
+        calls = 0;
+        dc::session s{cfg};
+        auto m = by_path(lengths(data, 2).run(s));
+        CHECK(calls == 1001);
+        CHECK(m[name_of(6)] == 1006);
+    }
+    SECTION("checkpoints ignored: every input recomputed") {
+        rt::write_file(data / "new.txt", "n");
+        calls = 0;
+        auto c2 = cfg;
+        c2.ignore_checkpoints = true;
+        dc::session s{c2};
+        (void)lengths(data).run(s);
+        CHECK(calls == 1001);
+    }
+}
+
+TEST_CASE("row reuse: a reordered, grown source reuses by value and keeps the new order", "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    auto chain = [](std::vector<std::int64_t> v) {
+        return dc::read_values<"x">(std::move(v)) | dc::map<"sq">(dc::versioned("square", 1, &square)) |
+               dc::save("squares");
+    };
+    calls = 0;
+    {
+        dc::session s{cfg};
+        (void)chain(rt::iota64(100)).run(s);
+        CHECK(calls == 100);
+    }
+    auto v = rt::iota64(100);
+    std::reverse(v.begin(), v.end());
+    v.push_back(500);
+    v.insert(v.begin() + 50, 7);  // a duplicate of an input seen before
+    calls = 0;
+    dc::session s{cfg};
+    auto ds = chain(v).run(s);
+    CHECK(calls == 1);
+    std::vector<std::int64_t> got, want;
+    for (const auto& r : ds) got.push_back(r.get<"sq">());
+    for (auto x : v) want.push_back(x * x);
+    CHECK(got == want);
+}
+
+TEST_CASE("row reuse: gen keeps each input's outputs together; agg reruns only changed partitions",
+          "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    SECTION("gen") {
+        auto chain = [](std::vector<std::int64_t> v) {
+            return dc::read_values<"x">(std::move(v)) | dc::gen<"y">(dc::versioned("upto", 1, &upto)) |
+                   dc::save("gen");
+        };
+        calls = 0;
+        {
+            dc::session s{cfg};
+            (void)chain(rt::iota64(40)).run(s);
+            CHECK(calls == 40);
+        }
+        auto v = rt::iota64(40);
+        std::rotate(v.begin(), v.begin() + 13, v.end());
+        v.push_back(41);
+        v.push_back(43);
+        calls = 0;
+        dc::session s{cfg};
+        auto ds = chain(v).run(s);
+        CHECK(calls == 2);
+        std::vector<std::int64_t> got, want;
+        for (const auto& r : ds) got.push_back(r.get<"y">());
+        for (auto x : v)
+            for (std::int64_t i = 0; i < x % 4; ++i) want.push_back(x * 10 + i);
+        CHECK(got == want);
+    }
+    SECTION("agg") {
+        auto chain = [](std::vector<std::int64_t> k, std::vector<std::int64_t> n) {
+            return dc::read_values<"k", "n">(std::move(k), std::move(n)) |
+                   dc::agg<"total">(dc::versioned("total", 1, &total), dc::partition_by<"k">, dc::params<"n">) |
+                   dc::save("sums");
+        };
+        std::vector<std::int64_t> k, n;
+        for (std::int64_t i = 0; i < 100; ++i) {
+            k.push_back(i % 10);
+            n.push_back(i);
+        }
+        calls = 0;
+        {
+            dc::session s{cfg};
+            (void)chain(k, n).run(s);
+            CHECK(calls == 10);
+        }
+        n[3] = 1000;     // partition 3 changes
+        k.push_back(10);  // a new partition
+        n.push_back(5);
+        calls = 0;
+        dc::session s{cfg};
+        auto ds = chain(k, n).run(s);
+        CHECK(calls == 2);
+        std::map<std::int64_t, std::int64_t> want, got;
+        for (std::size_t i = 0; i < k.size(); ++i) want[k[i]] += n[i];
+        for (const auto& r : ds) got[r.get<"k">()] = r.get<"total">();
+        CHECK(got == want);
+    }
+}
+
+TEST_CASE("row reuse: a saved version's table keeps serving reuse after gc; gc drops it with the version",
+          "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    auto chain = [](std::int64_t n) {
+        return dc::read_values<"x">(rt::iota64(n)) | dc::map<"sq">(dc::versioned("square", 1, &square)) |
+               dc::save("squares");
+    };
+    {
+        dc::session s{cfg};
+        (void)chain(50).run(s);
+    }
+    {
+        dc::session s{cfg};
+        (void)s.gc(std::chrono::seconds(0));  // the version exists: its table stays
+    }
+    calls = 0;
+    {
+        dc::session s{cfg};
+        (void)chain(51).run(s);
+        CHECK(calls == 1);
+        for (const auto& v : rt::versions(s, "squares")) s.remove_dataset("squares", v);
+    }
+    {
+        dc::session s{cfg};
+        auto st = s.gc(std::chrono::seconds(0));
+        CHECK(st.tables >= 2);
+    }
+    calls = 0;
+    dc::session s{cfg};
+    (void)chain(51).run(s);
+    CHECK(calls == 51);
+    // Only what a table of this store refers to is left of the memo.
+    std::size_t memo_records = 0;
+    for (auto c = s.db().scan("Q"); c->valid(); c->next()) ++memo_records;
+    CHECK(memo_records == 1);
+}
+
+TEST_CASE("row reuse: checkpoints off write no memo", "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    cfg.checkpoints = false;
+    auto chain = [](std::int64_t n) {
+        return dc::read_values<"x">(rt::iota64(n)) | dc::map<"sq">(dc::versioned("square", 1, &square));
+    };
+    {
+        dc::session s{cfg};
+        (void)chain(20).collect(s);
+    }
+    cfg.checkpoints = true;
+    calls = 0;
+    dc::session s{cfg};
+    (void)chain(21).collect(s);
+    CHECK(calls == 21);
+}
