@@ -50,6 +50,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -135,7 +136,9 @@ inline std::int64_t listing_mtime(const struct stat& st) {
     return duration_cast<nanoseconds>(file_clock::from_sys(sys).time_since_epoch()).count();
 }
 
-inline storage_listing list_storage(std::string_view uri_in, const std::vector<std::filesystem::path>& exclude = {}) {
+// `on_file` (optional) is called once per file found, for progress.
+inline storage_listing list_storage(std::string_view uri_in, const std::vector<std::filesystem::path>& exclude = {},
+                                    const std::function<void()>& on_file = {}) {
     namespace fs = std::filesystem;
     std::string path(uri_in);
     if (path.starts_with("file://")) path = path.substr(7);
@@ -268,6 +271,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             f.mtime = listing_mtime(st);
             out.total_bytes += f.size;
             out.files.push_back(std::move(f));
+            if (on_file) on_file();
         }
         ::closedir(d);
         for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) pending.push_back(std::move(*it));

@@ -184,7 +184,10 @@ private:
             rows = b.table->rows();
             // The adopted table is read back once: its digest, and a check
             // that it holds exactly the rows the stage reports.
+            progress shown(a_.config(), "saving \"" + name + "\"", rows, 0, progress_kind::saving);
             auto [n, d] = table_digest(a_.db(), table);
+            shown.add(n);
+            shown.finish();
             if (n != rows)
                 throw error(error_kind::store_corrupt,
                             "datachain: save \"" + name + "\": the outputs table " + std::to_string(table) +
@@ -196,7 +199,9 @@ private:
             table = a_.new_table();
             std::string v, k;
             row_digest dg;
+            progress shown(a_.config(), "saving \"" + name + "\"", std::nullopt, 0, progress_kind::saving);
             while (b.rows->next(buf, batch_)) {
+                shown.add(buf.size());
                 auto w = a_.db().batch();
                 for (auto& r : buf) {
                     v.clear();
@@ -207,6 +212,7 @@ private:
                 }
                 a_.db().write(*w);
             }
+            shown.finish();
             digest = dg.finish();
         }
         if (src_.finish) src_.finish();  // the source was sound, also where a limit stopped reading it

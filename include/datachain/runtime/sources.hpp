@@ -13,6 +13,7 @@
 #include <datachain/runtime/dataset.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/listing.hpp>
+#include <datachain/runtime/progress.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/stream.hpp>
@@ -150,7 +151,11 @@ detail::exec::source_state prepare_source(const detail::exec::session_access& a,
         st.listing = std::make_shared<detail::storage_listing>(
             lister(src.uri, src.options.get(), exclude.empty() ? std::filesystem::path() : exclude.front()));
     } else {
-        st.listing = std::make_shared<detail::storage_listing>(detail::list_storage(src.uri, exclude));
+        detail::progress shown(a.config(), "listing " + std::string(src.uri), std::nullopt, 0,
+                               detail::progress_kind::listing);
+        st.listing = std::make_shared<detail::storage_listing>(
+            detail::list_storage(src.uri, exclude, [&shown] { shown.add(1); }));
+        shown.finish();
     }
     hasher h;
     h.tag("source.storage").h(src.decl_hash()).str(st.listing->uri).h(st.listing->fingerprint);

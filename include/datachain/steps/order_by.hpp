@@ -10,6 +10,7 @@
 
 #include <datachain/core/chain.hpp>
 #include <datachain/core/expr.hpp>
+#include <datachain/runtime/progress.hpp>
 #include <datachain/runtime/stream.hpp>
 
 #include <algorithm>
@@ -36,10 +37,14 @@ namespace detail::exec {
 template <class S, class... K>
 struct order_stream final : stream<S> {
     stream_ptr<S> up;
+    const settings& cfg;   // for the "sorting" progress
+    std::string what;      // "order_by(file.size)"
     std::vector<row_tuple<S>> all;
     std::size_t at = 0;
     bool loaded = false;
-    explicit order_stream(stream_ptr<S> u) : up(std::move(u)) { this->size_hint = up->size_hint; }
+    order_stream(stream_ptr<S> u, const settings& c, std::string w) : up(std::move(u)), cfg(c), what(std::move(w)) {
+        this->size_hint = up->size_hint;
+    }
 
     template <class Key>
     static int cmp1(const row_tuple<S>& a, const row_tuple<S>& b) {
@@ -51,14 +56,18 @@ struct order_stream final : stream<S> {
     }
     bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
         if (!loaded) {
+            progress shown(cfg, "sorting " + what, up->size_hint, 0, progress_kind::sorting);
             std::vector<row_tuple<S>> buf;
-            while (up->next(buf, 4096))
+            while (up->next(buf, 4096)) {
                 for (auto& r : buf) all.push_back(std::move(r));
+                shown.add(buf.size());
+            }
             std::stable_sort(all.begin(), all.end(), [](const row_tuple<S>& a, const row_tuple<S>& b) {
                 int c = 0;
                 ((c == 0 ? (c = cmp1<K>(a, b)) : 0), ...);
                 return c < 0;
             });
+            shown.finish();
             loaded = true;
         }
         out.clear();
@@ -75,8 +84,10 @@ struct order_by_step : step_base<order_by_step<K...>> {
 
     template <class In>
     struct apply {
-        static_assert(((detail::category<column_type_t<In, detail::sort_key<K>::path>>() !=
-                        detail::vcat::none) && ...),
+        // An unknown key was reported by column_type (its type is poisoned).
+        static_assert(((is_poisoned_v<column_type_t<In, detail::sort_key<K>::path>> ||
+                        detail::category<column_type_t<In, detail::sort_key<K>::path>>() != detail::vcat::none) &&
+                       ...),
                       "datachain: order_by keys must be scalar columns (numbers, strings, bools)");
         using type = In;
     };
@@ -93,8 +104,8 @@ struct order_by_step : step_base<order_by_step<K...>> {
     }
 
     template <class In, class Up, class Ctx>
-    friend detail::exec::built<In> make_stage(const order_by_step&, std::type_identity<In>, Up&& up, Ctx&) {
-        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows)};
+    friend detail::exec::built<In> make_stage(const order_by_step& st, std::type_identity<In>, Up&& up, Ctx& c) {
+        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), st.describe())};
     }
 };
 
