@@ -13,6 +13,7 @@
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/settings.hpp>
 #include <datachain/runtime/store_open.hpp>
+#include <datachain/runtime/terminal.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -27,10 +28,8 @@ inline void emit_line(const settings& cfg, const output_line& line) {
         cfg.output(line);
         return;
     }
-    static std::mutex m;
-    std::lock_guard l(m);
-    std::fprintf(stderr, "datachain: %s\n", line.text.c_str());
-    std::fflush(stderr);
+    // Above the progress status line when one is shown (terminal.hpp).
+    status_line::get().print("datachain: " + line.text);
 }
 
 class journal {

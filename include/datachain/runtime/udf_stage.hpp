@@ -223,6 +223,11 @@ protected:
         if (table_ || d_.record()) ctx_.a.db().write(b);
     }
 
+    // One UDF call finished (any thread of the batch): moves the progress line.
+    void row_done() noexcept {
+        if (prog_) prog_->tick();
+    }
+
     void count(std::uint64_t computed, std::uint64_t reused) {
         computed_ += computed;
         if (prog_) prog_->add(computed, reused);

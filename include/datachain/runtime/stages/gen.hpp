@@ -39,6 +39,7 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
                 std::vector<row_tuple<Out>> rows;
                 auto&& seq = bind::call(st.udf.fn, in[k]);
                 for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
+                this->row_done();
                 return rows;
             },
             [&](std::size_t k) { return row_path<In>(in[k]); },

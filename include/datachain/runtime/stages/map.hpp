@@ -87,6 +87,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
             if (hit[k] || is_done(base + k)) return;
             try {
                 auto r = bind::call(st.udf.fn, in[k]);
+                row_done();
                 res[k].emplace(std::tuple_cat(std::move(in[k]), as_tuple<Step::outputs::size>(std::move(r))));
                 if (write) encode(enc[k], *res[k]);
             } catch (...) {
