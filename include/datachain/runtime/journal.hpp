@@ -85,7 +85,8 @@ public:
 
     // The line that says how many inputs a UDF step computed and reused.
     void udf_rows(const std::string& step, std::uint64_t computed, std::uint64_t continued, std::uint64_t memo) const {
-        report(step + ": " + std::to_string(computed) + " inputs computed, " + std::to_string(continued + memo) +
+        report(step + ": " + std::to_string(computed) + (computed == 1 ? " input" : " inputs") + " computed, " +
+               std::to_string(continued + memo) +
                " reused (" + std::to_string(memo) + " by input from earlier runs" +
                (continued ? ", " + std::to_string(continued) + " continued" : std::string{}) + ")");
     }

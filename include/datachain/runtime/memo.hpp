@@ -132,6 +132,11 @@ public:
         return it->second;
     }
     std::size_t size() const noexcept { return index_.size(); }
+    // Stops reuse for this run (an earlier table cannot be read).
+    void disable() noexcept {
+        sources_.clear();
+        index_.clear();
+    }
 
     // The step ran to its end: its table is a complete memo source.
     void complete() const {

@@ -95,7 +95,10 @@ public:
         d_ = decide_step(c, pkey_);
         if (d_.action == udf_action::skip) return;
         table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
-        if (d_.record()) memo_ = row_memo(ctx_.a.db(), c.memo, c.resume, table_);
+        if (d_.record()) {
+            memo_ = row_memo(ctx_.a.db(), c.memo, false, table_);
+            if (c.resume) memo_guard([&] { memo_ = row_memo(ctx_.a.db(), c.memo, true, table_); });
+        }
     }
     udf_stage_base(const udf_stage_base&) = delete;
     udf_stage_base& operator=(const udf_stage_base&) = delete;
@@ -243,28 +246,54 @@ protected:
     template <class Bind, class OutRow>
     void index_map_tables() {
         auto& db = ctx_.a.db();
-        memo_.build([&](std::uint64_t t, auto&& add) {
-            for (auto c = db.scan(rec::table_prefix(t)); c->valid(); c->next())
-                add(row_input_id<Bind>(decode_row<OutRow>(db, memo_what(t), c->key(), c->value())),
-                    key::read_be64(c->key(), 9));
+        memo_guard([&] {
+            memo_.build([&](std::uint64_t t, auto&& add) {
+                for (auto c = db.scan(rec::table_prefix(t)); c->valid(); c->next())
+                    add(row_input_id<Bind>(decode_row<OutRow>(db, memo_what(t), c->key(), c->value())),
+                        key::read_be64(c->key(), 9));
+            });
         });
     }
     // gen / agg: each done mark holds its input's id.
     void index_marked_tables() {
-        memo_.build([&](std::uint64_t t, auto&& add) {
-            for (auto c = ctx_.a.db().scan(rec::done_prefix(t)); c->valid(); c->next())
-                if (c->key().size() == 17 && c->value().size() == 16)
-                    add(read_hash(c->value()), key::read_be64(c->key(), 9));
+        memo_guard([&] {
+            memo_.build([&](std::uint64_t t, auto&& add) {
+                for (auto c = ctx_.a.db().scan(rec::done_prefix(t)); c->valid(); c->next())
+                    if (c->key().size() == 17 && c->value().size() == 16)
+                        add(read_hash(c->value()), key::read_be64(c->key(), 9));
+            });
         });
     }
-    // The stored rows of an input found in the memo, in sub-index order.
+    // The stored rows of an input found in the memo, in sub-index order;
+    // false (nothing added) when they cannot be read: the input is computed.
     template <class Row>
-    void load_memo(const memo_loc& at, std::vector<Row>& into) const {
+    bool load_memo(const memo_loc& at, std::vector<Row>& into) {
         auto& db = ctx_.a.db();
         auto prefix = rec::table_prefix(at.table);
         key::be64(prefix, at.ordinal);
-        for (auto c = db.scan(prefix); c->valid(); c->next())
-            into.push_back(decode_row<Row>(db, memo_what(at.table), c->key(), c->value()));
+        const auto size = into.size();
+        const bool ok = memo_guard([&] {
+            for (auto c = db.scan(prefix); c->valid(); c->next())
+                into.push_back(decode_row<Row>(db, memo_what(at.table), c->key(), c->value()));
+        });
+        if (!ok) into.resize(size);
+        return ok;
+    }
+    // Runs f, a read of earlier outputs for reuse. Damage there (a checksum
+    // mismatch, a row that does not decode) never fails the run: reuse stops
+    // with a warning and every input not done is computed.
+    template <class F>
+    bool memo_guard(F&& f) {
+        try {
+            f();
+            return true;
+        } catch (const error& e) {
+            if (e.kind() != error_kind::store_corrupt && e.kind() != error_kind::decode) throw;
+            memo_.disable();
+            ctx_.a.log().warning(step_ + ": earlier outputs that could be reused cannot be read, so every input is "
+                                 "computed (" + e.what() + ")");
+            return false;
+        }
     }
     std::string memo_what(std::uint64_t t) const {
         return "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")";

@@ -67,7 +67,7 @@ struct grouped_stage : stream<Out>, udf_stage_base {
             if (!memo().reads()) continue;
             if (auto at = memo().find(ids[k])) {
                 std::vector<row_tuple<Out>> rows;
-                load_memo(*at, rows);
+                if (!load_memo(*at, rows)) continue;
                 keep(k, std::move(rows));
                 hit[k] = 1;
                 ++hits;
