@@ -186,7 +186,7 @@ TEST_CASE("type names: readable signatures", "[schema][types]") {
     CHECK(dc::type_name<std::vector<std::optional<double>>>() == "list<optional<f64>>");
     CHECK(dc::type_name<std::tuple<std::int32_t, std::string>>() == "(int32, str)");
     CHECK(dc::type_name<std::tuple<>>() == "()");
-    CHECK(dc::type_name<dc::File>() == "{source: str, path: str, size: uint64, mtime: int64}");
+    CHECK(dc::type_name<dc::File>() == "{source: str, path: str, size: uint64, mtime: int64, etag: str, version: str}");
     CHECK(dc::type_name<geo::Box>() == "{min: {x: f64, y: f64}, max: {x: f64, y: f64}, label: optional<str>}");
 }
 

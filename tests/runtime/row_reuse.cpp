@@ -308,3 +308,27 @@ TEST_CASE("row reuse: earlier outputs that do not decode are never fatal: every 
     for (const auto& r : ds) same = same && r.get<"sq">() == i * i && ++i;
     CHECK(same);
 }
+
+TEST_CASE("row reuse: the same step over another source in between does not hide the earlier run",
+          "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    auto big = [](std::vector<std::int64_t> v) {
+        return dc::read_values<"x">(std::move(v)) | dc::map<"sq">(dc::versioned("square", 1, &square)) |
+               dc::save("big");
+    };
+    {
+        dc::session s{cfg};
+        (void)big(rt::iota64(60)).run(s);
+        // A newer complete table of the same step, over another source.
+        (void)(dc::read_values<"x">(std::vector<std::int64_t>{1000, 1001}) |
+               dc::map<"sq">(dc::versioned("square", 1, &square)) | dc::save("small"))
+            .run(s);
+    }
+    calls = 0;
+    auto v = rt::iota64(60);
+    v.push_back(61);
+    dc::session s{cfg};
+    (void)big(v).run(s);
+    CHECK(calls == 1);
+}

@@ -20,8 +20,8 @@
 // map tables hold input row + outputs, so the input id of a stored row is
 // recomputed from the row; gen and agg store each input's id as the value of
 // its done mark ('X'). A run whose step computes (not a skip) looks for the
-// tables with its memo id, newest first, down to the newest complete one
-// (the partial tables of failed runs after it add their progress), scans
+// tables with its memo id, newest first, down to the third-newest complete
+// one (partial tables of failed runs in between add their progress), scans
 // them once into a sorted index of (input id -> table, ordinal), and takes
 // the outputs of every input found there instead of calling the UDF. A
 // first run finds no table and pays nothing.
@@ -80,6 +80,11 @@ hash128 row_input_id(const Row& r) {
     return xxh3_128(buf);
 }
 
+// How many complete earlier tables a run indexes (with the partial ones newer
+// than the last of them): the same step over another source in between (a
+// small test run, another chain) does not hide the big earlier run.
+inline constexpr int max_complete_sources = 3;
+
 // Where the outputs of an input are stored: table and ordinal.
 struct memo_loc {
     std::uint64_t table = 0;
@@ -104,9 +109,10 @@ public:
             if (t != own_ && read_hash(v) == id_) mine.emplace_back(t, v[16] != '\0');
         }
         std::sort(mine.begin(), mine.end(), [](auto& a, auto& b) { return a.first > b.first; });
+        int complete_seen = 0;
         for (auto& [t, complete] : mine) {
             sources_.push_back(t);
-            if (complete) break;
+            if (complete && ++complete_seen == max_complete_sources) break;
         }
     }
 

@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -273,7 +274,11 @@ protected:
         key::be64(prefix, at.ordinal);
         const auto size = into.size();
         const bool ok = memo_guard([&] {
-            for (auto c = db.scan(prefix); c->valid(); c->next())
+            // One cursor per earlier table, kept: hits come mostly in key
+            // order, so each is a short seek forward.
+            auto& c = memo_rd_[at.table];
+            if (!c) c = db.scan(rec::table_prefix(at.table));
+            for (c->seek(prefix); c->valid() && c->key().starts_with(prefix); c->next())
                 into.push_back(decode_row<Row>(db, memo_what(at.table), c->key(), c->value()));
         });
         if (!ok) into.resize(size);
@@ -389,6 +394,7 @@ protected:
 
 private:
     std::unique_ptr<cursor> rd_;
+    std::map<std::uint64_t, std::unique_ptr<cursor>> memo_rd_;  // earlier tables read for reuse
     std::unique_ptr<worker_pool> pool_;
     std::uint64_t done_prefix_ = 0;
     std::vector<char> done_;  // gen/agg: input ordinals (or partitions) done earlier
