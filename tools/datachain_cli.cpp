@@ -670,8 +670,9 @@ int main(int argc, char** argv) {
                 std::printf("%s\n", jobj{}.num("jobs", st.jobs).num("checkpoints", st.checkpoints)
                                         .num("tables", st.tables).num("rows", st.rows).done().c_str());
             else
-                std::printf("gc: %llu jobs, %llu checkpoint records, %llu tables (%llu rows) removed; store compacted\n",
-                            static_cast<unsigned long long>(st.jobs), static_cast<unsigned long long>(st.checkpoints),
+                std::printf("gc: removed %llu checkpoint records of %llu finished jobs (the jobs and their events "
+                            "stay), %llu tables (%llu rows); store compacted\n",
+                            static_cast<unsigned long long>(st.checkpoints), static_cast<unsigned long long>(st.jobs),
                             static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows));
             return 0;
         }
