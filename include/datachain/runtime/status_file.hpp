@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -56,7 +57,9 @@ public:
         write();
     }
 
+    // Thread-safe: pipelines on several threads of one session share it.
     void step(std::string name, std::optional<std::uint64_t> total, std::uint64_t earlier) {
+        std::lock_guard lock(m_);
         s_.step = std::move(name);
         for (auto& c : s_.step)
             if (c == '\n' || c == '\r') c = ' ';  // one line per key
@@ -66,10 +69,12 @@ public:
         write();
     }
     void rows(std::uint64_t done) {
+        std::lock_guard lock(m_);
         s_.done = done;
         if (std::chrono::steady_clock::now() - last_ >= std::chrono::milliseconds(250)) write();
     }
     void finish(std::string state) {
+        std::lock_guard lock(m_);
         s_.state = std::move(state);
         write();
     }
@@ -111,6 +116,7 @@ private:
     bool on_ = false;
     status_info s_;
     std::chrono::steady_clock::time_point last_{};
+    std::mutex m_;  // guards all of the above
 };
 
 // The status file of the store at `dir`: nullopt when there is none or it
