@@ -250,8 +250,7 @@ protected:
         memo_guard([&] {
             memo_.build([&](std::uint64_t t, auto&& add) {
                 for (auto c = db.scan(rec::table_prefix(t)); c->valid(); c->next())
-                    add(row_input_id<Bind>(decode_row<OutRow>(db, memo_what(t), c->key(), c->value())),
-                        key::read_be64(c->key(), 9));
+                    add(row_input_id<Bind>(decode_memo<OutRow>(t, c->key(), c->value())), key::read_be64(c->key(), 9));
             });
         });
     }
@@ -279,7 +278,7 @@ protected:
             auto& c = memo_rd_[at.table];
             if (!c) c = db.scan(rec::table_prefix(at.table));
             for (c->seek(prefix); c->valid() && c->key().starts_with(prefix); c->next())
-                into.push_back(decode_row<Row>(db, memo_what(at.table), c->key(), c->value()));
+                into.push_back(decode_memo<Row>(at.table, c->key(), c->value()));
         });
         if (!ok) into.resize(size);
         return ok;
@@ -300,8 +299,17 @@ protected:
             return false;
         }
     }
-    std::string memo_what(std::uint64_t t) const {
-        return "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")";
+    // A row of earlier table t; the message is built only when it does not
+    // decode (this runs once per reused row).
+    template <class Row>
+    Row decode_memo(std::uint64_t t, std::string_view key, std::string_view value) const {
+        try {
+            return decode<Row>(value);
+        } catch (const error& e) {
+            throw damaged_row(ctx_.a.db(),
+                              "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")", key,
+                              e.what());
+        }
     }
     // Counts inputs whose outputs came from the memo (call once per batch).
     void memo_reused(std::uint64_t n) { memo_hits_ += n; }
