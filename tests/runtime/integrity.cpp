@@ -155,6 +155,17 @@ TEST_CASE("integrity: a damaged record read by key names the record and its key 
     CHECK(e2.kind() == dc::error_kind::store_corrupt);
 }
 
+TEST_CASE("integrity: a key is named by its record kind, dataset version or table", "[runtime][integrity]") {
+    namespace rec = dc::detail::rec;
+    using dc::detail::describe_key;
+    CHECK(contains(describe_key(rec::dataset_key("cats", 1, 0, 3)), "the record of dataset version cats@1.0.3 (key 44"));
+    CHECK(contains(describe_key(rec::version_schema_key("cats", 1, 0, 3)),
+                   "the schema record of dataset version cats@1.0.3 (key 53"));
+    CHECK(contains(describe_key(rec::row_key(7, 1, 0)), "row 1 of table 7"));
+    CHECK(contains(describe_key("S"), "a dataset schema record"));
+    CHECK(contains(describe_key(""), "empty key"));
+}
+
 // ---- safe opening ---------------------------------------------------------
 
 TEST_CASE("store root: a user directory is refused and every file survives byte for byte", "[runtime][integrity]") {

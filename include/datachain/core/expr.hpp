@@ -17,7 +17,9 @@
 // `> 15000.0` and `> "15000"` do not.
 #pragma once
 
+#include <datachain/core/expr_ops.hpp>
 #include <datachain/core/fixed_string.hpp>
+#include <datachain/core/glob.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/core/schema.hpp>
 
@@ -31,69 +33,6 @@
 namespace datachain {
 
 namespace detail {
-
-// Value categories that expressions work with.
-enum class vcat { none, boolean, number, string };
-
-template <class T>
-constexpr vcat category() {
-    using U = std::remove_cvref_t<T>;
-    if constexpr (std::is_same_v<U, bool>) return vcat::boolean;
-    else if constexpr (std::is_arithmetic_v<U>) return vcat::number;
-    else if constexpr (std::is_same_v<U, std::string> || std::is_same_v<U, std::string_view>) return vcat::string;
-    else return vcat::none;
-}
-
-// Glob match: '*' any run, '?' one character, '[abc]' / '[a-z]' / '[!a]' a set.
-constexpr bool glob_match(std::string_view pat, std::string_view s) noexcept {
-    std::size_t p = 0, i = 0, star_p = std::string_view::npos, star_i = 0;
-    auto class_end = [&](std::size_t at) {
-        std::size_t k = at + 1;
-        if (k < pat.size() && pat[k] == '!') ++k;
-        if (k < pat.size() && pat[k] == ']') ++k;
-        while (k < pat.size() && pat[k] != ']') ++k;
-        return k;
-    };
-    auto class_match = [&](std::size_t at, char c) {
-        std::size_t k = at + 1;
-        bool neg = k < pat.size() && pat[k] == '!';
-        if (neg) ++k;
-        bool hit = false;
-        std::size_t first = k;
-        while (k < pat.size() && (pat[k] != ']' || k == first)) {
-            if (k + 2 < pat.size() && pat[k + 1] == '-' && pat[k + 2] != ']') {
-                if (pat[k] <= c && c <= pat[k + 2]) hit = true;
-                k += 3;
-            } else {
-                if (pat[k] == c) hit = true;
-                ++k;
-            }
-        }
-        return hit != neg;
-    };
-    while (i < s.size()) {
-        if (p < pat.size() && pat[p] == '*') {
-            star_p = p++;
-            star_i = i;
-        } else if (p < pat.size() && pat[p] == '[' && class_end(p) < pat.size() && class_match(p, s[i])) {
-            p = class_end(p) + 1;
-            ++i;
-        } else if (p < pat.size() && (pat[p] == '?' || (pat[p] == s[i] && pat[p] != '['))) {
-            ++p;
-            ++i;
-        } else if (p < pat.size() && pat[p] == '[' && class_end(p) >= pat.size() && s[i] == '[') {
-            ++p;  // an unterminated '[' matches itself
-            ++i;
-        } else if (star_p != std::string_view::npos) {
-            p = star_p + 1;
-            i = ++star_i;
-        } else {
-            return false;
-        }
-    }
-    while (p < pat.size() && pat[p] == '*') ++p;
-    return p == pat.size();
-}
 
 inline std::string quote(std::string_view s) {
     std::string r = "\"";
@@ -169,65 +108,6 @@ constexpr auto as_expr(V&& v) {
 template <class V>
 using as_expr_t = decltype(as_expr(std::declval<V>()));
 
-namespace op {
-struct eq { static constexpr std::string_view name = "=="; };
-struct ne { static constexpr std::string_view name = "!="; };
-struct lt { static constexpr std::string_view name = "<"; };
-struct le { static constexpr std::string_view name = "<="; };
-struct gt { static constexpr std::string_view name = ">"; };
-struct ge { static constexpr std::string_view name = ">="; };
-struct land { static constexpr std::string_view name = "&&"; };
-struct lor { static constexpr std::string_view name = "||"; };
-struct add { static constexpr std::string_view name = "+"; };
-struct sub { static constexpr std::string_view name = "-"; };
-struct mul { static constexpr std::string_view name = "*"; };
-struct div { static constexpr std::string_view name = "/"; };
-struct mod { static constexpr std::string_view name = "%"; };
-struct lnot { static constexpr std::string_view name = "!"; };
-struct neg { static constexpr std::string_view name = "-"; };
-struct starts_with { static constexpr std::string_view name = "starts_with"; };
-struct ends_with { static constexpr std::string_view name = "ends_with"; };
-struct contains { static constexpr std::string_view name = "contains"; };
-struct glob { static constexpr std::string_view name = "glob"; };
-} // namespace op
-
-namespace detail {
-template <class Op>
-inline constexpr bool is_comparison_v = std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne> ||
-    std::is_same_v<Op, op::lt> || std::is_same_v<Op, op::le> || std::is_same_v<Op, op::gt> ||
-    std::is_same_v<Op, op::ge>;
-template <class Op>
-inline constexpr bool is_logic_v = std::is_same_v<Op, op::land> || std::is_same_v<Op, op::lor>;
-
-template <class Op, class A, class B>
-constexpr bool compare(const A& a, const B& b) {
-    auto cmp = [](const auto& x, const auto& y) -> int {
-        using X = std::remove_cvref_t<decltype(x)>;
-        using Y = std::remove_cvref_t<decltype(y)>;
-        if constexpr (std::is_integral_v<X> && std::is_integral_v<Y> && !std::is_same_v<X, bool> &&
-                      !std::is_same_v<Y, bool>)
-            return std::cmp_less(x, y) ? -1 : std::cmp_equal(x, y) ? 0 : 1;
-        else if constexpr (std::is_arithmetic_v<X> && std::is_arithmetic_v<Y>)
-            return static_cast<double>(x) < static_cast<double>(y) ? -1
-                 : static_cast<double>(x) == static_cast<double>(y) ? 0 : 1;
-        else {
-            std::string_view sx{x}, sy{y};
-            return sx < sy ? -1 : sx == sy ? 0 : 1;
-        }
-    };
-    int c = cmp(a, b);
-    if constexpr (std::is_same_v<Op, op::eq>) return c == 0;
-    else if constexpr (std::is_same_v<Op, op::ne>) return c != 0;
-    else if constexpr (std::is_same_v<Op, op::lt>) return c < 0;
-    else if constexpr (std::is_same_v<Op, op::le>) return c <= 0;
-    else if constexpr (std::is_same_v<Op, op::gt>) return c > 0;
-    else return c >= 0;
-}
-
-template <class X, class Y>
-using arith_t = std::conditional_t<std::is_floating_point_v<X> || std::is_floating_point_v<Y>, double,
-                std::conditional_t<std::is_unsigned_v<X> && std::is_unsigned_v<Y>, std::uint64_t, std::int64_t>>;
-} // namespace detail
 } // namespace datachain
 
 // The rules of expressions, reported with the operator and the operand

@@ -12,7 +12,8 @@
 //   decide.hpp         checkpoint decisions (pure functions)
 //   journal.hpp        events and report lines
 //   sources.hpp        how each source runs (prepare_source, open_source)
-//   udf_stage.hpp      what the UDF stages share; stages/{map,gen,agg}.hpp
+//   udf_stage.hpp      what the UDF stages share; stages/udf_build.hpp builds
+//                      them; stages/{map,gen,agg}.hpp
 //   steps/<step>.hpp   the stages of filter, select, limit, order_by
 //   worker_pool.hpp    the threads of a UDF step
 #pragma once

@@ -1,4 +1,6 @@
-// The LevelDB adapter: the one file that includes <leveldb/...>.
+// The LevelDB adapter. With leveldb_env.hpp (how it reads and creates files)
+// these are the only files that include <leveldb/...>; key names for
+// messages are in key_names.hpp.
 //
 //   std::shared_ptr<datachain::store> s = datachain::open_leveldb_store("/path/.datachain");
 //   auto ro = datachain::open_leveldb_store(dir, {.create_if_missing = false});  // existing stores only
@@ -24,6 +26,8 @@
 #pragma once
 
 #include <datachain/core/error.hpp>
+#include <datachain/runtime/key_names.hpp>
+#include <datachain/runtime/leveldb_env.hpp>
 #include <datachain/runtime/store.hpp>
 
 #include <leveldb/db.h>
@@ -62,54 +66,6 @@ namespace detail {
 
 inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
 
-// A key for messages: its record kind (see docs/storage.md) and its bytes in hex.
-inline std::string describe_key(std::string_view k) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    const std::size_t shown = std::min<std::size_t>(k.size(), 64);
-    for (std::size_t i = 0; i < shown; ++i) {
-        auto c = static_cast<unsigned char>(k[i]);
-        hex.push_back(digits[c >> 4]);
-        hex.push_back(digits[c & 15]);
-    }
-    if (shown < k.size()) hex += "... (" + std::to_string(k.size()) + " bytes)";
-    if (k.empty()) return "the first key (empty key)";
-    auto be = [&](std::size_t at, std::size_t n) {
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(k[at + i]);
-        return std::to_string(v);
-    };
-    std::string what;
-    switch (k[0]) {
-    case 'F': what = "the format record"; break;
-    case 'C': what = "a counter"; break;
-    case 'J': what = k.size() >= 9 ? "the record of job " + be(1, 8) : "a job record"; break;
-    case 'L': what = "a latest-job record"; break;
-    case 'K': what = k.size() >= 9 ? "a checkpoint record of job " + be(1, 8) : "a checkpoint record"; break;
-    case 'P': what = k.size() >= 9 ? "a chain record of job " + be(1, 8) : "a chain record"; break;
-    case 'E': what = k.size() >= 9 ? "an event record of job " + be(1, 8) : "an event record"; break;
-    case 'M': what = "a dataset's version counter"; break;
-    case 'Q': what = k.size() >= 9 ? "the row memo record of table " + be(1, 8) : "a row memo record"; break;
-    case 'D': {
-        auto nul = k.find('\0', 1);
-        if (nul != std::string_view::npos && k.size() == nul + 13)
-            what = "the record of dataset version " + std::string(k.substr(1, nul - 1)) + "@" + be(nul + 1, 4) +
-                   "." + be(nul + 5, 4) + "." + be(nul + 9, 4);
-        else what = "a dataset record";
-        break;
-    }
-    case 'T':
-        if (k.size() >= 17) what = "row " + be(9, 8) + " of table " + be(1, 8);
-        else if (k.size() >= 9) what = "the rows of table " + be(1, 8);
-        else what = "table rows";
-        break;
-    case 'X': what = k.size() >= 9 ? "a done marker of table " + be(1, 8) : "a done marker"; break;
-    case 'A': what = "an active-step marker"; break;
-    default: what = "a record"; break;
-    }
-    return what + " (key " + hex + ")";
-}
-
 // A read (get or scan) that did not succeed. Whatever the status (a checksum
 // mismatch, a table file that is damaged or missing, an I/O error), the rows
 // cannot be served as written: store_corrupt, never a shorter result.
@@ -138,72 +94,6 @@ inline std::string describe_key(std::string_view k) {
                                           " (is the disk full or read-only, or a store file damaged?); nothing "
                                           "already stored was lost by this error");
 }
-
-// Table files read with pread instead of LevelDB's default mmap: mapped
-// pages of every file a scan touched count in the process's resident size,
-// so a long scan would look like it holds the data in memory. The page cache
-// still serves repeated reads.
-class pread_file final : public leveldb::RandomAccessFile {
-public:
-    pread_file(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
-    ~pread_file() override { ::close(fd_); }
-    leveldb::Status Read(std::uint64_t offset, std::size_t n, leveldb::Slice* result, char* scratch) const override {
-        std::size_t got = 0;
-        while (got < n) {
-            ssize_t r = ::pread(fd_, scratch + got, n - got, static_cast<off_t>(offset + got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0) {
-                *result = leveldb::Slice(scratch, 0);
-                return leveldb::Status::IOError(name_, std::strerror(errno));
-            }
-            if (r == 0) break;
-            got += static_cast<std::size_t>(r);
-        }
-        *result = leveldb::Slice(scratch, got);
-        return leveldb::Status::OK();
-    }
-
-private:
-    int fd_;
-    std::string name_;
-};
-
-// Also makes every file LevelDB creates private to its owner (0600): the
-// rows may be private data. The store directory itself is 0700.
-class pread_env final : public leveldb::EnvWrapper {
-public:
-    pread_env() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
-    static leveldb::Status owner_only(const std::string& name, leveldb::Status st) {
-        if (st.ok()) (void)::chmod(name.c_str(), S_IRUSR | S_IWUSR);
-        return st;
-    }
-    leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** out) override {
-        return owner_only(name, target()->NewWritableFile(name, out));
-    }
-    leveldb::Status NewAppendableFile(const std::string& name, leveldb::WritableFile** out) override {
-        return owner_only(name, target()->NewAppendableFile(name, out));
-    }
-    leveldb::Status NewLogger(const std::string& name, leveldb::Logger** out) override {
-        return owner_only(name, target()->NewLogger(name, out));
-    }
-    leveldb::Status LockFile(const std::string& name, leveldb::FileLock** out) override {
-        return owner_only(name, target()->LockFile(name, out));
-    }
-    leveldb::Status NewRandomAccessFile(const std::string& name, leveldb::RandomAccessFile** out) override {
-        int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            *out = nullptr;
-            return errno == ENOENT ? leveldb::Status::NotFound(name, std::strerror(errno))
-                                   : leveldb::Status::IOError(name, std::strerror(errno));
-        }
-        *out = new pread_file(fd, name);
-        return leveldb::Status::OK();
-    }
-    static pread_env& get() {
-        static pread_env* env = new pread_env;  // never destroyed: must outlive every DB
-        return *env;
-    }
-};
 
 class leveldb_batch final : public write_batch {
 public:

@@ -4,7 +4,7 @@
 // hands the rows downstream in order.
 #pragma once
 
-#include <datachain/runtime/udf_stage.hpp>
+#include <datachain/runtime/stages/udf_build.hpp>
 
 #include <optional>
 #include <string>

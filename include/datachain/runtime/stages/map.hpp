@@ -6,7 +6,7 @@
 // instead of calling the UDF.
 #pragma once
 
-#include <datachain/runtime/udf_stage.hpp>
+#include <datachain/runtime/stages/udf_build.hpp>
 #include <datachain/steps/map.hpp>
 
 #include <memory>
