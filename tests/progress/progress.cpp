@@ -2,7 +2,8 @@
 // pipeline (progress_demo) under a pseudo-terminal of 80 and 200 columns
 // draws every phase within the width, erases to the end of the line on every
 // redraw, and ends with a summary line whose numbers are right. With stderr
-// not a terminal: plain lines, no redraws. No assertion depends on timing.
+// not a terminal: plain lines, no redraws. Periodic plain lines and the
+// status file are driven by a fake clock. No assertion depends on timing.
 #include <datachain/runtime/progress.hpp>
 
 #include <catch2/catch.hpp>
@@ -11,8 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -213,4 +217,140 @@ TEST_CASE("progress: plain lines when stderr is not a terminal", "[progress][pty
     CHECK(r.out.find('\r') == std::string::npos);    // no redraws
     CHECK(r.out.find("\x1b[") == std::string::npos);  // no terminal sequences
     CHECK(contains(r.out, "datachain: map<kb>(slow_kb) -> uint64: 30 rows computed, 0 reused from an earlier run, "));
+}
+
+// ---- by the clock: plain lines and the status file (no real time involved) ----
+
+namespace {
+
+// A clock the test moves by hand; the ticker thread reads it too, so what it
+// does at a given time is what the test's own poll() would do.
+std::atomic<std::int64_t> fake_ms{0};
+dcd::progress::clock::time_point fake_now() {
+    return dcd::progress::clock::time_point(std::chrono::milliseconds(fake_ms.load()));
+}
+
+struct captured {
+    std::mutex m;
+    std::vector<std::string> lines;
+    std::size_t size() {
+        std::lock_guard l(m);
+        return lines.size();
+    }
+    std::string at(std::size_t i) {
+        std::lock_guard l(m);
+        return lines.at(i);
+    }
+};
+
+} // namespace
+
+TEST_CASE("progress: off a terminal, a plain line every progress_every while a step runs", "[progress]") {
+    captured out;
+    datachain::settings cfg;
+    cfg.progress = true;
+    cfg.progress_every = std::chrono::seconds(10);
+    cfg.output = [&](const datachain::output_line& l) {
+        std::lock_guard g(out.m);
+        out.lines.push_back(l.text + (l.final ? " [final]" : ""));
+    };
+    fake_ms = 1000;
+    {
+        dcd::progress p(cfg, "map<d>(slow) -> int64", 40, 0, dcd::progress_kind::udf, nullptr, &fake_now);
+        for (int i = 0; i < 20; ++i) p.tick();  // rows done inside a batch not counted yet
+        fake_ms = 1000 + 9999;
+        p.poll(p.now());
+        CHECK(out.size() == 0);
+        fake_ms = 11000;  // 10 s after the start
+        p.poll(p.now());
+        REQUIRE(out.size() == 1);
+        CHECK(out.at(0) == "map<d>(slow) -> int64: 20/40 rows 50%, 2 rows/s, 10.0s, ETA 10.0s");
+        fake_ms = 20000;
+        p.poll(p.now());
+        CHECK(out.size() == 1);  // 9 s since the last line
+        p.add(25);               // the batch: its ticks are counted now
+        fake_ms = 21000;
+        p.poll(p.now());
+        REQUIRE(out.size() == 2);
+        CHECK(out.at(1) == "map<d>(slow) -> int64: 25/40 rows 62%, 1 rows/s, 20.0s, ETA 12.0s");
+        fake_ms = 22000;
+        p.finish();
+        REQUIRE(out.size() == 3);
+        CHECK(out.at(2) == "map<d>(slow) -> int64: 25 rows computed, 0 reused from an earlier run, 21.00s (1 rows/s) "
+                           "[final]");
+    }
+    // A phase (sorting, saving, listing) prints its lines too.
+    {
+        dcd::progress sort(cfg, "sorting rows", 100, 0, dcd::progress_kind::sorting, nullptr, &fake_now);
+        fake_ms = 40000;
+        sort.poll(sort.now());
+        REQUIRE(out.size() == 4);
+        CHECK(out.at(3) == "sorting rows: 0/100 rows 0%, 0 rows/s, 18.0s");
+    }
+    // 0: no periodic lines at all, only the summary.
+    cfg.progress_every = std::chrono::milliseconds(0);
+    {
+        dcd::progress p(cfg, "map<e>(g) -> int64", 5, 0, dcd::progress_kind::udf, nullptr, &fake_now);
+        p.add(5);
+        fake_ms = 10'000'000;
+        p.poll(p.now());
+        CHECK(out.size() == 4);
+        p.finish();
+        CHECK(out.size() == 5);
+    }
+    fake_ms = 0;
+}
+
+TEST_CASE("progress: DATACHAIN_PROGRESS_EVERY", "[progress]") {
+    using datachain::settings;
+    using ms = std::chrono::milliseconds;
+    CHECK(settings{}.progress_every == ms(10000));
+    CHECK(settings::progress_interval("0") == ms(0));
+    CHECK(settings::progress_interval("3") == ms(3000));
+    CHECK(settings::progress_interval("500ms") == ms(500));
+    CHECK(settings::progress_interval("30s") == ms(30000));
+    CHECK(settings::progress_interval("2m") == ms(120000));
+    for (const char* bad : {"-1", "x", "1h", "1.5", "10 s", "999999999999"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(settings::progress_interval(bad), datachain::error);
+    }
+    ::setenv("DATACHAIN_PROGRESS_EVERY", "0", 1);
+    CHECK(settings::from_env().progress_every == ms(0));
+    ::unsetenv("DATACHAIN_PROGRESS_EVERY");
+}
+
+TEST_CASE("progress: the status file follows the rows by time, not once per batch", "[progress]") {
+    temp_dir d;
+    datachain::settings cfg;
+    cfg.progress = false;  // quiet: the status file is kept all the same
+    fake_ms = 5000;
+    dcd::status_file st(d.path.string(), 7);
+    st.step("map<d>(slow) -> int64", 40, 0);
+    auto status = [&] { return dcd::read_status(d.path).value(); };
+    const auto started = status().updated;
+    {
+        dcd::progress p(cfg, "map<d>(slow) -> int64", 40, 0, dcd::progress_kind::udf, &st, &fake_now);
+        for (int i = 0; i < 1000; ++i) p.tick();  // fast rows: no write per row
+        CHECK(status().updated == started);
+        p.add(1000);
+        CHECK(status().updated == started);
+        fake_ms = 5100;  // 100 ms: not yet
+        p.poll(p.now());
+        CHECK(status().done == 0);
+        fake_ms = 5250;  // 250 ms after the start: written
+        p.poll(p.now());
+        CHECK(status().done == 1000);
+        for (int i = 0; i < 3; ++i) p.tick();  // a slow row or three, inside the next batch
+        p.poll(p.now());
+        CHECK(status().done == 1000);  // at most every 250 ms
+        fake_ms = 5500;
+        p.poll(p.now());
+        CHECK(status().done == 1003);
+        p.add(4);  // the batch ends with one more row; the step ends
+        p.finish();
+        CHECK(status().done == 1004);
+        CHECK(status().step == "map<d>(slow) -> int64");
+        CHECK(status().total == 40u);
+    }
+    fake_ms = 0;
 }

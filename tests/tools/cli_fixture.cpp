@@ -4,8 +4,9 @@
 //   cli_fixture legacy STORE             drop hostile@1.0.0's schema record (as saved before schemas were stored)
 //   cli_fixture check STORE csv|jsonl FILE   FILE holds exactly hostile's rows (read back with the C++ type)
 //   cli_fixture json FILE                FILE is one JSON document in valid UTF-8; prints "json <kind> <items>"
-//   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running), after it
-//                                        ends (complete) and after it is killed (crashed)
+//   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running, the rows
+//                                        done inside a batch), after it ends (complete) and after it
+//                                        is killed (crashed)
 //
 // Exit 0 when the check holds; 1 with the reason on stderr otherwise.
 #include <datachain/datachain.hpp>
@@ -176,6 +177,16 @@ int status(const std::string& cli, const std::string& store) {
     expect(j["step"].text.find("map<twice>") != std::string::npos, "status while running: step");
     expect(j["total"].text == "10", "status while running: total");
     expect(j["pid"].text == std::to_string(pid), "status while running: pid");
+    // Rows 0 to 2 are done, row 3 waits, all in one batch: the file says 3
+    // within a fraction of a second (it follows the rows by time, not by
+    // batch). Waited for, not timed: the deadline only ends a test that fails.
+    for (int i = 0; j["done"].text != "3"; ++i) {
+        expect(i < 1200, "status while running: done stayed " + j["done"].text + " (expected 3) for 2 minutes");
+        ::usleep(100000);
+        out = run(st);
+        j = tp::parse_json(out.substr(out.find('\n') + 1));
+    }
+    std::cout << "rows done while running: " << j["done"].text << "\n";
     auto held = run("'" + cli + "' --root '" + store + "' ls 2>&1");
     std::cout << "ls while running: " << held;
     expect(held.starts_with("rc=1\n"), "ls while a program holds the store: exit code");

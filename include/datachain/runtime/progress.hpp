@@ -2,26 +2,36 @@
 // elapsed, ETA, rows an earlier run did) and the phases around it (listing
 // a directory, sorting, saving).
 //
-//   detail::progress p(cfg, "map<r>(f) -> str", total, done_before);   // a UDF step
-//   p.add(computed, reused);      // any thread; cheap (two atomics)
-//   p.finish();                   // the summary line (UDF steps only)
+//   detail::progress p(cfg, "map<r>(f) -> str", total, done_before, progress_kind::udf, &status);
+//   p.tick();                     // one row done inside a batch (any thread; one atomic)
+//   p.add(computed, reused);      // a batch counted (any thread; two atomics)
+//   p.finish();                   // the summary line (UDF steps only), the status file's last count
 //   detail::progress l(cfg, "listing data/", std::nullopt, 0, detail::progress_kind::listing);
 //
-// Where it goes (settings::progress = false, DATACHAIN_PROGRESS=0 or
-// DATACHAIN_QUIET=1: nowhere):
+// Counting never writes anything: one small ticker thread (progress_ticker)
+// looks at the active pieces of work about 10 times a second and does the
+// output, so a slow row moves the display and a fast step pays two atomics
+// per row. Where it goes (settings::progress = false, DATACHAIN_PROGRESS=0 or
+// DATACHAIN_QUIET=1: nowhere but the status file):
 // - stderr is a terminal and no output sink is set: one status line, redrawn
-//   about 10 times a second by a small ticker thread (so it moves while a
-//   slow batch runs), cut to the terminal's width (TIOCGWINSZ, else
-//   $COLUMNS) and erased to the end of the line on every redraw; the newest
-//   active piece of work is shown. A UDF step then leaves a summary line.
+//   every 100 ms, cut to the terminal's width (TIOCGWINSZ, else $COLUMNS)
+//   and erased to the end of the line on every redraw; the newest active
+//   UDF step is shown (else the newest phase). A UDF step then leaves a
+//   summary line.
 // - otherwise: plain lines through the output sink (settings::output, or
-//   stderr): one every 10 s while the work goes on (output_line::final =
-//   false), never a redraw, and the summary line of a UDF step (final = true):
+//   stderr), never a redraw: "STEP: done/total rows pct%, rate, elapsed, ETA"
+//   every settings::progress_every (default 10 s; 0 = none) while the work
+//   goes on (output_line::final = false; UDF steps, and phases while no UDF
+//   step runs), and the summary line of a UDF step (final = true):
 //   "STEP: N rows computed, M reused from an earlier run, 1.23s (456 rows/s)".
+// - the status file (status_file.hpp), given for UDF steps: the rows done, at
+//   most every 250 ms while they change, and at the step's end.
+// Lines from the ticker reach settings::output from the ticker's thread.
 #pragma once
 
 #include <datachain/runtime/journal.hpp>
 #include <datachain/runtime/settings.hpp>
+#include <datachain/runtime/status_file.hpp>
 #include <datachain/runtime/terminal.hpp>
 
 #include <algorithm>
@@ -63,7 +73,7 @@ inline std::string duration_text(double s) {
 }
 
 // The progress line of `v` in at most `width` columns (ASCII only, so bytes
-// are columns; 0 = no limit). Fields are dropped from the least useful (the
+// are columns; 0 = no limit and no bar: a plain line for a log). Fields are dropped from the least useful (the
 // bar, then the earlier run, ETA, elapsed, rate) and the step's name is cut
 // in the middle before the counts are.
 inline std::string progress_text(const progress_view& v, std::size_t width) {
@@ -97,7 +107,7 @@ inline std::string progress_text(const progress_view& v, std::size_t width) {
         return s;
     };
     std::string head = v.step + ": ";
-    if (width == 0) return head + join(extra.size(), frac >= 0 ? 22 : 0);
+    if (width == 0) return head + join(extra.size(), 0);
     const std::size_t limit = width > 1 ? width - 1 : 1;  // never the last column: no wrap
     // The most extras that fit beside the full name (or beside a name cut to 16).
     std::size_t n = extra.size();
@@ -132,10 +142,12 @@ inline std::string progress_summary(const progress_view& v, std::uint64_t reused
 
 class progress;
 
-// Redraws the newest active progress on the terminal, ~10 times a second,
-// from its own thread while anything is active (terminal mode only).
+// Looks at the active progress ~10 times a second from its own thread while
+// anything is active: redraws the terminal's status line, prints plain
+// lines, updates the status file (progress::poll).
 class progress_ticker {
 public:
+    static constexpr std::chrono::milliseconds every{100};
     static progress_ticker& get() {
         static progress_ticker t;
         return t;
@@ -152,8 +164,8 @@ public:
     }
 
 private:
-    // The newest UDF step (the work a user waits for), else the newest phase
-    // (a save active around a UDF step stays behind it).
+    // On the terminal: the newest UDF step (the work a user waits for), else
+    // the newest phase (a save active around a UDF step stays behind it).
     progress* shown() const;
     void run(const std::shared_ptr<bool>& stop);
     std::mutex m_;
@@ -165,45 +177,69 @@ private:
 
 class progress {
 public:
-    static constexpr std::chrono::milliseconds redraw_every{100};
-    static constexpr std::chrono::seconds plain_every{10};
+    using clock = std::chrono::steady_clock;
+    // Where the time comes from (tests pass a fake clock to drive poll()).
+    using clock_fn = clock::time_point (*)();
+    static constexpr std::chrono::milliseconds status_every{250};
 
+    // `status`: the status file to keep up to date (nullptr: none); it must
+    // outlive this object.
     progress(const settings& cfg, std::string step, std::optional<std::uint64_t> total, std::uint64_t earlier,
-             progress_kind kind = progress_kind::udf)
-        : cfg_(cfg), on_(cfg.progress), tty_(on_ && !cfg.output && stderr_is_terminal()), kind_(kind),
-          step_(std::move(step)), total_(total), earlier_(earlier), start_(clock::now()), last_plain_(start_) {
-        if (tty_) progress_ticker::get().add(this);
+             progress_kind kind = progress_kind::udf, status_file* status = nullptr,
+             clock_fn now = &clock::now)
+        : cfg_(cfg), on_(cfg.progress), tty_(on_ && !cfg.output && stderr_is_terminal()),
+          plain_(on_ && !tty_ && cfg.progress_every.count() > 0), status_(status && status->active() ? status : nullptr),
+          kind_(kind), step_(std::move(step)), total_(total), earlier_(earlier), now_(now), start_(now()),
+          last_plain_(start_), last_status_(start_) {
+        ticked_ = tty_ || plain_ || status_;
+        if (ticked_) progress_ticker::get().add(this);
     }
     progress(const progress&) = delete;
     progress& operator=(const progress&) = delete;
     ~progress() {
-        if (tty_ && !finished_) progress_ticker::get().remove(this);
+        if (ticked_ && !finished_) progress_ticker::get().remove(this);
     }
 
     // `computed` rows computed now and `reused` rows taken from earlier work.
-    // Thread-safe; in plain mode, prints a line when 10 s passed since the last.
+    // Thread-safe and cheap: writes nothing (the ticker does).
     void add(std::uint64_t computed, std::uint64_t reused = 0) {
         computed_ += computed;
         reused_ += reused;
         pending_ = 0;  // the batch's ticks are in `computed` now
-        if (!on_ || tty_) return;
-        auto t = clock::now();
-        std::lock_guard l(plain_m_);
-        if (t - last_plain_ < plain_every) return;
-        last_plain_ = t;
-        emit_line(cfg_, {output_line::kind::progress, progress_text(view(), 0), false});
     }
 
     // One row finished inside a batch that is not counted yet (any thread):
-    // the line moves row by row although add() comes once per batch.
+    // the display moves row by row although add() comes once per batch.
     void tick() noexcept { ++pending_; }
 
-    // The work ended: removes the status line; a UDF step prints its summary.
+    // What the ticker does at time `t` (thread-safe; tests call it with a
+    // fake clock's time): the status file gets the rows done when they
+    // changed and status_every passed since its last update; a plain line is
+    // printed when `lines` and settings::progress_every passed since the last.
+    void poll(clock::time_point t, bool lines = true) {
+        std::lock_guard l(poll_m_);
+        if (status_) {
+            const auto done = computed_ + pending_ + reused_;
+            if (done != status_done_ && t - last_status_ >= status_every) {
+                status_->rows(done);
+                status_done_ = done;
+                last_status_ = t;
+            }
+        }
+        if (plain_ && lines && t - last_plain_ >= cfg_.progress_every) {
+            last_plain_ = t;
+            emit_line(cfg_, {output_line::kind::progress, progress_text(view(t), 0), false});
+        }
+    }
+
+    // The work ended: removes the status line, gives the status file its
+    // last count; a UDF step prints its summary.
     void finish() {
-        if (!on_ || finished_) return;
+        if (finished_) return;
         finished_ = true;
-        if (tty_) progress_ticker::get().remove(this);
-        if (kind_ != progress_kind::udf) return;
+        if (ticked_) progress_ticker::get().remove(this);
+        if (status_) status_->rows(computed_ + pending_ + reused_);
+        if (!on_ || kind_ != progress_kind::udf) return;
         auto v = view();
         std::string line = progress_summary(v, reused_);
         if (tty_) {  // fit the terminal: drop the rate, then cut the name
@@ -218,12 +254,15 @@ public:
     }
 
     progress_kind kind() const noexcept { return kind_; }
+    bool on_terminal() const noexcept { return tty_; }
     std::uint64_t computed() const noexcept { return computed_; }
     std::uint64_t reused() const noexcept { return reused_; }
-    double seconds() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
+    clock::time_point now() const { return now_(); }
+    double seconds(clock::time_point t) const { return std::chrono::duration<double>(t - start_).count(); }
+    double seconds() const { return seconds(now()); }
 
-    // What the line shows now (any thread).
-    progress_view view() const {
+    // What the line shows at time `t` (any thread).
+    progress_view view(clock::time_point t) const {
         progress_view v;
         v.step = step_;
         v.unit = kind_ == progress_kind::listing ? "files" : "rows";
@@ -231,22 +270,26 @@ public:
         v.done = v.computed + reused_;
         v.total = total_;
         v.earlier = earlier_;
-        v.seconds = seconds();
+        v.seconds = seconds(t);
         return v;
     }
+    progress_view view() const { return view(now()); }
 
 private:
-    using clock = std::chrono::steady_clock;
     const settings& cfg_;
-    bool on_, tty_;
+    bool on_, tty_, plain_;
+    status_file* status_;
+    bool ticked_ = false;  // registered with the ticker
     progress_kind kind_;
     std::string step_;
     std::optional<std::uint64_t> total_;
     std::uint64_t earlier_;
     std::atomic<std::uint64_t> computed_{0}, reused_{0}, pending_{0};
+    clock_fn now_;
     clock::time_point start_;
-    std::mutex plain_m_;
-    clock::time_point last_plain_;
+    std::mutex poll_m_;  // guards the three below
+    clock::time_point last_plain_, last_status_;
+    std::uint64_t status_done_ = 0;
     bool finished_ = false;
 };
 
@@ -254,7 +297,7 @@ inline void progress_ticker::add(progress* p) {
     std::lock_guard l(m_);
     items_.push_back(p);
     // Drawn once now, so that every piece of work shows (however short).
-    status_line::get().draw(progress_text(p->view(), terminal_width()));
+    if (p->on_terminal()) status_line::get().draw(progress_text(p->view(), terminal_width()));
     if (!thread_.joinable()) {
         stop_ = std::make_shared<bool>(false);
         thread_ = std::thread([this, s = stop_] { run(s); });
@@ -273,17 +316,25 @@ inline void progress_ticker::remove(progress* p) {
 }
 
 inline progress* progress_ticker::shown() const {
-    for (auto it = items_.rbegin(); it != items_.rend(); ++it)
+    progress* phase = nullptr;
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+        if (!(*it)->on_terminal()) continue;
         if ((*it)->kind() == progress_kind::udf) return *it;
-    return items_.back();
+        if (!phase) phase = *it;
+    }
+    return phase;
 }
 
 inline void progress_ticker::run(const std::shared_ptr<bool>& stop) {
     std::unique_lock l(m_);
     while (!*stop) {
-        // Drawn under the lock: remove() cannot return while an item is in use.
-        if (!items_.empty()) status_line::get().draw(progress_text(shown()->view(), terminal_width()));
-        cv_.wait_for(l, progress::redraw_every);
+        // Under the lock: remove() cannot return while an item is in use.
+        const bool udf = std::any_of(items_.begin(), items_.end(),
+                                     [](const progress* p) { return p->kind() == progress_kind::udf; });
+        for (auto* p : items_) p->poll(p->now(), !udf || p->kind() == progress_kind::udf);
+        if (auto* p = items_.empty() ? nullptr : shown())
+            status_line::get().draw(progress_text(p->view(), terminal_width()));
+        cv_.wait_for(l, every);
     }
     status_line::get().clear();
 }

@@ -15,6 +15,9 @@
 //   DATACHAIN_CHECKPOINTS           0/false/no/off: no checkpoints at all
 //   DATACHAIN_PARALLEL              default UDF threads (default 1)
 //   DATACHAIN_PROGRESS              0/false/no/off: no progress output
+//   DATACHAIN_PROGRESS_EVERY        seconds between plain progress lines when
+//                                   stderr is not a terminal (10; 0: none;
+//                                   also 500ms, 30s, 2m)
 //   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
 #pragma once
 
@@ -22,6 +25,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -50,10 +54,14 @@ struct settings {
     unsigned parallel = 1;            // default UDF threads (1..max_parallel)
     std::size_t batch_size = 2000;    // rows per durable batch
     bool progress = true;             // progress on a terminal, summary otherwise
+    // Off a terminal (or with `output` set): a plain progress line this often
+    // while a step runs; 0 = none (the summary line stays).
+    std::chrono::milliseconds progress_every = std::chrono::seconds(10);
     bool report = true;               // one line per decision
     unsigned max_depth = 100;         // ancestry depth for checkpoint lookup
-    // Receives reports, warnings and progress summaries; empty: stderr.
-    // Called from the threads that run pipelines, one line at a time.
+    // Receives reports, warnings and progress lines; empty: stderr. Called
+    // from the threads that run pipelines and, for periodic progress lines,
+    // from the progress thread (progress.hpp); one line at a time per thread.
     std::function<void(const output_line&)> output = {};
 
     static settings from_env() {
@@ -79,8 +87,24 @@ struct settings {
             s.parallel = static_cast<unsigned>(std::min<long>(n, max_parallel));
         }
         if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
+        if (auto v = env("DATACHAIN_PROGRESS_EVERY"); v && !v->empty()) s.progress_every = progress_interval(*v);
         if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
         return s;
+    }
+
+    // "10" (seconds), "500ms", "30s", "2m"; "0" = no periodic lines. Anything
+    // else is error_kind::usage naming DATACHAIN_PROGRESS_EVERY.
+    static std::chrono::milliseconds progress_interval(const std::string& v) {
+        std::size_t i = 0;
+        long long n = 0;
+        for (; i < v.size() && v[i] >= '0' && v[i] <= '9' && n < 100000000; ++i) n = n * 10 + (v[i] - '0');
+        const std::string unit = v.substr(i);
+        const long long ms = unit == "ms" ? 1 : unit.empty() || unit == "s" ? 1000 : unit == "m" ? 60000 : -1;
+        if (i == 0 || ms < 0 || n >= 100000000)
+            throw error(error_kind::usage, "datachain: DATACHAIN_PROGRESS_EVERY='" + v +
+                                               "' is not an interval; write seconds (10), or 500ms, 30s, 2m; "
+                                               "0 turns the periodic progress lines off");
+        return std::chrono::milliseconds(n * ms);
     }
 };
 

@@ -4,11 +4,13 @@
 // "datachain-status", and is replaced atomically (written to a temporary
 // file beside it, then renamed), so a reader sees a whole file or the one
 // before. Memory stores have none. Writing it never fails a run: an error
-// (disk full, read-only) only stops the updates.
+// (disk full, read-only) only stops the updates. The rows done come from
+// the step's progress (progress.hpp), which writes them at most 4 times a
+// second while they change, and at the step's start and end.
 //
 //   detail::status_file st("/data/.datachain", job_id);
 //   st.step("map<result>(process)", total, earlier);   // a step starts
-//   st.rows(done);                                      // at most 4 writes a second
+//   st.rows(done);                                      // writes now: callers pace it
 //   st.finish("complete");
 //   auto now = detail::read_status("/data/.datachain"); // the CLI
 //
@@ -68,15 +70,22 @@ public:
         s_.done = 0;
         write();
     }
+    // Writes the file now (a few hundred bytes and a rename): call it a few
+    // times a second, not per row.
     void rows(std::uint64_t done) {
         std::lock_guard lock(m_);
         s_.done = done;
-        if (std::chrono::steady_clock::now() - last_ >= std::chrono::milliseconds(250)) write();
+        write();
     }
     void finish(std::string state) {
         std::lock_guard lock(m_);
         s_.state = std::move(state);
         write();
+    }
+    // false: nothing is written (a memory store, or a write failed).
+    bool active() const {
+        std::lock_guard lock(m_);
+        return on_;
     }
 
 private:
@@ -86,7 +95,6 @@ private:
     }
     void write() {
         if (!on_) return;
-        last_ = std::chrono::steady_clock::now();
         s_.updated = now();
         const auto dir = std::filesystem::path(dir_);
         const auto tmp = dir / (std::string(status_file_name) + ".tmp-" + std::to_string(s_.pid) + "-" + std::to_string(s_.job));
@@ -115,8 +123,7 @@ private:
     std::string dir_;
     bool on_ = false;
     status_info s_;
-    std::chrono::steady_clock::time_point last_{};
-    std::mutex m_;  // guards all of the above
+    mutable std::mutex m_;  // guards all of the above
 };
 
 // The status file of the store at `dir`: nullopt when there is none or it

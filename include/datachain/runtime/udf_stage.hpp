@@ -104,12 +104,14 @@ public:
     void start(std::optional<std::uint64_t> total) {
         ctx_.a.log().udf_decided(step_, d_, memo_.reads());
         save_record(false);
-        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
         ctx_.a.status().step(step_, total, done_before_);
+        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
+                                           &ctx_.a.status());
     }
     void set_total(std::optional<std::uint64_t> total) {
-        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_);
         ctx_.a.status().step(step_, total, done_before_);
+        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
+                                           &ctx_.a.status());
     }
 
 protected:
@@ -205,15 +207,15 @@ protected:
         if (table_ || d_.record()) ctx_.a.db().write(b);
     }
 
-    // One UDF call finished (any thread of the batch): moves the progress line.
+    // One UDF call finished (any thread of the batch): moves the progress
+    // line and the status file (by time, from the progress thread).
     void row_done() noexcept {
         if (prog_) prog_->tick();
     }
 
     void count(std::uint64_t computed, std::uint64_t reused) {
         computed_ += computed;
-        if (prog_) prog_->add(computed, reused);
-        if (prog_) ctx_.a.status().rows(prog_->computed() + prog_->reused());
+        if (prog_) prog_->add(computed, reused);  // the status file follows it (progress.hpp)
     }
 
     // ---- the row memo ---------------------------------------------------------
