@@ -1,5 +1,8 @@
 // datachain/core/xxhash.hpp: the constexpr XXH64 must equal libxxhash's XXH64
-// byte for byte, at compile time and at run time, one-shot and streaming.
+// byte for byte, at compile time and at run time, one-shot and streaming. At
+// run time xxh64 calls libxxhash, so the constexpr path (detail::xxh::ce_*) is
+// also run at run time here and compared, and streams started at compile time
+// are continued at run time (they share libxxhash's state layout).
 #include <datachain/core/xxhash.hpp>
 
 #include <catch2/catch.hpp>
@@ -139,4 +142,73 @@ TEST_CASE("xxh64_stream: digest does not consume the state; one byte at a time w
         return st.digest();
     }();
     STATIC_REQUIRE(split == 0xB641AE8CB691C174ULL);
+}
+
+namespace {
+std::uint64_t constexpr_path(const unsigned char* p, std::size_t n, std::uint64_t seed) {
+    XXH64_state_t st{};
+    dc::detail::xxh::ce_reset(st, seed);
+    dc::detail::xxh::ce_update(st, p, n);
+    return dc::detail::xxh::ce_digest(st);
+}
+} // namespace
+
+TEST_CASE("the constexpr path, run at run time, equals libxxhash for every length", "[xxhash]") {
+    std::size_t mismatches = 0;
+    for (std::uint64_t seed : {std::uint64_t{0}, prime32}) {
+        for (std::size_t len = 0; len <= max_len; ++len) {
+            if (constexpr_path(buffer.data(), len, seed) != reference(len, seed)) {
+                ++mismatches;
+                INFO("len " << len << " seed " << seed);
+                CHECK(constexpr_path(buffer.data(), len, seed) == reference(len, seed));
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+
+    // Random splits through ce_update leave the same state libxxhash's
+    // XXH64_update leaves: the digests of both agree after every step.
+    std::mt19937_64 rng{7};
+    for (int round = 0; round < 200; ++round) {
+        XXH64_state_t ce{};
+        const std::uint64_t seed = rng();
+        dc::detail::xxh::ce_reset(ce, seed);
+        XXH64_state_t* lib = XXH64_createState();
+        XXH64_reset(lib, seed);
+        std::size_t at = 0;
+        const std::size_t len = rng() % (max_len + 1);
+        while (at < len) {
+            const std::size_t n = std::min<std::size_t>(rng() % 71, len - at);
+            dc::detail::xxh::ce_update(ce, buffer.data() + at, n);
+            XXH64_update(lib, buffer.data() + at, n);
+            at += n;
+            REQUIRE(dc::detail::xxh::ce_digest(ce) == XXH64_digest(lib));
+            REQUIRE(XXH64_digest(&ce) == XXH64_digest(lib));
+        }
+        XXH64_freeState(lib);
+    }
+}
+
+template <std::size_t K>
+constexpr dc::xxh64_stream compile_time_prefix() {
+    dc::xxh64_stream st{prime32};
+    st.update(buffer.data(), K);
+    return st;
+}
+template <std::size_t K>
+void continue_at_run_time() {
+    constexpr dc::xxh64_stream start = compile_time_prefix<K>();
+    dc::xxh64_stream st = start;
+    st.update(buffer.data() + K, 777 - K);
+    INFO("compile-time prefix " << K);
+    CHECK(st.digest() == reference(777, prime32));
+}
+
+TEST_CASE("a stream started at compile time continues at run time", "[xxhash]") {
+    continue_at_run_time<0>();
+    continue_at_run_time<5>();
+    continue_at_run_time<31>();
+    continue_at_run_time<32>();
+    continue_at_run_time<45>();
+    continue_at_run_time<100>();
 }

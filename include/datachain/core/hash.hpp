@@ -12,14 +12,17 @@
 //
 // A hash128 is two independent XXH64 lanes over the same byte stream (seeds
 // lane_seed_hi and lane_seed_lo): 128 bits, as the store's keys require.
-// Everything is constexpr: the compile-time and run-time paths share code.
+// Everything is constexpr: the compile-time path runs the constexpr XXH64, the
+// run-time path libxxhash (see xxhash.hpp); both give the same hashes.
 #pragma once
 
+#include <datachain/core/byte_order.hpp>
 #include <datachain/core/xxhash.hpp>
 #include <datachain/version.hpp>
 
 #include <array>
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -51,10 +54,8 @@ struct hash128 {
     // 16 bytes, big-endian, hi lane first: sorts like the numeric value.
     std::array<unsigned char, 16> bytes() const noexcept {
         std::array<unsigned char, 16> b{};
-        for (int i = 0; i < 8; ++i) {
-            b[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
-            b[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
-        }
+        store_be(b.data(), hi);
+        store_be(b.data() + 8, lo);
         return b;
     }
 };
@@ -74,9 +75,9 @@ public:
         return *this;
     }
     constexpr hasher& u8(std::uint8_t v) noexcept { return raw(&v, 1); }
-    constexpr hasher& u32(std::uint32_t v) noexcept { return le(v, 4); }
-    constexpr hasher& u64(std::uint64_t v) noexcept { return le(v, 8); }
-    constexpr hasher& i64(std::int64_t v) noexcept { return le(static_cast<std::uint64_t>(v), 8); }
+    constexpr hasher& u32(std::uint32_t v) noexcept { return le(v); }
+    constexpr hasher& u64(std::uint64_t v) noexcept { return le(v); }
+    constexpr hasher& i64(std::int64_t v) noexcept { return le(static_cast<std::uint64_t>(v)); }
     constexpr hasher& boolean(bool v) noexcept { return u8(v ? 1 : 0); }
     // Doubles by IEEE-754 bit pattern; -0.0 folds to 0.0 and every NaN to
     // one quiet NaN so that equal values hash alike.
@@ -99,10 +100,11 @@ public:
     constexpr hash128 finish() const noexcept { return {hi_.digest(), lo_.digest()}; }
 
 private:
-    constexpr hasher& le(std::uint64_t v, int width) noexcept {
-        unsigned char b[8]{};
-        for (int i = 0; i < width; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-        return raw(b, static_cast<std::size_t>(width));
+    template <std::unsigned_integral U>
+    constexpr hasher& le(U v) noexcept {
+        unsigned char b[sizeof(U)]{};
+        store_le(b, v);
+        return raw(b, sizeof b);
     }
 
     xxh64_stream hi_;

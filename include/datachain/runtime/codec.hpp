@@ -18,6 +18,7 @@
 // rows decides whether they can be decoded as T at all.
 #pragma once
 
+#include <datachain/core/byte_order.hpp>
 #include <datachain/core/error.hpp>
 #include <datachain/core/types.hpp>
 
@@ -84,7 +85,7 @@ void put(std::string& out, const T& v) {
     } else if constexpr (std::is_floating_point_v<T>) {
         using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
         auto bits = std::bit_cast<U>(v);
-        for (std::size_t i = 0; i < sizeof(U); ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xFF));
+        append_le(out, bits);
     } else if constexpr (std::is_same_v<T, std::string>) {
         put_varint(out, v.size());
         out.append(v);
@@ -122,9 +123,7 @@ void get(reader& r, T& v) {
         using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
         unsigned char b[sizeof(U)];
         r.take(b, sizeof b);
-        U bits = 0;
-        for (std::size_t i = 0; i < sizeof(U); ++i) bits |= static_cast<U>(b[i]) << (8 * i);
-        v = std::bit_cast<T>(bits);
+        v = std::bit_cast<T>(load_le<U>(b));
     } else if constexpr (std::is_same_v<T, std::string>) {
         std::uint64_t n = r.varint();
         if (n > r.left()) corrupt("string longer than the row");

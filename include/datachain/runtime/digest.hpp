@@ -8,6 +8,7 @@
 //   auto [rows, digest] = detail::table_digest(db, table);
 #pragma once
 
+#include <datachain/core/byte_order.hpp>
 #include <datachain/core/error.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/runtime/records.hpp>
@@ -43,8 +44,8 @@ public:
 private:
     void part(std::string_view s) {
         const auto n = static_cast<std::uint32_t>(s.size());
-        unsigned char len[4] = {static_cast<unsigned char>(n), static_cast<unsigned char>(n >> 8),
-                                static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 24)};
+        unsigned char len[4];
+        store_le(len, n);
         XXH3_128bits_update(st_.get(), len, 4);
         XXH3_128bits_update(st_.get(), s.data(), s.size());
     }

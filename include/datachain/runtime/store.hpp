@@ -11,6 +11,7 @@
 // cursors and batches belong to one thread.
 #pragma once
 
+#include <datachain/core/byte_order.hpp>
 #include <datachain/core/hash.hpp>
 
 #include <cstdint>
@@ -61,12 +62,8 @@ public:
 // Key building: big-endian numbers, raw hashes, NUL-terminated names.
 namespace key {
 
-inline void be64(std::string& k, std::uint64_t v) {
-    for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-inline void be32(std::string& k, std::uint32_t v) {
-    for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
+inline void be64(std::string& k, std::uint64_t v) { append_be(k, v); }
+inline void be32(std::string& k, std::uint32_t v) { append_be(k, v); }
 inline void h128(std::string& k, const hash128& h) {
     be64(k, h.hi);
     be64(k, h.lo);
@@ -75,17 +72,8 @@ inline void name(std::string& k, std::string_view n) {
     k.append(n);
     k.push_back('\0');
 }
-inline std::uint64_t read_be64(std::string_view s, std::size_t at) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
-    return v;
-}
-inline std::uint32_t read_be32(std::string_view s, std::size_t at) {
-    std::uint32_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
-    return v;
-}
-
+inline std::uint64_t read_be64(std::string_view s, std::size_t at) { return load_be<std::uint64_t>(s, at); }
+inline std::uint32_t read_be32(std::string_view s, std::size_t at) { return load_be<std::uint32_t>(s, at); }
 
 } // namespace key
 } // namespace datachain
