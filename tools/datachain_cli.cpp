@@ -668,12 +668,15 @@ int main(int argc, char** argv) {
             h->db().compact();
             if (o.json)
                 std::printf("%s\n", jobj{}.num("jobs", st.jobs).num("checkpoints", st.checkpoints)
-                                        .num("tables", st.tables).num("rows", st.rows).done().c_str());
+                                        .num("tables", st.tables).num("rows", st.rows)
+                                        .num("cache_entries", st.cache_entries).done().c_str());
             else
                 std::printf("gc: removed %llu checkpoint records of %llu finished jobs (the jobs and their events "
-                            "stay), %llu tables (%llu rows); store compacted\n",
+                            "stay), %llu tables (%llu rows), %llu download-cache entries no kept job used; store "
+                            "compacted\n",
                             static_cast<unsigned long long>(st.checkpoints), static_cast<unsigned long long>(st.jobs),
-                            static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows));
+                            static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(st.rows),
+                            static_cast<unsigned long long>(st.cache_entries));
             return 0;
         }
     } catch (const cli_error& e) {

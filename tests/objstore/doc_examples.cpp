@@ -60,7 +60,23 @@ inline std::string download() { return {}; }
 [[maybe_unused]] void object_cache_hpp(const fs::path& store_dir, std::uint64_t size) {
     object_cache c{store_dir / "object-cache"};
     auto e = c.entry("http://127.0.0.1:4568", "bucket", "a/b.jpg", "9a0364b9e99bb480dd25e1f0284c8555");
-    if (auto data = c.get(e, size)) use(*data); else c.put(e, download());
+    const std::string etag = "9a0364b9e99bb480dd25e1f0284c8555";
+    if (auto data = c.get(e, size, etag)) use(*data); else c.put(e, download(), etag);
+}
+
+// runtime/object_store/source_record.hpp
+[[maybe_unused]] void source_record_hpp(const s3_config& cfg, const fs::path& store_dir) {
+    remember_bucket(cfg, store_dir);
+    auto c = cfg;
+    if (auto ctx = find_bucket("s3://b")) ctx->apply(c);
+}
+
+// runtime/object_cache_files.hpp
+[[maybe_unused]] void object_cache_files_hpp(const fs::path& store_dir, std::int64_t cutoff_ns) {
+    using namespace datachain::detail;
+    auto dir = object_cache_dir(store_dir);
+    remove_stale_temporaries(dir, "obj");
+    prune_object_cache_dir(dir, cutoff_ns);
 }
 
 // runtime/object_store/s3_listing.hpp

@@ -106,6 +106,13 @@ inline std::string explain_change(const chain_record& old, const chain_record& n
     if (old.steps.empty() || now.steps.empty()) return "no earlier description";
     if (old.steps[0] != now.steps[0]) return "source: " + old.steps[0] + " became " + now.steps[0];
     if (hash_at(old, 0) != hash_at(now, 0)) {
+        // An object storage summary ends in " at <endpoint>" (sources.hpp).
+        auto endpoint = [](const std::string& data) {
+            auto at = data.rfind(" at ");
+            return at == std::string::npos ? std::string() : data.substr(at + 4);
+        };
+        if (auto a = endpoint(old.source_data), b = endpoint(now.source_data); !a.empty() && !b.empty() && a != b)
+            return "source: endpoint " + a + " became " + b + " (" + old.source_data + " -> " + now.source_data + ")";
         std::string s = "source: ";
         if (now.source_count > old.source_count)
             s += std::to_string(now.source_count - old.source_count) + " added";

@@ -12,14 +12,23 @@
 // an unchanged chain never recomputes or saves a duplicate version after gc.
 // Never touches a running job's data or a saved dataset version; job records
 // and events stay as history.
+//
+// The object storage download cache (<store>/object-cache/,
+// object_cache_files.hpp) is keyed by object, not by checkpoint: which
+// entries a checkpoint or a dataset version "needs" would take decoding
+// every stored row. gc goes by last use instead: it drops the entries no run
+// has used since the oldest job it keeps began (running, or finished within
+// `ttl`) and not within `ttl` either, so what the kept jobs read stays.
 #pragma once
 
 #include <datachain/runtime/catalog.hpp>
 #include <datachain/runtime/jobs.hpp>
+#include <datachain/runtime/object_cache_files.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/store_open.hpp>
 #include <datachain/runtime/versions.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -33,6 +42,7 @@ struct gc_stats {
     std::uint64_t checkpoints = 0;  // checkpoint, mark and chain records removed
     std::uint64_t tables = 0;       // unreferenced tables removed
     std::uint64_t rows = 0;         // their rows and done marks
+    std::uint64_t cache_entries = 0;// object storage download-cache entries removed
 };
 
 namespace detail {
@@ -65,10 +75,13 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
     const std::int64_t cutoff = gc_cutoff(ttl);
     auto& db = h.db();
     const auto live = h.live_jobs();
+    std::int64_t cache_cutoff = cutoff;  // the start of the oldest job kept, if earlier
     for (const auto& j : catalog::jobs(db)) {
-        if (j.state() == job_status::running || live.count(j.id)) continue;
         std::int64_t end = j.finished ? j.finished : j.started;
-        if (end > cutoff) continue;
+        if (j.state() == job_status::running || live.count(j.id) || end > cutoff) {
+            cache_cutoff = std::min(cache_cutoff, j.started);
+            continue;
+        }
         std::uint64_t removed = 0;
         std::set<std::string> kept_chains;  // datasets whose save checkpoint stays
         auto b = db.batch();
@@ -130,6 +143,8 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
         }
         db.write(*b);
     }
+    if (!is_memory_root(db.location()))
+        st.cache_entries = prune_object_cache_dir(object_cache_dir(db.location()), cache_cutoff);
     return st;
 }
 

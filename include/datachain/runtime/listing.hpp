@@ -69,6 +69,7 @@ struct storage_listing {
     std::vector<File> files;
     hash128 fingerprint;
     std::uint64_t total_bytes = 0;
+    std::string endpoint;  // object storage: the server listed ("" for local files)
 };
 
 // Lists an s3:// or gs:// URI; installed by <datachain/object_storage.hpp>

@@ -162,6 +162,7 @@ detail::exec::source_state prepare_source(const detail::exec::session_access& a,
     st.hash = h.finish();
     st.count = st.listing->files.size();
     st.summary = std::to_string(st.count) + " files, " + detail::exec::bytes_text(st.listing->total_bytes);
+    if (!st.listing->endpoint.empty()) st.summary += " at " + st.listing->endpoint;  // catalog::explain_change
     return st;
 }
 template <class Str, class Opt>

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace datachain {
 
@@ -119,12 +120,22 @@ struct store_registry {
     std::mutex m;
     std::map<std::string, std::weak_ptr<store_handle>> open;
     std::map<std::string, std::shared_ptr<store_handle>> memory;  // kept until exit
+    // Every on-disk store this process has opened, the latest last (object
+    // storage finds there how to reach a bucket: object_store/source_record.hpp).
+    std::vector<std::string> seen;
 
     static store_registry& get() {
         static store_registry r;
         return r;
     }
 };
+
+// The on-disk stores this process has opened, the most recent first.
+inline std::vector<std::string> opened_store_locations() {
+    auto& reg = store_registry::get();
+    std::lock_guard lock(reg.m);
+    return {reg.seen.rbegin(), reg.seen.rend()};
+}
 
 inline bool is_memory_root(const std::filesystem::path& root) { return root.native().starts_with("memory:"); }
 
@@ -153,6 +164,8 @@ inline std::shared_ptr<store_handle> add_store_handle(store_registry& reg, const
         if (auto e = r.open.find(where); e != r.open.end() && e->second.expired()) r.open.erase(e);
     });
     reg.open[where] = h;
+    std::erase(reg.seen, where);
+    reg.seen.push_back(where);
     return h;
 }
 

@@ -13,7 +13,8 @@
 // The options are not part of the declaration hash: what they reach is (the
 // endpoint and every object's etag are in the listing's fingerprint).
 //
-// Declaration hash: kind "read_storage" and the URI as written. At run time
+// Declaration hash: kind "read_storage" and the URI as written (an s3:// or
+// gs:// one with a trailing '/' added if it has none). At run time
 // the source hash adds the canonical absolute URI and an order-independent
 // fingerprint of the listing (relative path, size and mtime of every file):
 // adding, removing or changing a file changes it. Only local paths and
@@ -26,6 +27,7 @@
 #include <datachain/core/schema.hpp>
 
 #include <concepts>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -59,9 +61,19 @@ struct storage_source {
     Str uri;
     [[no_unique_address]] Opt options{};
 
+    // An s3:// or gs:// URI hashes as if it ended in '/': "s3://b/p" and
+    // "s3://b/p/" list the same objects. Local paths hash as written.
     constexpr hash128 decl_hash() const {
         hasher h;
-        h.tag("read_storage").str(uri);
+        h.tag("read_storage");
+        const std::string_view u = uri;
+        if ((u.starts_with("s3://") || u.starts_with("gs://")) && !u.ends_with('/')) {
+            h.u64(u.size() + 1);  // as str(u + "/"): the length, then the bytes
+            for (char c : u) h.u8(static_cast<std::uint8_t>(c));
+            h.u8('/');
+        } else {
+            h.str(u);
+        }
         return h.finish();
     }
     std::string describe() const { return "read_storage(\"" + std::string(uri) + "\")"; }

@@ -15,8 +15,14 @@
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; gs:// from
 // GS_ACCESS_KEY_ID and GS_SECRET_ACCESS_KEY (GCS HMAC keys). Without
 // credentials requests go unsigned (anonymous).
+// An endpoint must be an http:// or https:// URL (else error_kind::usage
+// naming the setting it came from, before any request).
 // Retried with exponential backoff: no response (connection refused, reset,
-// timeout), 429, 500, 502, 503, 504, and SlowDown.
+// timeout), 429, 500, 502, 503, 504, and SlowDown. Not retried, and worded
+// as configuration errors naming the setting: a host that cannot be
+// resolved (a misspelled endpoint does not heal; a resolver that is down
+// for a moment is the rarer case, and the message mentions it), a TLS
+// certificate that is not accepted, a URL curl refuses.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -24,6 +30,7 @@
 #include <datachain/runtime/object_store/sigv4.hpp>
 #include <datachain/sources/read_storage.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -44,6 +51,7 @@ struct s3_config {
     std::string region;
     credentials creds;     // empty: unsigned requests
     storage_options opts;
+    std::string origin;    // where the endpoint came from, for messages
 
     static s3_config resolve(std::string_view scheme, std::string_view bucket, const storage_options& o) {
         auto env = [](const char* n) -> std::string {
@@ -58,18 +66,27 @@ struct s3_config {
         c.region = !o.region.empty() ? o.region : gs ? "auto" : !env("AWS_REGION").empty() ? env("AWS_REGION")
                    : !env("AWS_DEFAULT_REGION").empty() ? env("AWS_DEFAULT_REGION") : "us-east-1";
         std::string ep = o.endpoint;
-        if (ep.empty() && !gs) ep = !env("AWS_ENDPOINT_URL_S3").empty() ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
+        c.origin = "storage_options::endpoint";
+        if (ep.empty() && !gs) {
+            c.origin = !env("AWS_ENDPOINT_URL_S3").empty() ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
+            ep = env(c.origin.c_str());
+        }
         if (!ep.empty()) {
             if (ep.find("://") == std::string::npos) ep = "https://" + ep;
             while (ep.ends_with('/')) ep.pop_back();
             c.endpoint = ep;
+            c.check_endpoint();
         } else if (gs) {
             c.endpoint = "https://storage.googleapis.com";
-        } else if (bucket.find('.') == std::string_view::npos) {
-            c.endpoint = "https://" + std::string(bucket) + ".s3." + c.region + ".amazonaws.com";
-            c.path_style = false;
+            c.origin = "the GCS default";
         } else {
-            c.endpoint = "https://s3." + c.region + ".amazonaws.com";  // dots break the TLS name of vhost style
+            c.origin = "the AWS default (no storage_options::endpoint, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)";
+            if (bucket.find('.') == std::string_view::npos) {
+                c.endpoint = "https://" + std::string(bucket) + ".s3." + c.region + ".amazonaws.com";
+                c.path_style = false;
+            } else {
+                c.endpoint = "https://s3." + c.region + ".amazonaws.com";  // dots break the TLS name of vhost style
+            }
         }
         if (!o.anon) {
             if (gs) c.creds = {env("GS_ACCESS_KEY_ID"), env("GS_SECRET_ACCESS_KEY"), ""};
@@ -77,6 +94,17 @@ struct s3_config {
             if (c.creds.secret_key.empty()) c.creds = {};
         }
         return c;
+    }
+    // An http:// or https:// URL with a host, else error_kind::usage naming `origin`.
+    void check_endpoint() const {
+        auto p = endpoint.find("://");
+        std::string scheme = endpoint.substr(0, p);
+        for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if ((scheme == "http" || scheme == "https") && p + 3 < endpoint.size()) return;
+        throw error(error_kind::usage, "datachain: the endpoint '" + endpoint + "' for " + where() + " (from " +
+                                           origin + ") is not an http:// or https:// URL; set " + origin +
+                                           " to the server's URL, e.g. http://127.0.0.1:9000 (a configuration "
+                                           "error: nothing was sent)");
     }
     std::string host() const {
         auto p = endpoint.find("://");
@@ -154,6 +182,41 @@ inline std::string xml_unescape(std::string_view s) {
     return out;
 }
 
+// A request that failed without a response for a reason that waiting does
+// not cure: the endpoint (or the machine's setup) has to change.
+inline bool configuration_failure(const http_response& r) {
+    switch (r.code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM: return r.status == 0;
+    default: return false;
+    }
+}
+
+// What to change, for a configuration_failure.
+inline std::string configuration_advice(const http_response& r, const s3_config& c) {
+    const std::string from = " of the endpoint " + c.endpoint + " (from " + c.origin + ")";
+    std::string setting = c.origin.starts_with("the ") ? "AWS_ENDPOINT_URL or storage_options::endpoint" : c.origin;
+    if (c.origin.starts_with("recorded")) setting = "storage_options::endpoint of a new listing, or AWS_ENDPOINT_URL";
+    std::string host = c.host();
+    if (auto colon = host.rfind(':'); colon != std::string::npos && !host.ends_with(']')) host.erase(colon);
+    if (r.code == CURLE_COULDNT_RESOLVE_HOST)
+        return "cannot resolve the host '" + host + "'" + from + ": a configuration error, not retried; check " +
+               setting + " (a misspelled host?), or this machine's DNS if the name is right";
+    if (r.code == CURLE_COULDNT_RESOLVE_PROXY)
+        return "cannot resolve the proxy (" + r.error + "): a configuration error, not retried; check the proxy "
+               "settings (https_proxy, http_proxy)";
+    if (r.code == CURLE_PEER_FAILED_VERIFICATION || r.code == CURLE_SSL_CACERT_BADFILE ||
+        r.code == CURLE_SSL_CERTPROBLEM)
+        return "the TLS certificate" + from + " was not accepted (" + r.error + "): a configuration error, not "
+               "retried; check " + setting + " and the system's CA certificates";
+    return "curl refused the URL" + from + " (" + r.error + "): a configuration error, not retried; check " + setting;
+}
+
 // What to do about a failed request, by status and S3 error code.
 inline std::string s3_advice(long status, std::string_view code, const s3_config& c) {
     if (status == 0 || status >= 500 || status == 429 || code == "SlowDown")
@@ -174,6 +237,8 @@ inline std::string s3_advice(long status, std::string_view code, const s3_config
 }
 
 [[noreturn]] inline void throw_s3(const s3_config& c, std::string_view what, const http_response& r, int attempts) {
+    if (configuration_failure(r))
+        throw error(error_kind::io, "datachain: " + std::string(what) + ": " + configuration_advice(r, c));
     std::string code = r.status ? xml_unescape(xml_text(r.body, "Code")) : std::string();
     std::string msg = r.status ? xml_unescape(xml_text(r.body, "Message")) : r.error;
     std::string status = r.status ? "HTTP " + std::to_string(r.status) + (code.empty() ? "" : " " + code)
@@ -185,7 +250,7 @@ inline std::string s3_advice(long status, std::string_view code, const s3_config
 }
 
 inline bool s3_retryable(const http_response& r) {
-    if (r.status == 0) return true;
+    if (r.status == 0) return !configuration_failure(r);
     if (r.status == 429 || r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504) return true;
     return r.status == 400 && r.body.find("<Code>SlowDown</Code>") != std::string::npos;
 }

@@ -6,21 +6,26 @@
 //
 // The listing is every object under the prefix (recursively; ListObjectsV2,
 // 1,000 keys a page, following continuation tokens), sorted by key. A
-// prefix names a directory: "s3://b/photos" lists "photos/..." and not
-// "photos2/...". Keys ending in '/' (folder markers) are not files. Each
-// File has source "s3://bucket", path = the key, size, mtime (LastModified,
-// ns since the Unix epoch), etag (without quotes) and version (VersionId or
-// GCS Generation when the listing has them). The fingerprint hashes the
-// endpoint and (key, size, mtime, etag, version) of every object, so an
-// object rewritten with the same size and time still changes it.
+// prefix names a directory: "s3://b/photos" and "s3://b/photos/" both list
+// "photos/..." and not "photos2/...". A URI without a trailing slash under
+// which nothing is listed names one object: "s3://b/photos/cat.jpg" lists
+// that object alone. No objects at all is error_kind::not_found naming the
+// bucket and the prefix (as a missing local directory is an error). Keys
+// ending in '/' (folder markers) are not files. Each File has source
+// "s3://bucket", path = the key, size, mtime (LastModified, ns since the Unix
+// epoch), etag (without quotes) and version (VersionId or GCS Generation
+// when the listing has them). The fingerprint hashes the endpoint and (key,
+// size, mtime, etag, version) of every object, so an object rewritten with
+// the same size and time still changes it.
 //
 // A read sends If-Match with the listed etag and checks the etag of the
 // answer: an object changed since the listing is an error (run again), never
 // contents that do not belong to the row. Whole reads go through the
 // download cache (object_cache.hpp) unless storage_options::cache is false.
-// How to reach a bucket (options, cache directory) is remembered per
-// "scheme://bucket" by the last listing of this process; a File read without
-// one (e.g. from a saved dataset) uses the environment.
+// How to reach a bucket (endpoint, options, cache directory) comes from the
+// last listing of this process or, for a File read in another process (from
+// a saved dataset), from the record that listing left in the store
+// (source_record.hpp); without either, from the environment.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -29,6 +34,7 @@
 #include <datachain/runtime/listing.hpp>
 #include <datachain/runtime/object_store/object_cache.hpp>
 #include <datachain/runtime/object_store/s3_client.hpp>
+#include <datachain/runtime/object_store/source_record.hpp>
 #include <datachain/sources/read_storage.hpp>
 
 #include <algorithm>
@@ -37,15 +43,15 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
-#include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace datachain::detail::objstore {
 
 struct object_uri {
     std::string scheme, bucket, prefix;  // prefix "" or ending in '/'
+    bool directory = true;               // false: "s3://b/p" without the slash (may name one object)
 };
 
 inline object_uri parse_object_uri(std::string_view uri) {
@@ -57,7 +63,10 @@ inline object_uri parse_object_uri(std::string_view uri) {
     u.bucket = std::string(rest.substr(0, slash));
     if (slash != std::string_view::npos) u.prefix = std::string(rest.substr(slash + 1));
     while (u.prefix.starts_with('/')) u.prefix.erase(0, 1);
-    if (!u.prefix.empty() && !u.prefix.ends_with('/')) u.prefix += '/';
+    if (!u.prefix.empty() && !u.prefix.ends_with('/')) {
+        u.prefix += '/';
+        u.directory = false;
+    }
     if (u.bucket.empty())
         throw error(error_kind::usage, "datachain: read_storage(\"" + std::string(uri) +
                                            "\"): no bucket name; write " + u.scheme + "://<bucket>/<prefix>/");
@@ -96,33 +105,17 @@ inline std::string unquote_etag(std::string e) {
     return e;
 }
 
-// How to reach each bucket, from the last listing: "s3://bucket" -> options.
-struct bucket_context {
-    storage_options options;
-    std::filesystem::path cache_dir;
-};
-struct context_registry {
-    std::mutex m;
-    std::map<std::string, bucket_context> by_source;
-};
-inline context_registry& contexts() {
-    static context_registry r;
-    return r;
-}
-
-inline storage_listing list_objects(std::string_view uri, const storage_options& o,
-                                    const std::filesystem::path& store_dir) {
-    const auto u = parse_object_uri(uri);
-    const auto cfg = s3_config::resolve(u.scheme, u.bucket, o);
-    storage_listing out;
-    out.uri = u.scheme + "://" + u.bucket + "/" + u.prefix;
-    const std::string source = u.scheme + "://" + u.bucket;
-    const std::string what = "read_storage(\"" + std::string(uri) + "\"): listing " + out.uri;
+// Every object of one ListObjectsV2 request sequence under `prefix`
+// (`max_keys`: 0 for all, else stop after the first page of that many).
+inline std::vector<File> list_pages(const s3_config& cfg, const std::string& prefix, const std::string& what,
+                                    unsigned max_keys = 0) {
+    std::vector<File> files;
     std::string token;
     for (;;) {
         s3_call_spec s;
         s.query = {{"list-type", "2"}, {"encoding-type", "url"}};
-        if (!u.prefix.empty()) s.query.emplace_back("prefix", u.prefix);
+        if (max_keys) s.query.emplace_back("max-keys", std::to_string(max_keys));
+        if (!prefix.empty()) s.query.emplace_back("prefix", prefix);
         if (!token.empty()) s.query.emplace_back("continuation-token", token);
         auto r = s3_call(cfg, s, what);
         const bool encoded = xml_text(r.body, "EncodingType") == "url";
@@ -133,7 +126,7 @@ inline storage_listing list_objects(std::string_view uri, const storage_options&
             if (end == 0) break;
             pos = end;
             File f;
-            f.source = source;
+            f.source = cfg.where();
             f.path = xml_unescape(xml_text(c, "Key"));
             if (encoded) f.path = url_decode_plus(f.path);
             if (f.path.empty() || f.path.ends_with('/')) continue;
@@ -142,43 +135,68 @@ inline storage_listing list_objects(std::string_view uri, const storage_options&
             f.etag = unquote_etag(xml_unescape(xml_text(c, "ETag")));
             f.version = xml_unescape(xml_text(c, "VersionId"));
             if (f.version.empty()) f.version = xml_text(c, "Generation");
-            out.total_bytes += f.size;
-            out.files.push_back(std::move(f));
+            files.push_back(std::move(f));
         }
-        if (xml_text(r.body, "IsTruncated") != "true") break;
+        if (max_keys || xml_text(r.body, "IsTruncated") != "true") break;
         token = xml_unescape(xml_text(r.body, "NextContinuationToken"));
         if (token.empty())
             throw error(error_kind::io, "datachain: " + what + ": the server said the listing is truncated but "
                                         "gave no continuation token; the endpoint " + cfg.endpoint +
                                         " does not implement ListObjectsV2 fully");
     }
+    return files;
+}
+
+inline storage_listing list_objects(std::string_view uri, const storage_options& o,
+                                    const std::filesystem::path& store_dir) {
+    const auto u = parse_object_uri(uri);
+    const auto cfg = s3_config::resolve(u.scheme, u.bucket, o);
+    if (o.cache && !store_dir.empty()) object_cache{object_cache_dir(store_dir)}.sweep();
+    storage_listing out;
+    out.uri = u.scheme + "://" + u.bucket + "/" + u.prefix;
+    out.endpoint = cfg.endpoint;
+    const std::string what = "read_storage(\"" + std::string(uri) + "\"): listing " + out.uri;
+    out.files = list_pages(cfg, u.prefix, what);
+    if (out.files.empty() && !u.directory) {
+        // "s3://b/p" with nothing under "p/": the object "p" itself, if there is one.
+        const std::string key = u.prefix.substr(0, u.prefix.size() - 1);
+        auto one = list_pages(cfg, key, what, 1);
+        if (!one.empty() && one.front().path == key) {
+            out.uri = u.scheme + "://" + u.bucket + "/" + key;
+            out.files = std::move(one);
+        }
+    }
+    if (out.files.empty())
+        throw error(error_kind::not_found,
+                    "datachain: read_storage(\"" + std::string(uri) + "\"): no objects in bucket '" + cfg.where() +
+                        "'" + (u.prefix.empty() ? std::string() : " under prefix '" + u.prefix + "'") +
+                        (u.directory ? std::string() : " (and no object named '" + u.prefix.substr(0, u.prefix.size() - 1) + "')") +
+                        " at " + cfg.endpoint + "; check the bucket and the path. Nothing was computed from it "
+                        "(a listing with no objects is an error, as a missing local directory is)");
     std::sort(out.files.begin(), out.files.end(), [](const File& a, const File& b) { return a.path < b.path; });
+    for (const auto& f : out.files) out.total_bytes += f.size;
     hasher h;
     h.tag("listing.object").str(cfg.endpoint).u64(out.files.size());
     for (const auto& f : out.files) h.str(f.path).u64(f.size).i64(f.mtime).str(f.etag).str(f.version);
     out.fingerprint = h.finish();
-    {
-        std::lock_guard lock(contexts().m);
-        contexts().by_source[source] = {o, o.cache && !store_dir.empty() ? store_dir / "object-cache"
-                                                                        : std::filesystem::path()};
-    }
+    remember_bucket(cfg, store_dir);
     return out;
 }
 
 inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_t length) {
     const auto u = parse_object_uri(f.source);
-    bucket_context ctx;
-    {
-        std::lock_guard lock(contexts().m);
-        if (auto it = contexts().by_source.find(f.source); it != contexts().by_source.end()) ctx = it->second;
-    }
-    const auto cfg = s3_config::resolve(u.scheme, u.bucket, ctx.options);
+    const auto ctx = find_bucket(f.source);
+    auto cfg = s3_config::resolve(u.scheme, u.bucket, ctx ? ctx->options : storage_options{});
+    if (ctx) ctx->apply(cfg);
+    else if (cfg.origin.starts_with("the "))
+        cfg.origin += "; " + f.source + " was not listed by this process and no store it opened recorded "
+                      "how its listing reached it";
     const bool whole = offset == 0 && length == std::numeric_limits<std::uint64_t>::max();
     if (length == 0) return {};
-    const object_cache cache{f.etag.empty() ? std::filesystem::path() : ctx.cache_dir};
+    const object_cache cache{f.etag.empty() || !ctx ? std::filesystem::path() : ctx->cache_dir};
     const auto entry = cache.enabled() ? cache.entry(cfg.endpoint, u.bucket, f.path, f.etag) : std::filesystem::path();
     if (cache.enabled())
-        if (auto hit = cache.get(entry, f.size)) {
+        if (auto hit = cache.get(entry, f.size, f.etag)) {
             if (whole) return std::move(*hit);
             return offset >= hit->size() ? std::string() : hit->substr(offset, length);
         }
@@ -202,7 +220,7 @@ inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_
                                         "'); run the chain again to list it anew");
     if (!whole && r.status == 200)  // the server ignored Range
         return offset >= r.body.size() ? std::string() : r.body.substr(offset, length);
-    if (whole && cache.enabled() && r.body.size() == f.size) cache.put(entry, r.body);
+    if (whole && cache.enabled() && r.body.size() == f.size) cache.put(entry, r.body, f.etag);
     return std::move(r.body);
 }
 
