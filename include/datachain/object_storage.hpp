@@ -37,8 +37,9 @@ inline const bool backend_installed = install_backend();
 namespace datachain {
 
 // Drops the download cache entries of the store at `store_dir` that no run
-// has used for `unused_for` (session::gc does not call this: the cache is
-// not tied to checkpoints). Returns how many were removed.
+// has used for `unused_for`, by age alone (session::gc and `datachain gc`
+// also prune the cache, by the jobs they keep: gc.hpp). Returns how many
+// were removed.
 //
 //   dc::prune_object_cache(".datachain", std::chrono::hours(24 * 7));
 inline std::uint64_t prune_object_cache(const std::filesystem::path& store_dir, std::chrono::seconds unused_for) {
