@@ -262,12 +262,22 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
     // What LevelDB writes while creating a database, before CURRENT: a
     // process killed then leaves these, and no data (a store that ever
     // opened has a log file and a later manifest).
-    // LevelDB creates its LOCK first, empty: without it these are not ours.
+    // LevelDB's first file is its info LOG (opened, still empty, before it
+    // takes the LOCK), then the LOCK, empty; the rest needs the LOCK.
     std::error_code lock_ec;
     const bool empty_lock = has("LOCK") && fs::file_size(dir / "LOCK", lock_ec) == 0 && !lock_ec;
+    auto empty_file = [&](const std::string& n) {
+        std::error_code e;
+        return fs::file_size(dir / n, e) == 0 && !e;
+    };
     bool leftovers = empty_lock && std::all_of(names.begin(), names.end(), [](const std::string& n) {
         return n == "LOCK" || n == "LOG" || n == "LOG.old" || n == "MANIFEST-000001" || n == "000001.dbtmp";
     });
+    // Killed before the LOCK: only empty info logs (a retry killed as early
+    // renamed the first to LOG.old).
+    leftovers = leftovers || (!names.empty() && std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+                                  return (n == "LOG" || n == "LOG.old") && empty_file(n);
+                              }));
     if (names.empty() || leftovers) {
         if (!o.create_if_missing)
             throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where + "' (" +
