@@ -10,16 +10,27 @@
 // SHAPE 2: x, k -> map a=f1(x) -> filter a > K -> map b=f2(a) -> agg s=sum(b) by k -> save
 // Versions: 1 and 2 are the same code under two identities (a fix that
 // changes nothing for the rows that worked), 3 is different code.
-// FAULT: none | throw | kill: at the N-th call of step STEP's UDF (1-based).
+// FAULT: none | throw | kill: at the N-th call of step STEP's UDF (1-based);
+// commit: SIGKILL right after the N-th write of UDF outputs is committed
+// (outside any UDF call: between batches, no step inside its UDF);
+// save: SIGKILL during save, after the UDF steps finished: STEP 0 before
+// the dataset version record is written, STEP 1 right after it.
+// The store is wrapped (detail::register_store) to see those writes.
 // SRC: the source data (source_values): 0 the values 0..119; 1 three added;
 // 2 every tenth removed; 3 reversed; 4 two modified.
-// On success OUT holds "version V", "calls C1 C2 C3", then one line per row.
+// The job name is "model", or DATACHAIN_JOB_NAME when set.
+// On success OUT holds "version V", "calls C1 C2 C3", then one line per row;
+// when the pipeline throws, "failed", the calls, then the error's text.
 #include <datachain/datachain.hpp>
 
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
+#include <optional>
+#include <string_view>
 #include <atomic>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -70,6 +81,53 @@ std::vector<std::int64_t> sum_b(const std::vector<std::int64_t>& b) {
     for (auto v : b) t += v;
     return {t, t};
 }
+
+// The LevelDB store, seen through the store interface, with the kills of
+// the faults "commit" and "save".
+class kill_store final : public dc::store {
+public:
+    kill_store(std::shared_ptr<dc::store> s, std::string fault, int step, long n)
+        : s_(std::move(s)), fault_(std::move(fault)), step_(step), n_(n) {}
+
+    std::optional<std::string> get(std::string_view k) const override { return s_->get(k); }
+    void put(std::string_view k, std::string_view v) override { s_->put(k, v); }
+    void del(std::string_view k) override { s_->del(k); }
+    std::unique_ptr<dc::write_batch> batch() const override { return std::make_unique<seen_batch>(s_->batch()); }
+    void write(dc::write_batch& b) override {
+        auto& sb = static_cast<seen_batch&>(b);
+        // 'D': a dataset version record (save); 'T' / 'X': UDF outputs and done marks.
+        const bool version = sb.seen['D'], outputs = sb.seen['T'] || sb.seen['X'];
+        if (fault_ == "save" && version && step_ == 0) ::raise(SIGKILL);
+        s_->write(*sb.inner);
+        if (fault_ == "save" && version && step_ == 1) ::raise(SIGKILL);
+        if (fault_ == "commit" && outputs && ++commits_ == n_) ::raise(SIGKILL);
+    }
+    std::unique_ptr<dc::cursor> scan(std::string_view prefix) const override { return s_->scan(prefix); }
+    const std::string& location() const override { return s_->location(); }
+    void compact() override { s_->compact(); }
+
+private:
+    struct seen_batch final : dc::write_batch {
+        explicit seen_batch(std::unique_ptr<dc::write_batch> b) : inner(std::move(b)) {}
+        void put(std::string_view k, std::string_view v) override {
+            if (!k.empty()) seen[static_cast<unsigned char>(k[0])] = true;
+            inner->put(k, v);
+        }
+        void del(std::string_view k) override { inner->del(k); }
+        std::size_t bytes() const override { return inner->bytes(); }
+        void clear() override {
+            seen.fill(false);
+            inner->clear();
+        }
+        std::unique_ptr<dc::write_batch> inner;
+        std::array<bool, 256> seen{};
+    };
+    std::shared_ptr<dc::store> s_;
+    std::string fault_;
+    int step_;
+    long n_;
+    std::atomic<long> commits_{0};
+};
 
 template <class F>
 F pick(std::uint32_t v, F a, F b) {
@@ -128,12 +186,20 @@ int main(int argc, char** argv) {
     const std::string out = argv[11];
     const int src = std::atoi(argv[12]);
 
-    dc::settings cfg{.root = store, .job_name = "model", .parallel = parallel, .batch_size = 16,
+    // The job name (the lineage): "model", or DATACHAIN_JOB_NAME (the CLI
+    // test, tests/tools/cli_runs.cmake, runs two lineages on one store).
+    const char* job = std::getenv("DATACHAIN_JOB_NAME");
+    dc::settings cfg{.root = store, .job_name = job && *job ? job : "model", .parallel = parallel, .batch_size = 16,
                      .progress = false, .report = false};
-    dc::session s{cfg};
     std::ostringstream rows;
     std::string version;
     try {
+        // The faults outside UDF calls watch the store's writes.
+        std::shared_ptr<dc::detail::store_handle> handle;
+        if (fault == "commit" || fault == "save")
+            handle = dc::detail::register_store(
+                store, std::make_shared<kill_store>(dc::open_leveldb_store(store), fault, fault_step, fault_n));
+        dc::session s{cfg};
         const auto xs = source_values(src, 120);
         if (shape == 0) {
             auto p = dc::read_values<"x">(xs) | dc::map<"a">(dc::versioned("f1", v1, pick(v1, &f1_a, &f1_b))) |
@@ -166,6 +232,8 @@ int main(int argc, char** argv) {
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "model_program: %s\n", e.what());
+        std::ofstream o(out, std::ios::trunc);
+        o << "failed\ncalls " << calls[1] << " " << calls[2] << " " << calls[3] << "\n" << e.what() << "\n";
         return 1;
     }
     const std::string tmp = out + ".tmp";
