@@ -19,6 +19,8 @@
 //                                   stderr is not a terminal (10; 0: none;
 //                                   also 500ms, 30s, 2m)
 //   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
+//   DATACHAIN_SPILL_BYTES           input bytes order_by/agg sort in memory
+//                                   before spilling to the store (33554432)
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -59,6 +61,11 @@ struct settings {
     std::chrono::milliseconds progress_every = std::chrono::seconds(10);
     bool report = true;               // one line per decision
     unsigned max_depth = 100;         // ancestry depth for checkpoint lookup
+    // order_by and agg keep their input in memory up to about this many bytes
+    // (estimated: rows' size in memory); past it they sort through a temporary table of the
+    // store (runtime/spill.hpp), so memory stays flat. Same results either
+    // way; 0 = always through the store.
+    std::size_t spill_bytes = 32u << 20;
     // Receives reports, warnings and progress lines; empty: stderr. Called
     // from the threads that run pipelines and, for periodic progress lines,
     // from the progress thread (progress.hpp); one line at a time per thread.
@@ -89,6 +96,15 @@ struct settings {
         if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
         if (auto v = env("DATACHAIN_PROGRESS_EVERY"); v && !v->empty()) s.progress_every = progress_interval(*v);
         if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
+        if (auto v = env("DATACHAIN_SPILL_BYTES"); v && !v->empty()) {
+            char* end = nullptr;
+            errno = 0;
+            unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+            if (errno != 0 || *end != '\0' || (*v)[0] == '-')
+                throw error(error_kind::usage, "datachain: DATACHAIN_SPILL_BYTES='" + *v +
+                                                   "' is not a number of bytes (or unset it)");
+            s.spill_bytes = static_cast<std::size_t>(n);
+        }
         return s;
     }
 

@@ -1,5 +1,9 @@
 // order_by(keys...): sorts rows by columns, ascending unless `.desc()`.
-// The sort is stable: equal keys keep their input order.
+// The sort is stable: equal keys keep their input order. Numbers sort by
+// value (-0.0 equals 0.0; NaN after every number, first when descending),
+// strings bytewise. Inputs larger than settings::spill_bytes are sorted
+// through a temporary table of the store, so memory stays flat; the order is
+// the same either way (runtime/sort_key.hpp, runtime/external_sort.hpp).
 //
 // ```cpp
 // auto sorted = src | dc::order_by(dc::C<"file.size">.desc(), dc::C<"file.path">);
@@ -10,10 +14,12 @@
 
 #include <datachain/core/chain.hpp>
 #include <datachain/core/expr.hpp>
+#include <datachain/runtime/external_sort.hpp>
 #include <datachain/runtime/progress.hpp>
+#include <datachain/runtime/sort_key.hpp>
 #include <datachain/runtime/stream.hpp>
 
-#include <algorithm>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -33,46 +39,42 @@ template <fixed_string P> struct sort_key<descending<col_ref<P>>> {
 } // namespace detail
 
 namespace detail::exec {
-// Reads its whole input, sorts it (stable), then streams it.
+// Reads its whole input into a sorted_rows (in memory up to
+// settings::spill_bytes, past it through a temporary table of the store),
+// then streams it. Stable: the sort key ends with the input position.
 template <class S, class... K>
 struct order_stream final : stream<S> {
     stream_ptr<S> up;
     const settings& cfg;   // for the "sorting" progress
     std::string what;      // "order_by(file.size)"
-    std::vector<row_tuple<S>> all;
-    std::size_t at = 0;
+    sorted_rows<row_tuple<S>> sorted;
     bool loaded = false;
-    order_stream(stream_ptr<S> u, const settings& c, std::string w) : up(std::move(u)), cfg(c), what(std::move(w)) {
+    order_stream(stream_ptr<S> u, const settings& c, std::string w, store& db, std::function<std::uint64_t()> new_table)
+        : up(std::move(u)), cfg(c), what(std::move(w)), sorted(db, c.spill_bytes, std::move(new_table)) {
         this->size_hint = up->size_hint;
     }
 
-    template <class Key>
-    static int cmp1(const row_tuple<S>& a, const row_tuple<S>& b) {
-        using L = lookup<S, sort_key<Key>::path>;
-        const auto& x = L::get(a);
-        const auto& y = L::get(b);
-        int c = x < y ? -1 : (y < x ? 1 : 0);
-        return sort_key<Key>::desc ? -c : c;
+    static std::string key_of(const row_tuple<S>& r) {
+        std::string k;
+        (sort_key_append(k, lookup<S, sort_key<K>::path>::get(r), sort_key<K>::desc), ...);
+        return k;
     }
     bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
         if (!loaded) {
             progress shown(cfg, "sorting " + what, up->size_hint, 0, progress_kind::sorting);
             std::vector<row_tuple<S>> buf;
             while (up->next(buf, 4096)) {
-                for (auto& r : buf) all.push_back(std::move(r));
+                for (auto& r : buf) {
+                    auto k = key_of(r);
+                    sorted.add(std::move(k), std::move(r));
+                }
                 shown.add(buf.size());
             }
-            std::stable_sort(all.begin(), all.end(), [](const row_tuple<S>& a, const row_tuple<S>& b) {
-                int c = 0;
-                ((c == 0 ? (c = cmp1<K>(a, b)) : 0), ...);
-                return c < 0;
-            });
+            sorted.finish();
             shown.finish();
             loaded = true;
         }
-        out.clear();
-        for (; at < all.size() && out.size() < n; ++at) out.push_back(std::move(all[at]));
-        return !out.empty();
+        return sorted.next(out, n);
     }
 };
 } // namespace detail::exec
@@ -105,7 +107,9 @@ struct order_by_step : step_base<order_by_step<K...>> {
 
     template <class In, class Up, class Ctx>
     friend detail::exec::built<In> make_stage(const order_by_step& st, std::type_identity<In>, Up&& up, Ctx& c) {
-        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), st.describe())};
+        auto a = c.a;
+        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), st.describe(), c.a.db(),
+                                                                       [a] { return a.new_table(); })};
     }
 };
 

@@ -1,0 +1,280 @@
+// order_by and agg past settings::spill_bytes (runtime/sort_key.hpp,
+// runtime/spill.hpp, runtime/external_sort.hpp, stages/agg.hpp): the same
+// rows in the same order as the in-memory path, for random inputs with ties,
+// negative/unsigned/NaN/-0.0/string keys, descending and multi-column keys;
+// temporary tables gone after the run; an agg that throws after spilling
+// continues correctly.
+#include "support.hpp"
+
+#include <datachain/runtime/sort_key.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <set>
+
+using namespace std::string_literals;
+
+namespace {
+
+using I64 = std::vector<std::int64_t>;
+
+// Tables holding rows ('T' keys) that no checkpoint or dataset names.
+std::set<std::uint64_t> stray_tables(dc::session& s) {
+    std::set<std::uint64_t> seen, named;
+    for (auto c = s.db().scan("T"); c->valid(); c->next()) seen.insert(dc::key::read_be64(c->key(), 1));
+    for (auto c = s.db().scan("K"); c->valid(); c->next())
+        named.insert(dc::detail::rec::unpack<dc::checkpoint_record>(c->value(), "", c->key()).table);
+    for (const auto& d : dc::catalog::datasets(s.db())) named.insert(d.table);
+    std::set<std::uint64_t> out;
+    for (auto t : seen)
+        if (!named.count(t)) out.insert(t);
+    return out;
+}
+
+struct random_input {
+    I64 i;
+    std::vector<std::uint64_t> u;
+    std::vector<double> d;
+    std::vector<std::string> s;
+    std::vector<bool> b;
+    I64 pos;
+};
+
+random_input make_input(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 g(seed);
+    random_input in;
+    const double specials[] = {std::numeric_limits<double>::quiet_NaN(), -0.0, 0.0,
+                               std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                               -1.5, 1.5, std::numeric_limits<double>::lowest(), std::numeric_limits<double>::denorm_min()};
+    const std::string strs[] = {"", "a", "a\0"s, "a\0b"s, "ab", "b", "\xff", "\x80z", "cat", "cat\0\0"s};
+    for (std::size_t k = 0; k < n; ++k) {
+        in.i.push_back(static_cast<std::int64_t>(g() % 7) - 3 + (g() % 5 == 0 ? std::numeric_limits<std::int64_t>::min() / 2 : 0));
+        in.u.push_back(g() % 3 == 0 ? std::numeric_limits<std::uint64_t>::max() - g() % 2 : g() % 4);
+        in.d.push_back(g() % 2 ? specials[g() % std::size(specials)] : static_cast<double>(g() % 5) - 2.0);
+        in.s.push_back(strs[g() % std::size(strs)]);
+        in.b.push_back(g() % 2 == 0);
+        in.pos.push_back(static_cast<std::int64_t>(k));
+    }
+    return in;
+}
+
+auto source(const random_input& in) {
+    return dc::read_values<"i", "u", "d", "s", "b", "pos">(in.i, in.u, in.d, in.s, in.b, in.pos);
+}
+
+template <class Rows>
+std::vector<std::int64_t> positions(const Rows& rows) {
+    std::vector<std::int64_t> p;
+    for (const auto& r : rows) p.push_back(r.template get<"pos">());
+    return p;
+}
+
+// The documented order of one column (NaN after every number, -0.0 == 0.0).
+int cmp_d(double x, double y) {
+    const bool nx = std::isnan(x), ny = std::isnan(y);
+    if (nx || ny) return nx == ny ? 0 : (nx ? 1 : -1);
+    return x < y ? -1 : (y < x ? 1 : 0);
+}
+template <class T>
+int cmp(const T& x, const T& y) {
+    return x < y ? -1 : (y < x ? 1 : 0);
+}
+
+DC_DEF(sp_sum, (const std::vector<std::int64_t>& v) -> std::vector<std::tuple<std::int64_t, std::int64_t>> {
+    std::int64_t t = 0;
+    for (auto x : v) t = t * 31 + x;  // order-sensitive: rows must come in input order
+    return {{t, static_cast<std::int64_t>(v.size())}};
+});
+
+std::atomic<int> agg_calls{0};
+std::atomic<std::int64_t> agg_fail_at{-1};
+DC_DEF(sp_count, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
+    ++agg_calls;
+    if (!v.empty() && v.front() == agg_fail_at.load()) throw std::runtime_error("bug");
+    std::int64_t t = 0;
+    for (auto x : v) t = t * 7 + x;
+    return {t};
+});
+
+} // namespace
+
+TEST_CASE("sort keys: byte order is value order", "[runtime][spill]") {
+    auto enc = [](auto v, bool desc = false) {
+        std::string k;
+        dc::detail::sort_key_append(k, v, desc);
+        return k;
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> ds = {-std::numeric_limits<double>::infinity(), -1e300, -2.5, -1e-300, -0.0, 0.0, 1e-300, 2.5,
+                              std::numeric_limits<double>::infinity(), nan};
+    for (std::size_t a = 0; a < ds.size(); ++a)
+        for (std::size_t b = 0; b < ds.size(); ++b) {
+            INFO(ds[a] << " vs " << ds[b]);
+            CHECK(cmp(enc(ds[a]), enc(ds[b])) == cmp_d(ds[a], ds[b]));
+            CHECK(cmp(enc(ds[a], true), enc(ds[b], true)) == -cmp_d(ds[a], ds[b]));
+        }
+    CHECK(enc(-nan) == enc(nan));
+    I64 is = {std::numeric_limits<std::int64_t>::min(), -5, -1, 0, 1, 7, std::numeric_limits<std::int64_t>::max()};
+    for (auto x : is)
+        for (auto y : is) CHECK(cmp(enc(x), enc(y)) == cmp(x, y));
+    CHECK(enc(std::int32_t{-1}) < enc(std::int32_t{0}));
+    std::vector<std::uint64_t> us = {0, 1, 1ull << 63, ~0ull};
+    for (auto x : us)
+        for (auto y : us) CHECK(cmp(enc(x), enc(y)) == cmp(x, y));
+    std::vector<std::string> ss = {"", "\0"s, "\0\0"s, "a", "a\0"s, "a\0b"s, "ab", "b", "\x7f", "\x80", "\xff"};
+    for (const auto& x : ss)
+        for (const auto& y : ss) {
+            CHECK(cmp(enc(x), enc(y)) == cmp(x, y));
+            CHECK(cmp(enc(x, true), enc(y, true)) == -cmp(x, y));
+            // Columns concatenate: a string key followed by another column.
+            CHECK(cmp(enc(x) + enc(std::int64_t{9}), enc(y) + enc(std::int64_t{-9})) == (x == y ? 1 : cmp(x, y)));
+        }
+}
+
+TEST_CASE("order_by through the store equals order_by in memory", "[runtime][spill]") {
+    rt::temp_dir d;
+    auto in = make_input(3000, 42);
+    auto run = [&](std::size_t spill_bytes, auto... keys) {
+        auto c = rt::cfg(d.path / "db");
+        c.spill_bytes = spill_bytes;
+        dc::session s{c};
+        auto rows = dc::collect(source(in) | dc::order_by(keys...), s);
+        REQUIRE(rows.size() == in.pos.size());
+        CHECK(stray_tables(s).empty());
+        return positions(rows);
+    };
+    auto check_all = [&](auto... keys) {
+        auto mem = run(std::size_t{1} << 40, keys...);
+        CHECK(run(0, keys...) == mem);      // everything through the store
+        CHECK(run(5000, keys...) == mem);   // spills after ~100 rows
+        return mem;
+    };
+    using dc::C;
+    // One key each, ascending and descending; checked against a stable sort
+    // with the documented comparison.
+    auto want = [&](auto cmp1) {
+        std::vector<std::int64_t> p = in.pos;
+        std::stable_sort(p.begin(), p.end(), [&](auto a, auto b) { return cmp1(a, b) < 0; });
+        return p;
+    };
+    CHECK(check_all(C<"i">) == want([&](auto a, auto b) { return cmp(in.i[a], in.i[b]); }));
+    CHECK(check_all(C<"u">.desc()) == want([&](auto a, auto b) { return -cmp(in.u[a], in.u[b]); }));
+    CHECK(check_all(C<"d">) == want([&](auto a, auto b) { return cmp_d(in.d[a], in.d[b]); }));
+    CHECK(check_all(C<"d">.desc()) == want([&](auto a, auto b) { return -cmp_d(in.d[a], in.d[b]); }));
+    CHECK(check_all(C<"s">.desc()) == want([&](auto a, auto b) { return -cmp(in.s[a], in.s[b]); }));
+    CHECK(check_all(C<"b">) == want([&](auto a, auto b) { return cmp(bool(in.b[a]), bool(in.b[b])); }));
+    // Several keys, mixed directions.
+    CHECK(check_all(C<"s">, C<"d">.desc(), C<"i">) == want([&](auto a, auto b) {
+              int c = cmp(in.s[a], in.s[b]);
+              if (c == 0) c = -cmp_d(in.d[a], in.d[b]);
+              if (c == 0) c = cmp(in.i[a], in.i[b]);
+              return c;
+          }));
+    check_all(C<"b">.desc(), C<"u">, C<"s">);
+}
+
+TEST_CASE("agg through the store equals agg in memory", "[runtime][spill]") {
+    rt::temp_dir d;
+    auto in = make_input(3000, 7);
+    auto run = [&](std::size_t spill_bytes, std::string job, auto part) {
+        auto c = rt::cfg(d.path / "db", std::move(job));
+        c.spill_bytes = spill_bytes;
+        dc::session s{c};
+        auto rows = dc::collect(source(in) | dc::agg<"h", "n">(sp_sum, part, dc::params<"pos">), s);
+        CHECK(stray_tables(s).empty());
+        std::vector<std::string> out;
+        for (const auto& r : rows) {
+            std::string e;
+            dc::encode(e, r.values);
+            out.push_back(e);
+        }
+        return out;
+    };
+    auto check_all = [&](auto part) {
+        auto mem = run(std::size_t{1} << 40, "mem", part);
+        CHECK(run(0, "all", part) == mem);
+        CHECK(run(5000, "some", part) == mem);
+        CHECK(!mem.empty());
+    };
+    // -0.0 and 0.0, and NaNs, are partitions by their bytes, as in memory.
+    check_all(dc::partition_by<"d">);
+    check_all(dc::partition_by<"s", "b">);
+    check_all(dc::partition_by<"i", "u">);
+    check_all(dc::partition_by<>);
+}
+
+TEST_CASE("agg that throws after spilling continues from its done partitions", "[runtime][spill]") {
+    rt::temp_dir d;
+    // 400 partitions of 5 rows; the first row of partition p is p (pos).
+    I64 key, val;
+    for (std::int64_t r = 0; r < 2000; ++r) {
+        key.push_back((r % 400) * 37 % 400);
+        val.push_back(r < 400 ? r : 1000 + r);
+    }
+    // pos of a partition's first row is r < 400, val = r: the UDF throws on
+    // the partition whose first row is 250 (its 251st).
+    auto pipeline = [&] {
+        return dc::read_values<"k", "v">(key, val) | dc::agg<"t">(sp_count, dc::partition_by<"k">, dc::params<"v">) |
+               dc::save("sums");
+    };
+    auto c = rt::cfg(d.path / "db", "resume");
+    c.spill_bytes = 0;
+    agg_fail_at = 250;
+    agg_calls = 0;
+    {
+        dc::session s{c};
+        REQUIRE_THROWS_AS(pipeline().run(s), dc::udf_error);
+        CHECK(agg_calls >= 251);
+    }
+    agg_fail_at = -1;
+    agg_calls = 0;
+    std::vector<std::string> resumed;
+    {
+        dc::session s{c};
+        auto ds = pipeline().run(s);
+        CHECK(agg_calls <= 400 - 250 + 4 * 4);  // finished partitions are not computed again
+        CHECK(agg_calls >= 400 - 250);
+        for (const auto& r : ds) {
+            std::string e;
+            dc::encode(e, r.values);
+            resumed.push_back(e);
+        }
+        CHECK(stray_tables(s).empty());
+    }
+    // A clean in-memory run gives the same rows in the same order.
+    auto clean = rt::cfg(d.path / "clean", "clean");
+    dc::session s{clean};
+    auto ds = pipeline().run(s);
+    std::vector<std::string> want;
+    for (const auto& r : ds) {
+        std::string e;
+        dc::encode(e, r.values);
+        want.push_back(e);
+    }
+    CHECK(resumed == want);
+    CHECK(want.size() == 400);
+}
+
+TEST_CASE("spill_bytes decides whether a temporary table is used", "[runtime][spill]") {
+    rt::memory_root d;
+    auto in = make_input(500, 3);
+    auto tables = [](dc::session& s) {
+        auto v = s.db().get(dc::detail::rec::counter_key("table"));
+        return v ? dc::key::read_be64(*v, 0) : 0;
+    };
+    for (std::size_t limit : {std::size_t{0}, std::size_t{1} << 40}) {
+        auto c = rt::cfg(d.store(), "limit" + std::to_string(limit));
+        c.spill_bytes = limit;
+        c.checkpoints = false;  // no table of outputs: only a temporary table moves the counter
+        dc::session s{c};
+        const auto before = tables(s);
+        dc::collect(source(in) | dc::order_by(dc::C<"s">), s);
+        CHECK(tables(s) - before == (limit == 0 ? 1u : 0u));
+        dc::collect(source(in) | dc::agg<"h", "n">(sp_sum, dc::partition_by<"s">, dc::params<"pos">), s);
+        CHECK(tables(s) - before == (limit == 0 ? 2u : 0u));
+        CHECK(stray_tables(s).empty());
+        CHECK(!s.db().scan("T")->valid());  // nothing left, not even empty rows
+    }
+}
