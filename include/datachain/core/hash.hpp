@@ -66,6 +66,16 @@ inline constexpr std::uint64_t lane_seed_lo = 0x696e2d6370702121ull; // "in-cpp!
 // Canonical byte encoder feeding two XXH64 lanes. Not thread-safe; cheap to
 // copy (copy it to fork a running hash).
 class hasher {
+    // Fixed-width integers, little-endian. Defined before its callers: clang
+    // 14 cannot call a member template defined further down the class during
+    // constant evaluation.
+    template <std::unsigned_integral U>
+    constexpr hasher& le(U v) noexcept {
+        unsigned char b[sizeof(U)]{};
+        store_le(b, v);
+        return raw(b, sizeof b);
+    }
+
 public:
     constexpr hasher() noexcept : hi_{lane_seed_hi}, lo_{lane_seed_lo} {}
 
@@ -100,13 +110,6 @@ public:
     constexpr hash128 finish() const noexcept { return {hi_.digest(), lo_.digest()}; }
 
 private:
-    template <std::unsigned_integral U>
-    constexpr hasher& le(U v) noexcept {
-        unsigned char b[sizeof(U)]{};
-        store_le(b, v);
-        return raw(b, sizeof b);
-    }
-
     xxh64_stream hi_;
     xxh64_stream lo_;
 };

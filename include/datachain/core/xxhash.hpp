@@ -160,18 +160,8 @@ constexpr std::uint64_t ce_digest(const XXH64_state_t& st) noexcept {
 // as one call to xxh64(). Not thread-safe; cheap to copy (a copy forks the
 // running hash).
 class xxh64_stream {
-public:
-    constexpr explicit xxh64_stream(std::uint64_t seed = 0) noexcept { detail::xxh::ce_reset(st_, seed); }
-
-    constexpr void update(const unsigned char* p, std::size_t n) noexcept { feed(p, n); }
-    constexpr void update(std::string_view s) noexcept { feed(s.data(), s.size()); }
-
-    constexpr std::uint64_t digest() const noexcept {
-        if (std::is_constant_evaluated()) return detail::xxh::ce_digest(st_);
-        return XXH64_digest(&st_);
-    }
-
-private:
+    // Defined before its callers: clang 14 cannot call a member template
+    // defined further down the class during constant evaluation.
     template <class Byte>
     constexpr void feed(const Byte* p, std::size_t n) noexcept {
         if (std::is_constant_evaluated()) {
@@ -187,6 +177,18 @@ private:
         }
     }
 
+public:
+    constexpr explicit xxh64_stream(std::uint64_t seed = 0) noexcept { detail::xxh::ce_reset(st_, seed); }
+
+    constexpr void update(const unsigned char* p, std::size_t n) noexcept { feed(p, n); }
+    constexpr void update(std::string_view s) noexcept { feed(s.data(), s.size()); }
+
+    constexpr std::uint64_t digest() const noexcept {
+        if (std::is_constant_evaluated()) return detail::xxh::ce_digest(st_);
+        return XXH64_digest(&st_);
+    }
+
+private:
     XXH64_state_t st_{};
 };
 
