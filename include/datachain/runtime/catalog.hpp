@@ -19,11 +19,23 @@
 
 namespace datachain::catalog {
 
-// All jobs, oldest first.
-inline std::vector<job_record> jobs(const store& db) {
+// All jobs, oldest first. A job record that does not decode is
+// error(store_corrupt), unless `damaged` is given: then it is skipped and
+// one line naming its job id and key is appended there (the listing is
+// complete only when `damaged` stays empty). `datachain rm --job ID`
+// removes such a record.
+inline std::vector<job_record> jobs(const store& db, std::vector<std::string>* damaged = nullptr) {
     std::vector<job_record> out;
-    for (auto c = db.scan("J"); c->valid(); c->next())
-        out.push_back(detail::rec::unpack<job_record>(c->value(), db.location(), c->key()));
+    for (auto c = db.scan("J"); c->valid(); c->next()) {
+        try {
+            out.push_back(detail::rec::unpack<job_record>(c->value(), db.location(), c->key()));
+        } catch (const error& e) {
+            if (!damaged || e.kind() != error_kind::store_corrupt) throw;
+            const auto id = c->key().size() == 9 ? std::to_string(key::read_be64(c->key(), 1)) : std::string("?");
+            damaged->push_back("job " + id + " cannot be read, skipped: 'datachain rm --job " + id +
+                               "' removes its record (" + e.what() + ")");
+        }
+    }
     return out;
 }
 
@@ -62,8 +74,10 @@ inline std::optional<chain_record> chain(const store& db, std::uint64_t job, std
 // Every (job, description) recorded for `dataset`, oldest job first.
 inline std::vector<std::pair<std::uint64_t, chain_record>> chains(const store& db, std::string_view dataset) {
     std::vector<std::pair<std::uint64_t, chain_record>> out;
-    for (auto& j : jobs(db))
-        if (auto c = chain(db, j.id, dataset)) out.emplace_back(j.id, std::move(*c));
+    for (auto c = db.scan("J"); c->valid(); c->next())  // job ids from the keys: a damaged job record is not read
+        if (c->key().size() == 9)
+            if (auto ch = chain(db, key::read_be64(c->key(), 1), dataset))
+                out.emplace_back(key::read_be64(c->key(), 1), std::move(*ch));
     return out;
 }
 

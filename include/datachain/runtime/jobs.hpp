@@ -34,10 +34,11 @@ inline std::string executable_path() {
     return ec ? std::string("unknown-program") : p.string();
 }
 
-inline void mark_crashed_jobs(store_handle& h) {
+// Job records that do not decode are skipped and named in `damaged`.
+inline void mark_crashed_jobs(store_handle& h, std::vector<std::string>* damaged = nullptr) {
     auto live = h.live_jobs();
     std::vector<job_record> crashed;
-    for (auto& j : catalog::jobs(h.db()))
+    for (auto& j : catalog::jobs(h.db(), damaged))
         if (j.state() == job_status::running && !live.count(j.id)) crashed.push_back(j);
     for (auto& j : crashed) {
         j.status = static_cast<std::uint8_t>(job_status::crashed);
@@ -49,9 +50,10 @@ inline void mark_crashed_jobs(store_handle& h) {
 // name, after marking the jobs of dead processes crashed. All under the
 // handle's lock, so that no session of this process sees another's job
 // between its creation and its registration as live.
-inline job_record start_job(store_handle& h, const std::string& name) {
+// `damaged`: as for mark_crashed_jobs.
+inline job_record start_job(store_handle& h, const std::string& name, std::vector<std::string>* damaged = nullptr) {
     return h.locked([&] {
-        mark_crashed_jobs(h);
+        mark_crashed_jobs(h, damaged);
         job_record j{};
         j.id = h.next_id("job");
         j.name = name;

@@ -80,7 +80,7 @@ public:
             report(step + ": " +
                    (memo && d.action == udf_action::scratch ? "computing inputs not seen before"
                                                              : std::string(to_string(d.action))) +
-                   (d.why.text.empty() ? std::string{} : " (" + d.why.text + ")"));
+                   (d.why.text.empty() || d.why.kind == change_kind::off ? std::string{} : " (" + d.why.text + ")"));
     }
 
     // The line that says how many inputs a UDF step computed and reused.
@@ -92,9 +92,14 @@ public:
     }
 
     // The event that says what a UDF step did: skipped (all reused),
-    // continued, from scratch, or failed.
-    void udf_ended(const std::string& step, event_kind kind, const hash128& full, std::uint64_t before,
-                   std::uint64_t now, double seconds, const reason& why, std::uint64_t from_job) {
+    // continued, from scratch, or failed. Returns its sequence number; given
+    // `seq` (from an earlier call), it rewrites that event instead: a step
+    // records its decision when it starts computing (so a job that fails in
+    // another step, or is killed, still shows it) and rewrites it with its
+    // counts when it ends.
+    std::uint64_t udf_ended(const std::string& step, event_kind kind, const hash128& full, std::uint64_t before,
+                            std::uint64_t now, double seconds, const reason& why, std::uint64_t from_job,
+                            std::uint64_t seq = 0) {
         auto e = base(kind, step);
         e.step_hash = full.hex();
         e.rows_before = before;
@@ -103,7 +108,7 @@ public:
         e.why = why.text;
         e.change = to_string(why.kind);
         e.from_job = from_job;
-        record(std::move(e));
+        return record(std::move(e), seq);
     }
 
     void warning(const std::string& text) const {
@@ -120,10 +125,12 @@ private:
         e.step = step;
         return e;
     }
-    void record(event_record e) {
+    std::uint64_t record(event_record e, std::uint64_t seq = 0) {
         std::lock_guard l(m_);
         e.time = now_ns();
-        h_.db().put(rec::event_key(job_, ++seq_), rec::pack(e));
+        if (seq == 0) seq = ++seq_;
+        h_.db().put(rec::event_key(job_, seq), rec::pack(e));
+        return seq;
     }
 
     store_handle& h_;

@@ -221,7 +221,7 @@ public:
         if (status_) {
             const auto done = computed_ + pending_ + reused_;
             if (done != status_done_ && t - last_status_ >= status_every) {
-                status_->rows(done);
+                status_->rows(step_, total_, earlier_, done);
                 status_done_ = done;
                 last_status_ = t;
             }
@@ -238,7 +238,7 @@ public:
         if (finished_) return;
         finished_ = true;
         if (ticked_) progress_ticker::get().remove(this);
-        if (status_) status_->rows(computed_ + pending_ + reused_);
+        if (status_) status_->rows(step_, total_, earlier_, computed_ + pending_ + reused_);
         if (!on_ || kind_ != progress_kind::udf) return;
         auto v = view();
         std::string line = progress_summary(v, reused_);

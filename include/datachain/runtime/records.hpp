@@ -271,20 +271,26 @@ std::string pack(const T& r) {
     return s;
 }
 
+// "an event", "a job".
+inline std::string article(std::string_view name) {
+    const bool vowel = !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+    return (vowel ? "an " : "a ") + std::string(name);
+}
+
 // Decodes a record read at `key` from the store at `where`; a record that
 // does not decode is error(store_corrupt) naming the record kind and key.
 template <class T>
 T unpack(std::string_view s, const std::string& where, std::string_view key = {}) {
     auto damaged = [&](const std::string& what) {
         return error(error_kind::store_corrupt,
-                     "datachain: a " + std::string(record_traits<T>::name) + " record" +
+                     "datachain: " + article(record_traits<T>::name) + " record" +
                          (key.empty() ? std::string{} : " (key " + hex(key) + ")") + " in the store at '" + where +
                          "' is damaged: " + what +
                          "; restore the store from a backup or remove it (the record cannot be trusted)");
     };
     const auto v = s.empty() ? 0 : static_cast<std::uint8_t>(s[0]);
     if (v > record_traits<T>::version)
-        throw error(error_kind::store_format, "datachain: a " + std::string(record_traits<T>::name) +
+        throw error(error_kind::store_format, "datachain: " + article(record_traits<T>::name) +
                                                   " record in the store at '" + where +
                                                   "' has an unknown version; was it written by a newer datachain?");
     try {

@@ -49,10 +49,13 @@ public:
     using gc_stats = datachain::gc_stats;
 
     explicit session(settings cfg = settings::from_env()) : cfg_(std::move(cfg)) {
+        cfg_.operator_switches();  // DATACHAIN_IGNORE_CHECKPOINTS=1, DATACHAIN_CHECKPOINTS=0 apply always
         handle_ = detail::open_store_handle(cfg_.root);
         if (cfg_.job_name.empty()) cfg_.job_name = detail::executable_path();
-        job_ = detail::start_job(*handle_, cfg_.job_name);
+        std::vector<std::string> damaged;  // job records that do not decode: skipped, with a warning
+        job_ = detail::start_job(*handle_, cfg_.job_name, &damaged);
         journal_ = std::make_unique<detail::journal>(*handle_, job_.id, cfg_);
+        for (const auto& d : damaged) journal_->warning(d);
         status_ = std::make_unique<detail::status_file>(handle_->location(), job_.id);
     }
 

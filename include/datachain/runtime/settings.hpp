@@ -8,7 +8,9 @@
 // dc::session session(cfg);
 // ```
 //
-// Environment (read by settings::from_env):
+// Environment (read by settings::from_env; a `settings{}` built in code reads
+// none of it, except the two operator switches, which every session applies
+// however its settings were built: see operator_switches below):
 //   DATACHAIN_ROOT                  store directory (default ./.datachain)
 //   DATACHAIN_JOB_NAME              job name (default: the executable's path)
 //   DATACHAIN_IGNORE_CHECKPOINTS    1/true/yes: compute everything, record anew
@@ -45,7 +47,7 @@ struct output_line {
     bool final = true;  // progress: false while the line is being redrawn
 };
 
-// The most UDF threads a step uses; more is clamped to this.
+// The most UDF threads a step uses; more is an error_kind::usage.
 inline constexpr unsigned max_parallel = 256;
 
 struct settings {
@@ -53,7 +55,7 @@ struct settings {
     std::string job_name;             // empty: the executable's canonical path
     bool ignore_checkpoints = false;  // compute everything; still record
     bool checkpoints = true;          // false: no checkpoint records, no incremental outputs
-    unsigned parallel = 1;            // default UDF threads (1..max_parallel)
+    unsigned parallel = 1;            // default UDF threads (1..max_parallel, else usage error)
     std::size_t batch_size = 2000;    // rows per durable batch
     bool progress = true;             // progress on a terminal, summary otherwise
     // Off a terminal (or with `output` set): a plain progress line this often
@@ -81,17 +83,17 @@ struct settings {
         auto falsy = [](const std::string& v) { return v == "0" || v == "false" || v == "no" || v == "off" || v == "FALSE" || v == "NO"; };
         if (auto v = env("DATACHAIN_ROOT"); v && !v->empty()) s.root = *v;
         if (auto v = env("DATACHAIN_JOB_NAME"); v && !v->empty()) s.job_name = *v;
-        if (auto v = env("DATACHAIN_IGNORE_CHECKPOINTS")) s.ignore_checkpoints = truthy(*v);
-        if (auto v = env("DATACHAIN_CHECKPOINTS")) s.checkpoints = !falsy(*v);
+        s.ignore_checkpoints = env_switch("DATACHAIN_IGNORE_CHECKPOINTS", truthy);
+        s.checkpoints = !env_switch("DATACHAIN_CHECKPOINTS", falsy);
         if (auto v = env("DATACHAIN_PARALLEL"); v && !v->empty()) {
             char* end = nullptr;
             errno = 0;
             long n = std::strtol(v->c_str(), &end, 10);
-            if (errno != 0 || *end != '\0' || n < 1)
+            if (errno != 0 || *end != '\0' || n < 1 || n > static_cast<long>(max_parallel))
                 throw error(error_kind::usage, "datachain: DATACHAIN_PARALLEL='" + *v +
                                                    "' is not a number of threads; use 1 to " +
                                                    std::to_string(max_parallel) + " (or unset it)");
-            s.parallel = static_cast<unsigned>(std::min<long>(n, max_parallel));
+            s.parallel = static_cast<unsigned>(n);
         }
         if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
         if (auto v = env("DATACHAIN_PROGRESS_EVERY"); v && !v->empty()) s.progress_every = progress_interval(*v);
@@ -106,6 +108,33 @@ struct settings {
             s.spill_bytes = static_cast<std::size_t>(n);
         }
         return s;
+    }
+
+    // The operator's switches: DATACHAIN_IGNORE_CHECKPOINTS=1 sets
+    // ignore_checkpoints, DATACHAIN_CHECKPOINTS=0 clears checkpoints. Every
+    // session applies them to its settings, from_env or built in code alike,
+    // so an operator can always force a full recomputation; they only ever
+    // make a run compute more and reuse less (a 0 / 1 never undoes what the
+    // code set). The other variables are read by from_env alone.
+    void operator_switches() {
+        auto truthy = [](const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "TRUE" || v == "YES" || v == "on"; };
+        auto falsy = [](const std::string& v) { return v == "0" || v == "false" || v == "no" || v == "off" || v == "FALSE" || v == "NO"; };
+        ignore_checkpoints = ignore_checkpoints || env_switch("DATACHAIN_IGNORE_CHECKPOINTS", truthy);
+        checkpoints = checkpoints && !env_switch("DATACHAIN_CHECKPOINTS", falsy);
+    }
+
+    template <class Pred>
+    static bool env_switch(const char* name, Pred is_set) {
+        const char* v = std::getenv(name);
+        return v && is_set(std::string(v));
+    }
+
+    // 1..max_parallel, else error_kind::usage naming `what`.
+    static unsigned checked_parallel(unsigned n, const char* what) {
+        if (n < 1 || n > max_parallel)
+            throw error(error_kind::usage, std::string("datachain: ") + what + " = " + std::to_string(n) +
+                                               " is not a number of threads; use 1 to " + std::to_string(max_parallel));
+        return n;
     }
 
     // "10" (seconds), "500ms", "30s", "2m"; "0" = no periodic lines. Anything

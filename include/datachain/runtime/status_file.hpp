@@ -10,7 +10,7 @@
 //
 //   detail::status_file st("/data/.datachain", job_id);
 //   st.step("map<result>(process)", total, earlier);   // a step starts
-//   st.rows(done);                                      // writes now: callers pace it
+//   st.rows(step, total, earlier, done);                // writes now: callers pace it
 //   st.finish("complete");
 //   auto now = detail::read_status("/data/.datachain"); // the CLI
 //
@@ -70,10 +70,18 @@ public:
         s_.done = 0;
         write();
     }
-    // Writes the file now (a few hundred bytes and a rename): call it a few
-    // times a second, not per row.
-    void rows(std::uint64_t done) {
+    // The rows `step` has done, with its total and earlier rows, written
+    // together: UDF steps run pipelined (several are active at once), so the
+    // file always names the step whose counts it shows. Writes the file now
+    // (a few hundred bytes and a rename): call it a few times a second, not
+    // per row.
+    void rows(const std::string& step, std::optional<std::uint64_t> total, std::uint64_t earlier, std::uint64_t done) {
         std::lock_guard lock(m_);
+        s_.step = step;
+        for (auto& c : s_.step)
+            if (c == '\n' || c == '\r') c = ' ';
+        s_.total = total;
+        s_.earlier = earlier;
         s_.done = done;
         write();
     }

@@ -79,6 +79,14 @@ public:
             if (c.resume) memo_guard([&] { memo_ = row_memo(ctx_.a.db(), c.memo, true, table_); });
         }
     }
+    // Cut short by another step's failure: the decision event gets the rows computed.
+    ~udf_stage_base() {
+        if (event_ && !finished_) try {
+                ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, computed_, seconds(), d_.why,
+                                       d_.from_job, event_);
+            } catch (...) {
+            }
+    }
     udf_stage_base(const udf_stage_base&) = delete;
     udf_stage_base& operator=(const udf_stage_base&) = delete;
 
@@ -103,6 +111,7 @@ public:
     // Starts computing: the report line, the partial record, progress.
     void start(std::optional<std::uint64_t> total) {
         ctx_.a.log().udf_decided(step_, d_, memo_.reads());
+        event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, 0.0, d_.why, d_.from_job);
         save_record(false);
         ctx_.a.status().step(step_, total, done_before_);
         prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
@@ -306,13 +315,14 @@ public:
         if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
         if (memo_hits_ > 0) k = event_kind::udf_reused;
         ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + memo_hits_, computed_, seconds(), d_.why,
-                               d_.from_job);
+                               d_.from_job, event_);
         if (memo_hits_ > 0) ctx_.a.log().udf_rows(step_, computed_, done_before_, memo_hits_);
     }
 
     // Rethrows a UDF failure as udf_error, after the durable part is written:
     // records the decision's event (what this run did) and udf_failed.
-    [[noreturn]] void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path) {
+    // `at` names the failing unit when it is not an input row (agg: "partition 5 (key 'a')").
+    [[noreturn]] void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path, std::string at = {}) {
         finished_ = true;
         if (prog_) prog_->finish();
         std::string what = "unknown exception";
@@ -322,17 +332,17 @@ public:
             what = e.what();
         } catch (...) {
         }
-        std::string msg = "datachain: " + step_ + " failed at input row " + std::to_string(ordinal) +
+        if (at.empty()) at = "input row " + std::to_string(ordinal);
+        std::string msg = "datachain: " + step_ + " failed at " + at +
                           (path.empty() ? std::string{} : " (file '" + path + "')") + ": " + what + ". ";
         if (d_.record())
             msg += std::to_string(done_before_ + computed_) +
-                   " inputs are done and saved; fix the problem and run again to continue from there.";
+                   " " + done_unit_ + " are done and saved; fix the problem and run again to continue from there.";
         else
             msg += "Checkpoints are off: nothing of this step was kept.";
         save_record(false);
         auto& log = ctx_.a.log();
-        log.udf_ended(step_, d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch,
-                      ctx_.full, done_before_, computed_, seconds(), d_.why, d_.from_job);
+        log.udf_ended(step_, started_kind(), ctx_.full, done_before_, computed_, seconds(), d_.why, d_.from_job, event_);
         log.udf_ended(step_, event_kind::udf_failed, ctx_.full, done_before_, computed_, seconds(),
                       {change_kind::none, what}, 0);
         ctx_.a.fail(msg);
@@ -367,6 +377,7 @@ private:
         r.rows = produced_;
         ctx_.a.record_checkpoint(pkey_, r);
     }
+    event_kind started_kind() const { return d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch; }
     double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
 
 protected:
@@ -379,6 +390,7 @@ protected:
     std::uint64_t done_before_ = 0;
     row_memo memo_;
     std::uint64_t memo_hits_ = 0;
+    const char* done_unit_ = "inputs";  // what fail() counts as done: agg, "partitions"
 
 private:
     std::unique_ptr<cursor> rd_;
@@ -390,6 +402,7 @@ private:
     std::uint64_t computed_ = 0;
     std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
     bool finished_ = false;
+    std::uint64_t event_ = 0;  // the decision event start() recorded
 };
 
 } // namespace datachain::detail::exec

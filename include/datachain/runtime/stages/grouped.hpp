@@ -23,6 +23,8 @@ struct grouped_stage : stream<Out>, udf_stage_base {
 
     // Computes the next groups into `pending`; false when there are none.
     virtual bool produce() = 0;
+    // Names group `ordinal` in a failure message; empty: "input row N".
+    virtual std::string where(std::uint64_t) const { return {}; }
 
     bool next(std::vector<row_tuple<Out>>& out, std::size_t n) override {
         out.clear();
@@ -93,7 +95,7 @@ struct grouped_stage : stream<Out>, udf_stage_base {
         commit(*b, err.ep != nullptr);
         udf_stage_base::count(now, hits);
         memo_reused(hits);
-        if (err.ep) fail(err.ep, base + err.at, row_of(err.at));
+        if (err.ep) fail(err.ep, base + err.at, row_of(err.at), where(base + err.at));
         for (std::size_t k = 0; k < count; ++k) {
             if (res[k]) {
                 if (emit())

@@ -1,0 +1,240 @@
+// What an operator sees and can do from outside the code: the environment
+// switches against settings built in code, the thread count's limits, the
+// decision events of a failed job, and damaged job records.
+#include "support.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace {
+
+DC_DEF(op_double, (std::int64_t x) -> std::int64_t { return x * 2; });
+
+// Sets an environment variable for one scope.
+struct scoped_env {
+    std::string name;
+    std::optional<std::string> old;
+    scoped_env(std::string n, const char* v) : name(std::move(n)) {
+        if (const char* o = std::getenv(name.c_str())) old = o;
+        if (v) ::setenv(name.c_str(), v, 1);
+        else ::unsetenv(name.c_str());
+    }
+    ~scoped_env() {
+        if (old) ::setenv(name.c_str(), old->c_str(), 1);
+        else ::unsetenv(name.c_str());
+    }
+};
+
+std::vector<dc::event_kind> kinds(const dc::session& s) {
+    std::vector<dc::event_kind> k;
+    for (const auto& e : s.events()) k.push_back(e.type());
+    return k;
+}
+
+auto doubled() {
+    return dc::read_values<"x">(std::vector<std::int64_t>{1, 2, 3}) | dc::map<"y">(op_double) | dc::save("op");
+}
+
+} // namespace
+
+TEST_CASE("operator: DATACHAIN_IGNORE_CHECKPOINTS and DATACHAIN_CHECKPOINTS=0 apply to settings built in code",
+          "[runtime][operator]") {
+    rt::temp_dir d;
+    {
+        dc::session s{rt::cfg(d.store())};
+        doubled().run(s);
+    }
+    {
+        // Nothing set: the second run reuses the saved version.
+        dc::session s{rt::cfg(d.store())};
+        doubled().run(s);
+        CHECK(kinds(s) == std::vector{dc::event_kind::save_skipped});
+    }
+    {
+        scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "1");
+        dc::session s{rt::cfg(d.store())};  // dc::settings{...}, not from_env
+        CHECK(s.config().ignore_checkpoints);
+        doubled().run(s);
+        CHECK(kinds(s) == std::vector{dc::event_kind::udf_from_scratch, dc::event_kind::save_completed});
+    }
+    {
+        scoped_env off("DATACHAIN_CHECKPOINTS", "0");
+        dc::session s{rt::cfg(d.store())};
+        CHECK_FALSE(s.config().checkpoints);
+    }
+    {
+        // A switch never undoes what the code set, and the other variables
+        // stay with from_env.
+        scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "0");
+        scoped_env on("DATACHAIN_CHECKPOINTS", "1");
+        scoped_env par("DATACHAIN_PARALLEL", "7");
+        auto st = rt::cfg(d.store());
+        st.ignore_checkpoints = true;
+        st.checkpoints = false;
+        dc::session s{st};
+        CHECK(s.config().ignore_checkpoints);
+        CHECK_FALSE(s.config().checkpoints);
+        CHECK(s.config().parallel == 1);
+    }
+}
+
+TEST_CASE("operator: a thread count is 1 to 256, from the environment or in code", "[runtime][operator]") {
+    for (const char* bad : {"0", "-1", "1e3", "257", "100000"}) {
+        scoped_env par("DATACHAIN_PARALLEL", bad);
+        auto e = rt::catch_error([] { (void)dc::settings::from_env(); });
+        CHECK(e.kind() == dc::error_kind::usage);
+        CHECK(std::string(e.what()).find("use 1 to 256") != std::string::npos);
+    }
+    {
+        scoped_env par("DATACHAIN_PARALLEL", "256");
+        CHECK(dc::settings::from_env().parallel == 256);
+    }
+    rt::memory_root root;
+    dc::session s{rt::cfg(root.store())};
+    auto e = rt::catch_error([&] { doubled().run(s, {.parallel = 257}); });
+    CHECK(e.kind() == dc::error_kind::usage);
+    CHECK(std::string(e.what()).find("run_options::parallel = 257") != std::string::npos);
+    auto e0 = rt::catch_error([&] { doubled().run(s, {.parallel = 0}); });
+    CHECK(e0.kind() == dc::error_kind::usage);
+    s.config().parallel = 1000;
+    auto e2 = rt::catch_error([&] { doubled().run(s); });
+    CHECK(std::string(e2.what()).find("settings::parallel = 1000") != std::string::npos);
+}
+
+namespace {
+
+std::int64_t op_throw_at = -1;           // op_second throws on this input
+const dc::session* op_watch = nullptr;   // op_first looks at its events
+std::vector<std::string> op_seen_steps;  // ... and writes down their steps
+
+DC_DEF(op_first, (std::int64_t x) -> std::int64_t {
+    if (op_watch && op_seen_steps.empty())
+        for (const auto& e : op_watch->events()) op_seen_steps.push_back(e.kind + " " + e.step);
+    return x + 1;
+});
+DC_DEF(op_second, (std::int64_t a) -> std::int64_t {
+    if (a == op_throw_at) throw std::runtime_error("second failed");
+    return a * 10;
+});
+DC_DEF(op_sum, (const std::vector<std::int64_t>& xs) -> std::vector<std::int64_t> {
+    std::int64_t t = 0;
+    for (auto v : xs) {
+        if (v == op_throw_at) throw std::runtime_error("sum failed");
+        t += v;
+    }
+    return {t};
+});
+
+auto two_steps() {
+    std::vector<std::int64_t> xs(20);
+    for (std::int64_t i = 0; i < 20; ++i) xs[static_cast<std::size_t>(i)] = i;
+    return dc::read_values<"x">(xs) | dc::map<"a">(op_first) | dc::map<"b">(op_second, dc::params<"a">) |
+           dc::save("two");
+}
+
+std::vector<std::string> event_lines(const dc::session& s) {
+    std::vector<std::string> v;
+    for (const auto& e : s.events()) v.push_back(e.kind + " " + e.step);
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("operator: a failed job records the decision of every UDF step that ran", "[runtime][operator]") {
+    rt::memory_root root;
+    auto st = rt::cfg(root.store());
+    st.batch_size = 2;
+    op_throw_at = 16;  // input 15: a = 16, map<b> fails; map<a> has started by then
+    dc::session s{st};
+    REQUIRE_THROWS_AS(two_steps().run(s), dc::udf_error);
+    op_throw_at = -1;
+    auto ev = event_lines(s);
+    for (const auto& e : ev) UNSCOPED_INFO(e);
+    const auto first = std::string("map<a>(op_first) -> int64");
+    const auto second = std::string("map<b>(op_second) -> int64");
+    CHECK(std::count(ev.begin(), ev.end(), "udf_from_scratch " + first) == 1);
+    CHECK(std::count(ev.begin(), ev.end(), "udf_from_scratch " + second) == 1);
+    CHECK(std::count(ev.begin(), ev.end(), "udf_failed " + second) == 1);
+    CHECK(ev.size() == 3);
+}
+
+TEST_CASE("operator: a UDF step's decision is recorded before its first call", "[runtime][operator]") {
+    rt::memory_root root;
+    dc::session s{rt::cfg(root.store())};
+    op_watch = &s;
+    op_seen_steps.clear();
+    two_steps().run(s);
+    op_watch = nullptr;
+    for (const auto& e : op_seen_steps) UNSCOPED_INFO("seen: " << e);
+    for (const auto& e : event_lines(s)) UNSCOPED_INFO("event: " << e);
+    // Inside its first call, map<a>'s decision is already an event (a job
+    // killed there would show it); rewritten at the end, not repeated.
+    CHECK(std::count(op_seen_steps.begin(), op_seen_steps.end(), "udf_from_scratch map<a>(op_first) -> int64") == 1);
+    auto ev = event_lines(s);
+    CHECK(std::count(ev.begin(), ev.end(), "udf_from_scratch map<a>(op_first) -> int64") == 1);
+    CHECK(ev.size() == 3);  // map<a>, map<b>, save
+}
+
+TEST_CASE("operator: messages say things once and count what they mean", "[runtime][operator]") {
+    rt::memory_root root;
+    std::vector<std::string> lines;
+    auto st = rt::cfg(root.store());
+    st.report = true;
+    st.checkpoints = false;
+    st.output = [&](const dc::output_line& l) { lines.push_back(l.text); };
+    {
+        dc::session s{st};
+        doubled().run(s);
+    }
+    bool said = false;
+    for (const auto& l : lines) {
+        CHECK(l.find("checkpoints off) (checkpoints are off") == std::string::npos);
+        said = said || l.find("computed (checkpoints off)") != std::string::npos;
+    }
+    CHECK(said);
+
+    // agg counts partitions as partitions and names the failing one by key.
+    st.checkpoints = true;
+    dc::session s{st};
+    std::vector<std::int64_t> xs{1, 2, 3, 4, 5, 6};
+    std::vector<std::string> ks{"a", "b", "a", "c", "b", "c"};
+    op_throw_at = 4;  // partition 2 ("c")
+    auto e = rt::catch_error([&] {
+        (dc::read_values<"x", "k">(xs, ks) | dc::agg<"t">(op_sum, dc::partition_by<"k">, dc::params<"x">) | dc::save("sums")).run(s);
+    });
+    op_throw_at = -1;
+    std::string msg = e.what();
+    CHECK(msg.find("failed at partition 2 (key 'c')") != std::string::npos);
+    CHECK(msg.find("2 partitions are done") != std::string::npos);
+    CHECK(msg.find("input row") == std::string::npos);
+}
+
+TEST_CASE("operator: the status file names the step whose rows it shows", "[runtime][operator]") {
+    // Two UDF steps run pipelined: the second starts before the first ends,
+    // and each reports its own rows. Driven by poll() with given times.
+    rt::temp_dir d;
+    fs::create_directories(d.store());
+    auto st = rt::cfg(d.store());
+    st.progress = false;
+    dc::detail::status_file file(d.store().string(), 7);
+    using clock = dc::detail::progress::clock;
+    const auto t0 = clock::now();
+    file.step("map<a>(f)", 5000, 0);
+    dc::detail::progress first(st, "map<a>(f)", 5000, 0, dc::detail::progress_kind::udf, &file);
+    file.step("map<b>(g)", 5000, 0);
+    dc::detail::progress second(st, "map<b>(g)", 5000, 0, dc::detail::progress_kind::udf, &file);
+    first.add(4000);
+    first.poll(t0 + std::chrono::seconds(1), false);
+    auto s1 = dc::detail::read_status(d.store());
+    REQUIRE(s1);
+    CHECK(s1->step == "map<a>(f)");
+    CHECK(s1->done == 4000);
+    second.add(2230);
+    second.poll(t0 + std::chrono::seconds(2), false);
+    auto s2 = dc::detail::read_status(d.store());
+    REQUIRE(s2);
+    CHECK(s2->step == "map<b>(g)");
+    CHECK(s2->done == 2230);
+    first.finish();
+    second.finish();
+}
