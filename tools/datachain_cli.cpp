@@ -25,6 +25,7 @@
 #include <datachain/runtime/dynamic_dataset.hpp>
 #include <datachain/runtime/export.hpp>
 #include <datachain/runtime/gc.hpp>
+#include <datachain/runtime/listing_record.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/status_file.hpp>
 #include <datachain/runtime/text_format.hpp>
@@ -440,7 +441,12 @@ int cmd_explain(const dc::store& db, const options& o) {
     }
     // Compared with the nearest earlier run of the same program (its lineage).
     auto prev = dc::catalog::previous_chain(db, job, name);
-    const std::string change = prev ? dc::catalog::explain_change(prev->second, *now) : "";
+    std::string files;  // the files that changed, when both listings are kept
+    if (prev) {
+        auto a = dc::detail::chain_source_hash(prev->second), b = dc::detail::chain_source_hash(*now);
+        if (a && b && *a != *b) files = dc::detail::describe_listing_change(db, *a, *b).value_or("");
+    }
+    const std::string change = prev ? dc::catalog::explain_change(prev->second, *now, files) : "";
     if (o.json) {
         std::string steps = "[";
         for (std::size_t i = 0; i < now->steps.size(); ++i) steps += (i ? "," : "") + js(now->steps[i]);

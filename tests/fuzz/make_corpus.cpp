@@ -7,6 +7,7 @@
 // (the old seeds stay useful inputs, so this is not a test).
 #include "fuzz_support.hpp"
 
+#include <datachain/runtime/listing_record.hpp>
 #include <datachain/runtime/records.hpp>
 
 #include <cstdio>
@@ -57,6 +58,16 @@ void record_seeds(const fs::path& dir) {
     }
 }
 
+// Kept source listings: none, one and several files, and a cut one.
+void listing_seeds(const fs::path& dir) {
+    namespace detail = datachain::detail;
+    const detail::listing_entries several = {{"a.txt", 1}, {"cats/b.jpg", 0}, {std::string("z\0\xff", 3), ~0ull}};
+    write(dir, "valid-0", detail::encode_listing({}));
+    write(dir, "valid-1", detail::encode_listing({{"only.txt", 42}}));
+    write(dir, "valid-2", detail::encode_listing(several));
+    write(dir, "truncated-2", half(detail::encode_listing(several)));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -73,6 +84,8 @@ int main(int argc, char** argv) {
     record_seeds<dc::chain_record>(root / "record_chain");
     record_seeds<dc::dataset_record>(root / "record_dataset");
     record_seeds<dc::event_record>(root / "record_event");
+    record_seeds<dc::version_schema_record>(root / "record_version_schema");
+    listing_seeds(root / "listing");
     std::printf("make_corpus: wrote the seeds under %s\n", root.string().c_str());
     return 0;
 }

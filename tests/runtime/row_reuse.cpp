@@ -53,6 +53,8 @@ std::map<std::string, std::int64_t> by_path(const auto& ds, std::vector<std::str
     return m;
 }
 
+bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
 std::string name_of(int i) {
     char b[32];
     std::snprintf(b, sizeof b, "f%04d.txt", i);
@@ -331,4 +333,51 @@ TEST_CASE("row reuse: the same step over another source in between does not hide
     dc::session s{cfg};
     (void)big(v).run(s);
     CHECK(calls == 1);
+}
+
+TEST_CASE("row reuse: the explanation names the files added, modified and removed; gc drops unneeded listings",
+          "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    auto data = d / "data";
+    fs::create_directories(data / "cats");
+    for (const char* n : {"cats/a.txt", "cats/b.txt", "cats/c.txt", "d.txt", "e.txt"}) rt::write_file(data / n, "x");
+    auto cfg = rt::cfg(d.store());
+    auto why_of = [](dc::session& s) {
+        std::string why;
+        for (auto& e : s.events())
+            if (e.type() == dc::event_kind::save_completed || e.type() == dc::event_kind::udf_reused) why += e.why + "\n";
+        return why;
+    };
+    {
+        dc::session s{cfg};
+        (void)lengths(data).run(s);
+    }
+    for (const char* n : {"f1.txt", "f2.txt", "f3.txt"}) rt::write_file(data / n, "new");
+    rt::write_file(data / "cats/b.txt", "longer than before");
+    fs::remove(data / "e.txt");
+    calls = 0;
+    {
+        dc::session s{cfg};
+        (void)lengths(data).run(s);
+        CHECK(calls == 4);
+        auto why = why_of(s);
+        INFO(why);
+        CHECK(contains(why, "source: 3 added (f1.txt, f2.txt, +1 more), 1 modified (cats/b.txt), 1 removed (e.txt); "
+                            "5 files, 5 B -> 7 files, 30 B"));
+    }
+    // One kept listing per run; gc drops a listing with the last chain record naming it.
+    const auto listings = [&] {
+        auto st = dc::open_leveldb_store(d.store());
+        std::size_t n = 0;
+        for (auto c = st->scan("G"); c->valid(); c->next()) ++n;
+        return n;
+    };
+    CHECK(listings() == 2);
+    {
+        dc::session s{cfg};
+        auto first = rt::versions(s, "lengths").front();
+        s.remove_dataset("lengths", first);
+        (void)s.gc(std::chrono::seconds(0));
+    }
+    CHECK(listings() == 1);  // the first run's chain is gone, and its listing with it
 }

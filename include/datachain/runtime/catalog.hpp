@@ -113,7 +113,10 @@ inline std::optional<std::pair<std::uint64_t, chain_record>> previous_chain(cons
 }
 
 // Explains, in words, the first difference between two chain descriptions.
-inline std::string explain_change(const chain_record& old, const chain_record& now) {
+// `source_files`: what changed in a listed source, by file name
+// (listing_record.hpp), when known; otherwise the source change is counted.
+inline std::string explain_change(const chain_record& old, const chain_record& now,
+                                  std::string_view source_files = {}) {
     auto hash_at = [](const chain_record& c, std::size_t i) {
         return 2 * i + 1 < c.hashes.size() ? hash128{c.hashes[2 * i], c.hashes[2 * i + 1]} : hash128{};
     };
@@ -128,6 +131,7 @@ inline std::string explain_change(const chain_record& old, const chain_record& n
         if (auto a = endpoint(old.source_data), b = endpoint(now.source_data); !a.empty() && !b.empty() && a != b)
             return "source: endpoint " + a + " became " + b + " (" + old.source_data + " -> " + now.source_data + ")";
         std::string s = "source: ";
+        if (!source_files.empty()) return s.append(source_files) + "; " + old.source_data + " -> " + now.source_data;
         if (now.source_count > old.source_count)
             s += std::to_string(now.source_count - old.source_count) + " added";
         else if (now.source_count < old.source_count)

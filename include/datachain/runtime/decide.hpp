@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,7 @@ struct save_state {
     std::optional<std::pair<std::uint64_t, chain_record>> previous;
     std::optional<job_status> previous_status;
     chain_record current;
+    std::string source_files;  // the source's files that changed since `previous`, named (or empty)
 };
 
 enum class save_action : std::uint8_t { skip, compute };
@@ -72,8 +74,9 @@ struct save_decision {
 };
 
 // Classifies the first difference between two chain descriptions.
-inline reason explain_chain_change(const chain_record& old, const chain_record& now) {
-    auto text = catalog::explain_change(old, now);
+inline reason explain_chain_change(const chain_record& old, const chain_record& now,
+                                   std::string_view source_files = {}) {
+    auto text = catalog::explain_change(old, now, source_files);
     change_kind k = change_kind::chain_changed;
     if (text.starts_with("source:")) k = change_kind::source_changed;
     else if (text.ends_with(": code changed")) k = change_kind::code_changed;
@@ -110,7 +113,7 @@ inline save_decision decide_save(const save_state& st) {
         d.why = {change_kind::first_run, "no earlier run of this chain"};
         return d;
     }
-    d.why = explain_chain_change(st.previous->second, st.current);
+    d.why = explain_chain_change(st.previous->second, st.current, st.source_files);
     if (d.why.kind != change_kind::none) return d;
     if (st.previous_status && *st.previous_status != job_status::complete) {
         d.why = {change_kind::unfinished, "the earlier run (job " + std::to_string(st.previous->first) + ", " +

@@ -24,6 +24,7 @@
 #include <datachain/runtime/catalog.hpp>
 #include <datachain/runtime/jobs.hpp>
 #include <datachain/runtime/object_cache_files.hpp>
+#include <datachain/runtime/listing_record.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/store_open.hpp>
 #include <datachain/runtime/versions.hpp>
@@ -112,6 +113,17 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
         db.write(*b);
         if (removed) ++st.jobs;
         st.checkpoints += removed;
+    }
+    // Kept listings (listing_record.hpp) that no chain record names any more.
+    std::set<std::string> sources;
+    for (auto c = db.scan("P"); c->valid(); c->next())
+        if (auto h = chain_source_hash(rec::unpack<chain_record>(c->value(), db.location(), c->key())))
+            sources.insert(listing_key(*h));
+    {
+        auto b = db.batch();
+        for (auto c = db.scan("G"); c->valid(); c->next())
+            if (!sources.count(std::string(c->key()))) b->del(c->key());
+        db.write(*b);
     }
     std::set<std::uint64_t> keep;
     for (auto c = db.scan("K"); c->valid(); c->next()) {

@@ -39,6 +39,7 @@ inline std::string describe_key(std::string_view k) {
     case 'P': what = k.size() >= 9 ? "a chain record of job " + be(1, 8) : "a chain record"; break;
     case 'E': what = k.size() >= 9 ? "an event record of job " + be(1, 8) : "an event record"; break;
     case 'M': what = "a dataset's version counter"; break;
+    case 'G': what = "a kept source listing"; break;
     case 'Q': what = k.size() >= 9 ? "the row memo record of table " + be(1, 8) : "a row memo record"; break;
     case 'S':
     case 'D': {

@@ -27,6 +27,7 @@
 #include <datachain/runtime/dataset.hpp>
 #include <datachain/runtime/decide.hpp>
 #include <datachain/runtime/dynamic_schema.hpp>
+#include <datachain/runtime/listing_record.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
@@ -83,8 +84,7 @@ public:
 
     runner(const Chain& c, session& s, const run_options& o) : c_(c), a_{s} {
         const auto& cfg = a_.config();
-        threads_ = settings::checked_parallel(o.parallel.value_or(cfg.parallel),
-                                             o.parallel ? "run_options::parallel" : "settings::parallel");
+        threads_ = std::clamp(o.parallel.value_or(cfg.parallel), 1u, max_parallel);
         checkpoints_ = o.checkpoints.value_or(cfg.checkpoints);
         resume_ = checkpoints_ && !o.ignore_checkpoints.value_or(cfg.ignore_checkpoints);
         batch_ = std::max<std::size_t>(1, o.batch_size.value_or(cfg.batch_size));
@@ -254,6 +254,11 @@ private:
         st.previous = catalog::previous_chain(a_.db(), a_.job(), name, a_.config().max_depth);
         if (st.previous)
             if (auto j = catalog::job(a_.db(), st.previous->first)) st.previous_status = j->state();
+        if (st.previous && src_.listing)
+            if (auto old = detail::chain_source_hash(st.previous->second); old && *old != src_.hash)
+                if (auto before = detail::read_listing(a_.db(), *old))  // this run's is not recorded yet
+                    st.source_files =
+                        detail::describe_listing_change(*before, detail::entries_of(src_.listing->files)).value_or("");
         return st;
     }
 
@@ -270,7 +275,9 @@ private:
     }
 
     void record_chain(const std::string& name) {
-        if (checkpoints_) a_.record_chain(name, current_chain());
+        if (!checkpoints_) return;
+        a_.record_chain(name, current_chain());
+        if (src_.listing) detail::record_listing(a_.db(), src_.hash, src_.listing->files);
     }
 
     // Builds the stages up to and including step I (I = 0: the source).
