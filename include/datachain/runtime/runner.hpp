@@ -84,7 +84,8 @@ public:
 
     runner(const Chain& c, session& s, const run_options& o) : c_(c), a_{s} {
         const auto& cfg = a_.config();
-        threads_ = std::clamp(o.parallel.value_or(cfg.parallel), 1u, max_parallel);
+        threads_ = settings::checked_parallel(o.parallel.value_or(cfg.parallel),
+                                             o.parallel ? "run_options::parallel" : "settings::parallel");
         checkpoints_ = o.checkpoints.value_or(cfg.checkpoints);
         resume_ = checkpoints_ && !o.ignore_checkpoints.value_or(cfg.ignore_checkpoints);
         batch_ = std::max<std::size_t>(1, o.batch_size.value_or(cfg.batch_size));
