@@ -361,7 +361,8 @@ int cmd_jobs(const dc::store& db, const options& o) {
     std::vector<std::string> items;
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> errors;
-    for (auto& j : dc::catalog::jobs(db)) {
+    std::vector<std::string> damaged;  // records that do not decode: listed as damaged, exit 1
+    for (auto& j : dc::catalog::jobs(db, &damaged)) {
         // Running, but we hold the store's lock: its process is gone.
         auto state = j.state() == dc::job_status::running ? dc::job_status::crashed : j.state();
         const bool ended = j.finished != 0;
@@ -377,9 +378,17 @@ int cmd_jobs(const dc::store& db, const options& o) {
             if (!j.error.empty()) rows.push_back({"", "", "", "", "", "error: " + j.error});
         }
     }
+    for (const auto& d : damaged) {
+        const auto id = d.substr(4, d.find(' ', 4) - 4);
+        if (o.json) items.push_back(jobj{}.raw("id", id).str("status", "damaged").raw("error", js(d)).done());
+        else rows.push_back({id, "damaged", "-", "-", "-", "error: " + d});
+    }
     if (o.json) print_json_array(items);
     else print_table({"JOB", "STATUS", "PARENT", "STARTED (UTC)", "DURATION", "NAME"}, rows);
-    return 0;
+    if (damaged.empty()) return 0;
+    std::fprintf(stderr, "datachain jobs: %zu job record%s cannot be read (listed as damaged); "
+                         "'datachain rm --job ID' removes one\n", damaged.size(), damaged.size() == 1 ? "" : "s");
+    return 1;
 }
 
 // A job id, checked before the store is opened.
@@ -399,8 +408,11 @@ int cmd_events(const dc::store& db, const options& o) {
         if (!dc::catalog::job(db, job))
             throw cli_error{1, "no job " + std::to_string(job) + " in the store at '" + db.location() +
                                    "'; list them with 'datachain jobs'"};
-    } else if (auto all = dc::catalog::jobs(db); !all.empty()) {
-        job = all.back().id;
+    } else {
+        std::vector<std::string> damaged;  // skipped, and said: the latest job may be one of them
+        auto all = dc::catalog::jobs(db, &damaged);
+        for (const auto& d : damaged) std::fprintf(stderr, "datachain events: warning: %s\n", d.c_str());
+        if (!all.empty()) job = all.back().id;
     }
     std::vector<std::string> items;
     std::vector<std::vector<std::string>> rows;
@@ -408,7 +420,7 @@ int cmd_events(const dc::store& db, const options& o) {
         const std::string out = e.dataset.empty() ? "" : e.dataset + "@" + e.version;
         if (o.json)
             items.push_back(jobj{}.num("job", job).str("kind", e.kind).str("step", e.step).str("output", out)
-                                .num("rows_earlier", e.rows_before).num("rows_now", e.rows_now)
+                                .num("rows_before", e.rows_before).num("rows_now", e.rows_now)
                                 .raw("seconds", fixed3(e.seconds))
                                 .time("time", e.time).str("change", e.change).str("why", e.why)
                                 .num("from_job", e.from_job).done());
@@ -495,7 +507,31 @@ int cmd_verify(const dc::store& db, const options& o) {
     return bad ? 1 : 0;
 }
 
+// rm --job ID: removes a job record that cannot be read (and only such a
+// one), so that its damage no longer stops a program or a listing.
+int cmd_rm_job(dc::store& db, const options& o) {
+    const auto id = job_id(o.job);
+    const auto k = dc::detail::rec::job_key(id);
+    if (!db.get(k)) throw cli_error{1, "no job " + std::to_string(id) + " in the store at '" + db.location() + "'"};
+    try {
+        (void)dc::catalog::job(db, id);
+        throw cli_error{1, "job " + std::to_string(id) + " is readable; rm --job removes only a damaged job record"};
+    } catch (const dc::error& e) {
+        if (e.kind() != dc::error_kind::store_corrupt) throw;
+    }
+    db.del(k);
+    if (o.json) std::printf("%s\n", jobj{}.num("removed_job", id).done().c_str());
+    else std::printf("removed the damaged record of job %llu (its events and checkpoints stay; a job whose parent "
+                     "it was starts its lineage anew)\n", static_cast<unsigned long long>(id));
+    return 0;
+}
+
 int cmd_rm(dc::store& db, const options& o) {
+    if (!o.job.empty()) {
+        if (!o.target.empty()) throw cli_error{2, "give a dataset version or --job ID, not both"};
+        return cmd_rm_job(db, o);
+    }
+    if (o.target.empty()) throw cli_error{2, "say what to remove: datachain rm NAME@VERSION (or rm --job ID)"};
     std::string arg = o.target;
     if (!o.extra.empty()) arg += "@" + o.extra;  // rm NAME VERSION, the older form
     if (arg.find('@') == std::string::npos)
@@ -597,7 +633,8 @@ int main(int argc, char** argv) {
     auto* verify = app.add_subcommand("verify", "read versions in full: row counts and content digests");
     verify->add_option("dataset", o.target, "NAME or NAME@VERSION (default: every version)");
     auto* rm = app.add_subcommand("rm", "remove a dataset version (its number is never reused)");
-    rm->add_option("dataset", o.target, "NAME@VERSION")->required();
+    rm->add_option("dataset", o.target, "NAME@VERSION");
+    rm->add_option("--job", o.job, "ID: remove a job record that cannot be read ('datachain jobs' lists it as damaged)");
     rm->add_option("version", o.extra, "(the older form: rm NAME VERSION)");
     auto* gc = app.add_subcommand("gc", "drop checkpoints of jobs finished longer ago than an age, and the "
                                         "outputs nothing refers to; compacts the store");
@@ -655,7 +692,10 @@ int main(int argc, char** argv) {
                                        "seconds); nothing was removed"};
             age = *d;
         }
-        if (cmd == "events" && !o.job.empty()) job_id(o.job);
+        if ((cmd == "events" || cmd == "rm") && !o.job.empty()) job_id(o.job);
+        if (dc::detail::is_memory_root(o.root))
+            throw cli_error{2, "'" + o.root + "' is an in-memory store: it lives only inside the process that "
+                               "made it, so no other process (this tool included) can see it; give a directory"};
         auto db = open_existing(o.root);
         if (cmd == "ls" || cmd == "datasets") return cmd_ls(*db, o);
         if (cmd == "show") return cmd_show(db, o);
