@@ -6,7 +6,9 @@
 //   build/bench/benchmarks/bench_spill --sizes 1000000 --reps 3 --ratio-rows 1000000
 //
 // Every phase runs in its own child process (this program re-executed with
-// --phase ...), so its peak RSS (wait4 ru_maxrss) is its own:
+// --phase ...), so its peak RSS (wait4 ru_maxrss) is its own; it also samples
+// the peaks of RssAnon (memory it owns) and RssFile (LevelDB's mmapped table
+// files: clean page cache, grows with the store's size) every 5 ms:
 //
 //   input N DIR      read_values<"c">(N/1000) | gen<"g","path","n">(1000 rows each) | save("input")
 //                    rows: g = i*7919 % 10000 (10k partitions), path ~25 B, n = i (~50 B a row in the store)
@@ -98,6 +100,7 @@ int phase(int argc, char** argv) {
     const std::size_t spill = argc > 5 ? std::stoull(argv[5]) : 0;
     std::uint64_t rows = 0;
     double t = 0;
+    bench::rss_sampler mem;
     if (what == "input") {
         dc::session s(cfg(dir, "input", spill));
         std::vector<std::int64_t> cs(n / 1000);
@@ -127,7 +130,8 @@ int phase(int argc, char** argv) {
         t = raw(n, dir);
         rows = n;
     }
-    std::printf("time=%.6f rows=%" PRIu64 "\n", t, rows);
+    mem.stop();
+    std::printf("time=%.6f rows=%" PRIu64 " anon_kb=%ld file_kb=%ld\n", t, rows, mem.anon_kb(), mem.file_kb());
     return 0;
 }
 
@@ -155,19 +159,21 @@ int main(int argc, char** argv) {
     const std::filesystem::path root = std::filesystem::path(env ? env : "/tmp/datachain-bench") / "spill";
     const std::string def = std::to_string(dc::settings{}.spill_bytes), mem = std::to_string(std::size_t{1} << 40);
     std::printf("bench_spill: load %s; spill_bytes default %s\n", bench::loadavg().c_str(), def.c_str());
-    std::printf("%-10s %-22s %10s %12s %10s\n", "rows", "phase", "time (s)", "maxrss (MB)", "rows out");
+    std::printf("%-10s %-22s %10s %12s %10s %10s %10s\n", "rows", "phase", "time (s)", "maxrss (MB)", "anon (MB)",
+                "file (MB)", "rows out");
     for (std::size_t n : sizes) {
         const auto d = (root / ("m" + std::to_string(n))).string();
         bench::fresh(d);
         auto in = bench::run_child({"--phase", "input", std::to_string(n), d});
-        std::printf("%-10zu %-22s %10.2f %12.1f %10.0f\n", n, "input (setup)", in.at("time"), in.maxrss_kb / 1024.0,
-                    in.at("rows"));
+        std::printf("%-10zu %-22s %10.2f %12.1f %10.1f %10.1f %10.0f\n", n, "input (setup)", in.at("time"),
+                    in.maxrss_kb / 1024.0, in.at("anon_kb") / 1024.0, in.at("file_kb") / 1024.0, in.at("rows"));
         std::vector<std::pair<std::string, std::string>> phases = {{"order", def}, {"agg", def}};
         if (n <= 1000000) phases.insert(phases.end(), {{"order", mem}, {"agg", mem}});
         for (const auto& [ph, b] : phases) {
             auto c = bench::run_child({"--phase", ph, std::to_string(n), copy_of(d), b});
-            std::printf("%-10zu %-22s %10.2f %12.1f %10.0f\n", n, (ph + (b == mem ? " (in memory)" : "")).c_str(),
-                        c.at("time"), c.maxrss_kb / 1024.0, c.at("rows"));
+            std::printf("%-10zu %-22s %10.2f %12.1f %10.1f %10.1f %10.0f\n", n,
+                        (ph + (b == mem ? " (in memory)" : "")).c_str(), c.at("time"), c.maxrss_kb / 1024.0,
+                        c.at("anon_kb") / 1024.0, c.at("file_kb") / 1024.0, c.at("rows"));
             std::fflush(stdout);
             bench::fresh(d + "-run");
         }

@@ -2,13 +2,14 @@
 // output = keys + outputs. Partitions come in the order of their first row;
 // each partition's outputs commit atomically with its done mark, and a
 // resumed run skips finished partitions. Inputs larger than
-// settings::spill_bytes go through a temporary table of the store (grouped
-// there by key) and are read back a chunk of partitions at a time, so memory
-// stays flat; partitions, their numbers and outputs are the same either way.
+// settings::spill_bytes are sorted by (partition number, position) through a
+// temporary table of the store and read back a chunk of partitions at a
+// time, so memory stays flat but for one entry per partition key (its codec
+// bytes and number); partitions, their numbers, done marks and outputs are
+// the same either way.
 #pragma once
 
-#include <datachain/runtime/sort_key.hpp>
-#include <datachain/runtime/spill.hpp>
+#include <datachain/runtime/external_sort.hpp>
 #include <datachain/runtime/stages/grouped.hpp>
 #include <datachain/steps/agg.hpp>
 
@@ -40,11 +41,14 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     std::size_t total_parts = 0;
     std::size_t next_part = 0;
     bool loaded = false;
-    // Past settings::spill_bytes of input: rows under 'r' + escaped key +
-    // be64(position), partitions under 'i' + be64(position of first row) ->
-    // the key's codec bytes (spill.hpp). `index` walks the 'i' rows.
-    std::optional<spill_table> spill;
-    std::unique_ptr<cursor> index;
+    // Past settings::spill_bytes of input: the rows sorted by (partition
+    // number, position) through the store (external_sort.hpp). Partition
+    // numbers are given in order of first appearance (`numbers`: one entry
+    // per partition key); `ahead` is the first row of the next partition.
+    std::optional<sorted_rows<row_tuple<In>>> spilled;
+    std::unordered_map<std::string, std::uint64_t> numbers;
+    std::vector<row_tuple<In>> ahead;
+    std::size_t ahead_at = 0;
 
     agg_stage(const Step& s, const step_context& c, hash128 partial)
         : grouped_stage<Out>(c, s.describe(), partial), st(s) {
@@ -78,12 +82,15 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     static key_tuple key_of(const row_tuple<In>& r, partition_by_t<P...>) {
         return key_tuple{lookup<In, P>::get(r)...};
     }
-    // Prefix-free form of a key's codec bytes (so rows of one partition are
-    // contiguous and ordered by position under it).
-    static std::string group_of(std::string_view key_bytes) {
-        std::string g;
-        sort_key_append(g, key_bytes, false);
-        return g;
+    std::uint64_t number_of(const row_tuple<In>& r) {
+        std::string kb;
+        encode(kb, key_of(r, typename Step::partition{}));
+        return numbers.try_emplace(std::move(kb), numbers.size()).first->second;
+    }
+    void add_spilled(row_tuple<In>&& r) {
+        std::string k;
+        append_be(k, number_of(r));
+        spilled->add(std::move(k), std::move(r));
     }
 
     // All input rows, grouped by partition key in order of first appearance;
@@ -92,25 +99,28 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         std::vector<row_tuple<In>> buf;
         std::string enc;
         std::size_t held = 0;
-        std::uint64_t seq = 0;
         const std::size_t limit = this->ctx_.a.config().spill_bytes;
         while (up->next(buf, 4096))
             for (auto& r : buf) {
+                if (spilled) {
+                    add_spilled(std::move(r));
+                    continue;
+                }
                 enc.clear();
                 encode(enc, r);
-                if (!spill) {
-                    held += sizeof(row_tuple<In>) + enc.size();  // roughly its in-memory size
-                    rows.push_back(std::move(r));
-                    if (held > limit) spill_held();
-                } else {
-                    put_row(enc, r, seq);
+                held += sizeof(row_tuple<In>) + enc.size();  // roughly its size in memory
+                rows.push_back(std::move(r));
+                if (held > limit) {
+                    auto a = this->ctx_.a;
+                    spilled.emplace(a.db(), limit, [a] { return a.new_table(); });
+                    for (auto& h : rows) add_spilled(std::move(h));
+                    std::vector<row_tuple<In>>().swap(rows);
                 }
-                ++seq;
             }
         loaded = true;
-        if (spill) {
-            spill->flush();
-            index_partitions();
+        if (spilled) {
+            spilled->finish();
+            total_parts = numbers.size();
             this->set_total(total_parts);
             return;
         }
@@ -131,61 +141,34 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         this->set_total(total_parts);
     }
 
-    void put_row(const std::string& enc, const row_tuple<In>& r, std::uint64_t seq) {
-        std::string kb;
-        encode(kb, key_of(r, typename Step::partition{}));
-        std::string k = "r" + group_of(kb);
-        append_be(k, seq);
-        spill->put(k, enc);
-    }
-    void spill_held() {
-        spill.emplace(this->ctx_.a.db(), this->ctx_.a.new_table());
-        std::string enc;
-        for (std::uint64_t i = 0; i < rows.size(); ++i) {
-            enc.clear();
-            encode(enc, rows[i]);
-            put_row(enc, rows[i], i);
-        }
-        std::vector<row_tuple<In>>().swap(rows);
-    }
-    // One 'i' row per partition, keyed by the position of its first row: read
-    // in key order, they give the partitions in order of first appearance.
-    void index_partitions() {
-        const std::size_t skip = spill->prefix_size() + 1;
-        std::string last;
-        for (auto c = spill->scan("r"); c->valid(); c->next()) {
-            auto k = c->key().substr(skip);
-            auto g = k.substr(0, k.size() - 8);
-            if (total_parts > 0 && g == last) continue;
-            last.assign(g);
-            // The key's codec bytes are in the row: decode the first row's key.
-            std::string kb;
-            encode(kb, key_of(decode<row_tuple<In>>(c->value()), typename Step::partition{}));
-            std::string ik = "i";
-            ik.append(k.substr(k.size() - 8));
-            spill->put(ik, kb);
-            ++total_parts;
-        }
-        spill->flush();
-        index = spill->scan("i");
-    }
-    // Reads partitions base..base+count-1 from the store into the window
-    // (rows of partitions done earlier are not read) and deletes them there.
+    // Reads partitions base..base+count-1 from the sorted rows into the
+    // window (rows of partitions done earlier are read past, not kept).
     void load_window(std::size_t base, std::size_t count) {
         rows.clear();
         parts.assign(count, {});
-        keys.clear();
+        keys.assign(count, key_tuple{});
         window_base = base;
-        for (std::size_t k = 0; k < count; ++k, index->next()) {
-            keys.push_back(decode<key_tuple>(index->value()));
-            const std::string group = "r" + group_of(index->value());
-            spill->erase(index->key());
-            if (this->is_done(base + k)) continue;
-            for (auto c = spill->scan(group); c->valid(); c->next()) {
-                parts[k].push_back(rows.size());
-                rows.push_back(decode<row_tuple<In>>(c->value()));
-                spill->erase(c->key());
+        std::vector<char> seen(count, 0);
+        while (true) {
+            if (ahead_at == ahead.size()) {
+                ahead_at = 0;
+                if (!spilled->next(ahead, 4096)) break;
             }
+            auto& r = ahead[ahead_at];
+            std::string kb;
+            encode(kb, key_of(r, typename Step::partition{}));
+            const std::size_t p = numbers.at(kb);
+            if (p >= base + count) break;
+            const std::size_t k = p - base;
+            if (!seen[k]) {
+                keys[k] = key_of(r, typename Step::partition{});
+                seen[k] = 1;
+            }
+            if (!this->is_done(p)) {
+                parts[k].push_back(rows.size());
+                rows.push_back(std::move(r));
+            }
+            ++ahead_at;
         }
     }
 
@@ -223,13 +206,13 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     bool produce() override {
         if (!loaded) load();
         if (next_part >= total_parts) {
-            if (spill) spill->drop();
+            spilled.reset();  // drops the temporary table
             return false;
         }
         std::size_t chunk =
             std::min<std::size_t>(total_parts - next_part, std::max<unsigned>(this->ctx_.threads, 1) * 4);
         std::size_t base = next_part;
-        if (spill) load_window(base, chunk);
+        if (spilled) load_window(base, chunk);
         this->run_groups(
             base, chunk, [&](std::size_t k) { return run_partition(base + k); },
             [&](std::size_t k) { return row_path<In>(rows[parts[base + k - window_base].front()]); },
