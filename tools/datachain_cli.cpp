@@ -18,8 +18,10 @@
 // The tool only opens an existing store: it never creates one and never
 // touches a directory that is not a store. It starts no job and holds the
 // store's lock while it runs, so no program is running on the store then: a
-// job still marked running is shown crashed. `status` reads only the status
-// file the running program keeps in the store directory (status_file.hpp).
+// job still marked running is shown crashed, with the step whose UDF it was
+// in. `status` reads only the status file the running program keeps in the
+// store directory (status_file.hpp). A listing is complete or an error: `ls`
+// lists a version whose rows cannot be read as damaged, then exits 1 naming it.
 #include <datachain/runtime/catalog.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/dynamic_dataset.hpp>
@@ -84,9 +86,35 @@ std::string bytes_text(std::uint64_t b) {
 
 // ---- output: a table with a header row, or JSON -------------------------------
 
-// Display width: UTF-8 code points (continuation bytes do not count).
+// Columns a code point takes on a terminal: 0 for combining marks and
+// zero-width characters, 2 for East Asian wide and fullwidth characters and
+// emoji, else 1 (the common cases of wcwidth, without the locale).
+int columns_of(char32_t c) {
+    auto in = [c](char32_t a, char32_t b) { return c >= a && c <= b; };
+    if (in(0x0300, 0x036F) || in(0x1AB0, 0x1AFF) || in(0x1DC0, 0x1DFF) || in(0x200B, 0x200F) ||
+        in(0x20D0, 0x20FF) || in(0xFE00, 0xFE0F) || in(0xFE20, 0xFE2F) || in(0xE0100, 0xE01EF))
+        return 0;
+    if (in(0x1100, 0x115F) || in(0x2E80, 0x303E) || in(0x3041, 0x33FF) || in(0x3400, 0x4DBF) ||
+        in(0x4E00, 0x9FFF) || in(0xA000, 0xA4CF) || in(0xAC00, 0xD7A3) || in(0xF900, 0xFAFF) ||
+        in(0xFE30, 0xFE4F) || in(0xFF00, 0xFF60) || in(0xFFE0, 0xFFE6) || in(0x1F300, 0x1F64F) ||
+        in(0x1F900, 0x1F9FF) || in(0x1FA70, 0x1FAFF) || in(0x20000, 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+// Display width of UTF-8 text (cells are valid UTF-8: strings are escaped
+// as in JSON): the columns of its code points, not its bytes.
 std::size_t width(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        const std::size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        char32_t c = n == 1 ? b : b & (0x7F >> n);
+        for (std::size_t k = 1; k < n && i + k < s.size(); ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+        w += static_cast<std::size_t>(columns_of(c));
+        i += n;
+    }
+    return w;
 }
 
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
@@ -158,7 +186,8 @@ std::string cell(const dc::value& v, const dc::field_type& t) {
 
 std::shared_ptr<dc::store> open_existing(const std::string& root) {
     // Never creates a store, and never touches a directory that is not one.
-    std::shared_ptr<dc::store> db = dc::open_leveldb_store(root, {.create_if_missing = false});
+    std::shared_ptr<dc::store> db =
+        dc::open_leveldb_store(root, {.create_if_missing = false, .root_hint = "--root DIR or DATACHAIN_ROOT"});
     if (!db->get(dc::detail::rec::format_key()))
         throw dc::error(dc::error_kind::store_format,
                         "datachain: '" + root +
@@ -191,6 +220,14 @@ dc::dataset_record find(const dc::store& db, const std::string& arg) {
                                "'; list its versions with 'datachain ls " + name + "'"};
     throw cli_error{1, "no dataset '" + name + "' in the store at '" + db.location() +
                            "'; list the datasets with 'datachain ls'"};
+}
+
+// A few words for a damaged version in a table cell ("checksum mismatch").
+std::string short_reason(const std::string& why) {
+    for (const char* w : {"checksum mismatch", "bad block", "truncated", "missing", "No such file", "Permission denied",
+                          "Too many open files", "IO error", "Corruption"})
+        if (why.find(w) != std::string::npos) return w;
+    return "unreadable";
 }
 
 std::uint64_t table_bytes(const dc::store& db, std::uint64_t table) {
@@ -240,6 +277,16 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
     return std::chrono::seconds(n * unit);
 }
 
+// --limit N: a whole number of rows, 0 or more (CLI11 would take "-1" for a
+// huge unsigned number, or answer with the double range).
+const CLI::Validator row_count(
+    [](std::string& s) -> std::string {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19)
+            return "'" + s + "' is not a number of rows; give a whole number, 0 or more";
+        return {};
+    },
+    "N");
+
 // ---- the commands --------------------------------------------------------------
 
 struct options {
@@ -266,21 +313,38 @@ int cmd_ls(const dc::store& db, const options& o) {
     if (!name.empty() && all.empty())
         throw cli_error{1, "no dataset '" + name + "' in the store at '" + db.location() +
                                "'; list the datasets with 'datachain ls'"};
-    std::vector<std::string> items;
+    std::vector<std::string> items, damaged;
     std::vector<std::vector<std::string>> rows;
     for (auto& d : all) {
-        const auto bytes = table_bytes(db, d.table);
+        // A version whose rows cannot be read is listed all the same, marked;
+        // the listing then ends with an error naming it.
+        std::optional<std::uint64_t> bytes;
+        std::string why;
+        try {
+            bytes = table_bytes(db, d.table);
+        } catch (const dc::error& e) {
+            why = e.what();
+            damaged.push_back(d.name + "@" + d.version + ": " + why);
+        }
         if (o.json)
             items.push_back(jobj{}.str("name", d.name).str("version", d.version).num("rows", d.rows)
-                                .num("bytes", bytes).time("created", d.created).num("job", d.job)
-                                .str("schema", d.schema_text).done());
+                                .raw("bytes", bytes ? std::to_string(*bytes) : "null").time("created", d.created)
+                                .num("job", d.job).str("schema", d.schema_text)
+                                .raw("damaged", bytes ? "null" : js(why)).done());
         else
-            rows.push_back({d.name, d.version, std::to_string(d.rows), bytes_text(bytes), when(d.created),
+            rows.push_back({d.name, d.version, std::to_string(d.rows),
+                            bytes ? bytes_text(*bytes) : "damaged: " + short_reason(why), when(d.created),
                             std::to_string(d.job), d.schema_text});
     }
     if (o.json) print_json_array(items);
     else print_table({"NAME", "VERSION", "ROWS", "SIZE", "CREATED (UTC)", "JOB", "COLUMNS"}, rows);
-    return 0;
+    if (damaged.empty()) return 0;
+    std::string msg = std::to_string(damaged.size()) + " of " + std::to_string(all.size()) +
+                      " versions listed cannot be read (the others are fine):";
+    for (auto& d : damaged) msg += "\n  " + d;
+    msg += "\n'datachain verify NAME' reads a dataset in full; restore the store from a backup, or 'datachain rm "
+           "NAME@VERSION' the damaged versions";
+    throw cli_error{1, msg};
 }
 
 dc::dynamic_dataset open_dynamic(const std::shared_ptr<dc::store>& db, const std::string& arg) {
@@ -343,6 +407,7 @@ int cmd_export(const std::shared_ptr<dc::store>& db, const options& o) {
     auto fmt = dc::export_format_named(o.format);
     if (!fmt) throw cli_error{2, "'" + o.format + "' is not a format; use --format csv or --format jsonl"};
     auto ds = open_dynamic(db, o.target);
+    (void)dc::select_columns(ds.schema(), o.columns);  // a wrong --columns creates no file
     dc::export_options opt{.columns = o.columns};
     if (o.export_limit) opt.limit = *o.export_limit;
     std::uint64_t n;
@@ -357,14 +422,28 @@ int cmd_export(const std::shared_ptr<dc::store>& db, const options& o) {
     return 0;
 }
 
+// A job still marked running while we hold the store's lock: its process is
+// gone. Made to read as the next program will record it (jobs.hpp): crashed,
+// with crash_text as its error, plus the status file's last word on it.
+dc::job_record as_seen(const dc::store& db, dc::job_record j) {
+    if (j.state() != dc::job_status::running) return j;
+    j.status = static_cast<std::uint8_t>(dc::job_status::crashed);
+    if (j.error.empty()) j.error = dc::detail::crash_text(db, j);
+    if (auto st = dc::detail::read_status(db.location()); st && st->job == j.id && st->state == "running" &&
+                                                            !st->step.empty()) {
+        j.error += "; it last reported step " + st->step + " at " + std::to_string(st->done) +
+                   (st->total ? "/" + std::to_string(*st->total) : "") + " rows (" + when(st->updated) + ")";
+    }
+    return j;
+}
+
 int cmd_jobs(const dc::store& db, const options& o) {
     std::vector<std::string> items;
     std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> errors;
     std::vector<std::string> damaged;  // records that do not decode: listed as damaged, exit 1
-    for (auto& j : dc::catalog::jobs(db, &damaged)) {
-        // Running, but we hold the store's lock: its process is gone.
-        auto state = j.state() == dc::job_status::running ? dc::job_status::crashed : j.state();
+    for (auto j : dc::catalog::jobs(db, &damaged)) {
+        j = as_seen(db, j);
+        const auto state = j.state();
         const bool ended = j.finished != 0;
         const double secs = ended ? static_cast<double>(j.finished - j.started) / 1e9 : 0;
         if (o.json) {
@@ -416,7 +495,19 @@ int cmd_events(const dc::store& db, const options& o) {
     }
     std::vector<std::string> items;
     std::vector<std::vector<std::string>> rows;
-    for (auto& e : dc::catalog::events(db, job)) {
+    auto events = dc::catalog::events(db, job);
+    // A crashed job recorded nothing for the step it was in: the last line says so.
+    if (auto j = job ? dc::catalog::job(db, job) : std::nullopt; j && as_seen(db, *j).state() == dc::job_status::crashed) {
+        auto steps = dc::detail::steps_in_udf(db, job);
+        dc::event_record e{};
+        e.kind = "crashed";
+        e.step = steps.empty() ? "-" : steps.front();
+        e.why = as_seen(db, *j).error;
+        e.time = j->finished;
+        if (auto st = dc::detail::read_status(db.location()); st && st->job == job) e.rows_now = st->done;
+        events.push_back(e);
+    }
+    for (auto& e : events) {
         const std::string out = e.dataset.empty() ? "" : e.dataset + "@" + e.version;
         if (o.json)
             items.push_back(jobj{}.num("job", job).str("kind", e.kind).str("step", e.step).str("output", out)
@@ -614,7 +705,7 @@ int main(int argc, char** argv) {
     datasets->add_option("name", o.target, "only this dataset");
     auto* show = app.add_subcommand("show", "print a version's rows as a table (or its schema)");
     show->add_option("dataset", o.target, "NAME or NAME@VERSION (default: the latest version)")->required();
-    show->add_option("--limit,-n", o.limit, "at most N rows")->check(CLI::NonNegativeNumber);
+    show->add_option("--limit,-n", o.limit, "at most N rows")->check(row_count);
     show->add_option("--columns,-c", o.columns, "only these columns (a struct's name selects its members)")
         ->delimiter(',');
     show->add_flag("--schema", o.schema, "print the columns and their types instead of rows");
@@ -623,7 +714,7 @@ int main(int argc, char** argv) {
     exp->add_option("--format,-f", o.format, "csv or jsonl")->required();
     exp->add_option("--output,-o", o.output, "a new file (never overwritten; default: standard output)");
     exp->add_option("--columns,-c", o.columns, "only these columns, in this order")->delimiter(',');
-    exp->add_option("--limit,-n", o.export_limit, "at most N rows");
+    exp->add_option("--limit,-n", o.export_limit, "at most N rows")->check(row_count);
     app.add_subcommand("jobs", "list jobs: status, parent, start (UTC), duration, name, stored error");
     auto* events = app.add_subcommand("events", "the checkpoint decisions of a job");
     events->add_option("job", o.job, "a job id (default: the latest job)");
@@ -730,8 +821,9 @@ int main(int argc, char** argv) {
                      e.msg.c_str());
         return e.code;
     } catch (const dc::error& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return e.kind() == dc::error_kind::invalid_name ? 2 : 1;
+        std::fprintf(stderr, "%s%s\n", e.what(),
+                     e.kind() == dc::error_kind::store_locked ? "\n'datachain status' shows what it is doing" : "");
+        return e.kind() == dc::error_kind::invalid_name || e.kind() == dc::error_kind::usage ? 2 : 1;
     }
     return 2;
 }

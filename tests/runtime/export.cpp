@@ -223,6 +223,15 @@ TEST_CASE("export: CSV round-trips hostile strings (RFC 4180)", "[runtime][expor
     auto e = rt::catch_error([&] { std::ostringstream o; dc::export_csv(ds, o, {.columns = {"rec.nope"}}); });
     CHECK(e.kind() == dc::error_kind::not_found);
     CHECK_THAT(e.what(), Catch::Contains("no column 'rec.nope'") && Catch::Contains("rec.inner.b"));
+    // A column selected twice: an error naming it, not a repeated column.
+    e = rt::catch_error([&] { std::ostringstream o; dc::export_csv(ds, o, {.columns = {"id", "os", "id"}}); });
+    CHECK(e.kind() == dc::error_kind::usage);
+    CHECK_THAT(e.what(), Catch::Contains("column 'id' is selected twice"));
+    e = rt::catch_error([&] { std::ostringstream o; dc::export_jsonl(ds, o, {.columns = {"rec.inner", "rec.inner.b"}}); });
+    CHECK(e.kind() == dc::error_kind::usage);
+    CHECK_THAT(e.what(), Catch::Contains("column 'rec.inner.b' is selected twice"));
+    e = rt::catch_error([&] { std::ostringstream o; dc::export_jsonl(ds, o, {.columns = {"rec.inner.b", "rec"}}); });
+    CHECK_THAT(e.what(), Catch::Contains("column 'rec.inner.b' is selected twice ('rec' includes it)"));
 }
 
 TEST_CASE("export: JSON Lines are valid UTF-8 and round-trip hostile strings", "[runtime][export]") {

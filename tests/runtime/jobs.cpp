@@ -167,6 +167,9 @@ TEST_CASE("jobs: a killed process leaves a crashed job and its work resumes", "[
         CHECK(jobs[0].name == "victim");
         CHECK(jobs[0].state() == dc::job_status::crashed);
         CHECK(jobs[0].pid != ::getpid());
+        // Said in its error: the process ended, inside which step's UDF.
+        CHECK_THAT(jobs[0].error, Catch::StartsWith("its process (pid " + std::to_string(jobs[0].pid) +
+                                                    ") ended before the job finished, inside the UDF of map<sq>("));
         CHECK(s.parent_job_id() == victim_job);
         CHECK(s.job(s.job_id())->state() == dc::job_status::running);
 

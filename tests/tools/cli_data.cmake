@@ -68,6 +68,20 @@ cli(1 "no column 'meta\\.nope'; the columns are: s, meta\\.label, meta\\.n, meta
 cli(2 "'bogus' is not a command; the commands are: ls, " ARGS bogus)
 cli(2 "--format is required" ARGS export hostile)
 cli(2 "'xml' is not a format" ARGS export hostile --format xml)
+# --limit is a whole number of rows; a column is selected once.
+cli(2 "--limit: '-1' is not a number of rows; give a whole number, 0 or more" ARGS export hostile -f csv --limit -1)
+cli(2 "--limit: '-1' is not a number of rows" ARGS show hostile -n -1)
+cli(2 "--limit: '2x' is not a number of rows" ARGS show hostile -n 2x)
+cli(2 "column 's' is selected twice; name each column once" ARGS export hostile -f csv -c s,s -o "${WORK_DIR}/dup.csv")
+if(EXISTS "${WORK_DIR}/dup.csv")
+  message(FATAL_ERROR "export with a column selected twice created its file")
+endif()
+cli(2 "column 'meta\\.x' is selected twice \\('meta' includes it\\)" ARGS show hostile -c meta.x,meta)
+# show pads by what a terminal shows: "café" is 5 bytes and 4 columns, the
+# emoji 4 bytes and 2 columns; the s column is 18 columns wide, plus 2.
+string(REPEAT " " 16 after_cafe)
+string(REPEAT " " 18 after_emoji)
+cli(0 "\ncafé${after_cafe},\n.*\n😀${after_emoji}a,b\n" ARGS show hostile -c s,meta.label)
 
 # export: round trips, to standard output and to a new file.
 cli(0 "" OUT "${WORK_DIR}/stdout.csv" ARGS export hostile --format csv)
@@ -92,6 +106,22 @@ cli_json("^json array [0-9]+\n" events)
 cli_json("^json object 5\n" explain hostile)
 cli_json("^json array 1\n" verify)
 cli_json("^json object 4\n" gc --older-than 4h)
+
+# A version whose rows cannot be read: ls lists every version, marks that one
+# damaged, and exits 1 naming it (never a listing silently short).
+set(good_store "${store}")
+set(store "${WORK_DIR}/damaged")
+fixture(damaged "${store}")
+cli(1 "^NAME +VERSION +ROWS +SIZE +CREATED \\(UTC\\) +JOB +COLUMNS\nbad +1\\.0\\.0 +20 +damaged: checksum mismatch +[^\n]+\ngood +1\\.0\\.0 +3 +[0-9]+ B +[^\n]+\n.*1 of 2 versions listed cannot be read \\(the others are fine\\):\n  bad@1\\.0\\.0: .*checksum mismatch.*datachain verify NAME"
+    ARGS ls)
+cli(1 "" OUT "${WORK_DIR}/damaged.json" ARGS ls --json)
+execute_process(COMMAND "${FIXTURE}" json "${WORK_DIR}/damaged.json" OUTPUT_VARIABLE out)
+file(READ "${WORK_DIR}/damaged.json" text)
+if(NOT out MATCHES "^json array 2\n" OR NOT text MATCHES "\"name\":\"bad\".*\"bytes\":null.*\"damaged\":\"[^\"]*checksum mismatch"
+   OR NOT text MATCHES "\"name\":\"good\".*\"damaged\":null")
+  message(FATAL_ERROR "ls --json on a damaged store (${out}):\n${text}")
+endif()
+set(store "${good_store}")
 
 # A version saved before schemas were stored: said so, with what to do.
 fixture(legacy "${store}")

@@ -3,6 +3,8 @@
 //   cli_fixture write STORE              save dataset "hostile" (commas, quotes, newlines, NUL, invalid UTF-8)
 //   cli_fixture legacy STORE             drop hostile@1.0.0's schema record (as saved before schemas were stored)
 //   cli_fixture check STORE csv|jsonl FILE   FILE holds exactly hostile's rows (read back with the C++ type)
+//   cli_fixture damaged STORE            save "good" and "bad" (20 rows of 8 KB), then flip one byte
+//                                        inside a row of "bad" in its table file (its block checksum fails)
 //   cli_fixture json FILE                FILE is one JSON document in valid UTF-8; prints "json <kind> <items>"
 //   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running, the rows
 //                                        done inside a batch), after it ends (complete) and after it
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -110,6 +113,41 @@ int check(const std::string& store, const std::string& format, const std::string
     return 0;
 }
 
+// ---- a store with one damaged dataset -----------------------------------------------
+
+int damaged(const std::string& store) {
+    {
+        dc::session s{quiet(store, "damaged")};
+        (dc::read_values<"n">(std::vector<std::int64_t>{1, 2, 3}) | dc::save("good")).run(s);
+        // Rows that do not compress (snappy finds no repeats), so their bytes
+        // are in the table file as written; each row is a block of its own.
+        std::vector<std::string> big;
+        std::uint64_t x = 42;
+        for (int i = 0; i < 20; ++i) {
+            std::string v = "MARKER-ROW-" + std::to_string(i) + "-";
+            while (v.size() < 8000) {
+                x = x * 6364136223846793005ull + 1442695040888963407ull;
+                v += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[x >> 58];
+            }
+            big.push_back(v);
+        }
+        (dc::read_values<"blob">(big) | dc::save("bad")).run(s);
+    }
+    dc::open_leveldb_store(store, {.create_if_missing = false})->compact();  // everything into table files
+    const std::string marker = "MARKER-ROW-10-";
+    for (const auto& e : std::filesystem::directory_iterator(store)) {
+        if (e.path().extension() != ".ldb") continue;
+        auto bytes = read_file(e.path().string());
+        const auto at = bytes.find(marker);
+        if (at == std::string::npos) continue;
+        bytes[at + marker.size() + 100] ^= 0x01;
+        std::ofstream(e.path(), std::ios::binary | std::ios::trunc) << bytes;
+        std::cout << "flipped a byte of row 10 of bad in " << e.path().filename().string() << "\n";
+        return 0;
+    }
+    throw std::runtime_error("row 10 of bad is in no table file");
+}
+
 // ---- status ----------------------------------------------------------------------
 
 int ready_fd = -1, go_fd = -1;
@@ -166,6 +204,21 @@ std::pair<pid_t, int> start_program(const std::string& store) {
     return {pid, go[1]};
 }
 
+// `status --json` until it says `done` rows (rows 0 to 2 are done and row 3
+// waits, all in one batch: the file says 3 within a fraction of a second, as
+// it follows the rows by time, not by batch). Waited for, not timed: the
+// deadline only ends a test that fails.
+tp::json wait_done(const std::string& st, const std::string& done) {
+    for (int i = 0;; ++i) {
+        auto out = run(st);
+        auto j = tp::parse_json(out.substr(out.find('\n') + 1));
+        if (j["done"].text == done) return j;
+        expect(i < 1200, "status while running: done stayed " + j["done"].text + " (expected " + done +
+                             ") for 2 minutes");
+        ::usleep(100000);
+    }
+}
+
 int status(const std::string& cli, const std::string& store) {
     const std::string st = "'" + cli + "' --root '" + store + "' status --json";
     auto [pid, go] = start_program(store);
@@ -177,15 +230,7 @@ int status(const std::string& cli, const std::string& store) {
     expect(j["step"].text.find("map<twice>") != std::string::npos, "status while running: step");
     expect(j["total"].text == "10", "status while running: total");
     expect(j["pid"].text == std::to_string(pid), "status while running: pid");
-    // Rows 0 to 2 are done, row 3 waits, all in one batch: the file says 3
-    // within a fraction of a second (it follows the rows by time, not by
-    // batch). Waited for, not timed: the deadline only ends a test that fails.
-    for (int i = 0; j["done"].text != "3"; ++i) {
-        expect(i < 1200, "status while running: done stayed " + j["done"].text + " (expected 3) for 2 minutes");
-        ::usleep(100000);
-        out = run(st);
-        j = tp::parse_json(out.substr(out.find('\n') + 1));
-    }
+    j = wait_done(st, "3");
     std::cout << "rows done while running: " << j["done"].text << "\n";
     auto held = run("'" + cli + "' --root '" + store + "' ls 2>&1");
     std::cout << "ls while running: " << held;
@@ -202,6 +247,7 @@ int status(const std::string& cli, const std::string& store) {
 
     // Killed inside its UDF: the status file says running, its process is gone.
     std::tie(pid, go) = start_program(store);
+    const auto job = wait_done(st, "3")["job"].text;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &ws, 0);
     out = run(st);
@@ -211,6 +257,22 @@ int status(const std::string& cli, const std::string& store) {
     auto text = run("'" + cli + "' --root '" + store + "' status");
     std::cout << text;
     expect(text.find("crashed: its process is gone") != std::string::npos, "status text after a kill");
+    // jobs and events say where it was: the step whose UDF it was in, and
+    // how far the status file saw it get.
+    const std::string where = "ended before the job finished, inside the UDF of map<twice>(fixture_wait) -> int64; "
+                              "it last reported step map<twice>(fixture_wait) -> int64 at 3/10 rows";
+    text = run("'" + cli + "' --root '" + store + "' jobs");
+    std::cout << text;
+    expect(text.find("crashed") != std::string::npos && text.find(where) != std::string::npos, "jobs after a kill");
+    text = run("'" + cli + "' --root '" + store + "' events " + job);
+    std::cout << text;
+    expect(text.find("\ncrashed  ") != std::string::npos && text.find(where) != std::string::npos,
+           "events after a kill");
+    text = run("'" + cli + "' --root '" + store + "' events " + job + " --json");
+    j = tp::parse_json(text.substr(text.find('\n') + 1));
+    expect(!j.items.empty() && j.items.back()["kind"].text == "crashed" &&
+               j.items.back()["step"].text == "map<twice>(fixture_wait) -> int64",
+           "events --json after a kill: the last item");
     ::close(go);
     return 0;
 }
@@ -231,6 +293,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (a.size() == 4 && a[0] == "check") return check(a[1], a[2], a[3]);
+        if (a.size() == 2 && a[0] == "damaged") return damaged(a[1]);
         if (a.size() == 2 && a[0] == "json") {
             auto text = read_file(a[1]);
             expect(tp::valid_utf8(text), "not valid UTF-8");
@@ -246,6 +309,6 @@ int main(int argc, char** argv) {
         std::cerr << "cli_fixture " << (a.empty() ? "" : a[0]) << ": " << e.what() << "\n";
         return 1;
     }
-    std::cerr << "usage: cli_fixture write|legacy|check|json|status ...\n";
+    std::cerr << "usage: cli_fixture write|legacy|check|damaged|json|status ...\n";
     return 2;
 }

@@ -47,6 +47,8 @@ dir_state("${mine}" before)
 foreach(cmd jobs events datasets ls)
   cli(1 "is not empty and is not a datachain store.*notes\\.txt" ROOT "${mine}" ARGS ${cmd})
 endforeach()
+# Said in the tool's words (its flag and variable), not the C++ setting's.
+cli(1 "choose another one \\(--root DIR or DATACHAIN_ROOT\\); nothing in it was touched\n" ROOT "${mine}" ARGS ls)
 cli(1 "not a datachain store" ROOT "${mine}" ARGS rm x 1.0.0)
 cli(1 "is not empty and is not a datachain store" ROOT "${mine}" ARGS gc 1d)
 cli(1 "not a datachain store" ROOT "${mine}" ARGS show x)

@@ -167,7 +167,9 @@ struct export_options {
     std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();  // at most this many rows
 };
 
-// The flat columns `opt.columns` selects; error(not_found) naming the ones available.
+// The flat columns `opt.columns` selects; error(not_found) naming the ones
+// available; error(usage) naming a column selected twice ("id,id", or
+// "meta,meta.x": a struct's name selects its members).
 inline std::vector<flat_column> select_columns(const dataset_schema& s, const std::vector<std::string>& want) {
     auto all = flatten(s);
     if (want.empty()) return all;
@@ -176,6 +178,11 @@ inline std::vector<flat_column> select_columns(const dataset_schema& s, const st
         bool found = false;
         for (const auto& c : all)
             if (c.path == w || (c.path.size() > w.size() && c.path.compare(0, w.size(), w) == 0 && c.path[w.size()] == '.')) {
+                for (const auto& o : out)
+                    if (o.path == c.path)
+                        throw error(error_kind::usage, "datachain: column '" + c.path + "' is selected twice" +
+                                                           (c.path == w ? "" : " ('" + w + "' includes it)") +
+                                                           "; name each column once");
                 out.push_back(c);
                 found = true;
             }

@@ -6,7 +6,9 @@
 //
 // A job left "running" by a process that died is marked "crashed" by the next
 // process that opens the store (the store's lock guarantees that no other
-// process is using it; jobs of this process's live sessions are skipped).
+// process is using it; jobs of this process's live sessions are skipped),
+// with crash_text as its error: the steps whose UDF it was calling, when the
+// running marks say so.
 #pragma once
 
 #include <datachain/runtime/catalog.hpp>
@@ -34,6 +36,32 @@ inline std::string executable_path() {
     return ec ? std::string("unknown-program") : p.string();
 }
 
+// The steps of `job` that were calling their UDF when it ended: their
+// running marks (rec::active_key, set before a batch's calls and removed with
+// its outputs) are still there. Empty when it ended elsewhere (between
+// batches, listing, sorting, saving) or finished.
+inline std::vector<std::string> steps_in_udf(const store& db, std::uint64_t job) {
+    std::vector<std::string> out;
+    std::string prefix = "A";
+    key::be64(prefix, job);
+    for (auto c = db.scan(prefix); c->valid(); c->next()) {
+        std::string k(c->key());
+        k[0] = 'K';  // the step's checkpoint record: the same job and partial key
+        if (auto v = db.get(k)) out.push_back(rec::unpack<checkpoint_record>(*v, db.location(), k).step);
+    }
+    return out;
+}
+
+// What to say of a job whose process ended while it ran (killed, or it
+// crashed): "its process (pid 123) ended before the job finished, inside the
+// UDF of map<r>(f) -> str".
+inline std::string crash_text(const store& db, const job_record& j) {
+    std::string s = "its process (pid " + std::to_string(j.pid) + ") ended before the job finished";
+    auto steps = steps_in_udf(db, j.id);
+    for (std::size_t i = 0; i < steps.size(); ++i) s += (i ? "; " : ", inside the UDF of ") + steps[i];
+    return s;
+}
+
 // Job records that do not decode are skipped and named in `damaged`.
 inline void mark_crashed_jobs(store_handle& h, std::vector<std::string>* damaged = nullptr) {
     auto live = h.live_jobs();
@@ -42,6 +70,7 @@ inline void mark_crashed_jobs(store_handle& h, std::vector<std::string>* damaged
         if (j.state() == job_status::running && !live.count(j.id)) crashed.push_back(j);
     for (auto& j : crashed) {
         j.status = static_cast<std::uint8_t>(job_status::crashed);
+        if (j.error.empty()) j.error = crash_text(h.db(), j);
         h.db().put(rec::job_key(j.id), rec::pack(j));
     }
 }

@@ -60,6 +60,9 @@ struct store_open_options {
     // adapter's own (pread reads, owner-only files). For tests that inject
     // faults (tests/runtime/faults.cpp); it must outlive the store.
     leveldb::Env* env = nullptr;
+    // How the user chooses the store, for messages that say to choose
+    // another one (the command-line tool says "--root DIR or DATACHAIN_ROOT").
+    std::string root_hint = "DATACHAIN_ROOT or settings::root";
 };
 
 namespace detail {
@@ -78,7 +81,8 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
                     "was read past the damage)");
 }
 
-[[noreturn]] inline void throw_status(const leveldb::Status& st, const std::string& where, const std::string& what) {
+[[noreturn]] inline void throw_status(const leveldb::Status& st, const std::string& where, const std::string& what,
+                                      const std::string& hint = store_open_options{}.root_hint) {
     std::string msg = st.ToString();
     if (st.IsCorruption())
         throw error(error_kind::store_corrupt, "datachain: the store at '" + where + "' is corrupted (" + msg +
@@ -89,7 +93,7 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
     if (msg.find("lock " + where + "/LOCK") != std::string::npos)
         throw error(error_kind::store_locked, "datachain: the store at '" + where +
                                                   "' is held by another process (" + msg +
-                                                  "); wait for it to finish or use another DATACHAIN_ROOT");
+                                                  "); wait for it to finish or use another store (" + hint + ")");
     throw error(error_kind::store_io, "datachain: store error at '" + where + "' while " + what + ": " + msg +
                                           " (is the disk full or read-only, or a store file damaged?); nothing "
                                           "already stored was lost by this error");
@@ -186,19 +190,20 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
     auto st = fs::symlink_status(dir, ec);
     if (ec && ec != std::errc::no_such_file_or_directory)
         throw error(error_kind::store_io, "datachain: cannot look at the store directory '" + where + "': " +
-                                              ec.message() + "; check its permissions or set DATACHAIN_ROOT");
+                                              ec.message() + "; check its permissions or choose another store (" +
+                                              o.root_hint + ")");
     if (fs::is_symlink(st)) st = fs::status(dir, ec);
     if (!fs::exists(st)) {
         if (!o.create_if_missing)
             throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where +
-                                                   "'; check the path (--root, DATACHAIN_ROOT) or run a "
-                                                   "program that uses it first");
+                                                   "'; check the path (" + o.root_hint +
+                                                   ") or run a program that uses it first");
         return store_dir_state::create;
     }
     if (!fs::is_directory(st))
         throw error(error_kind::store_format, "datachain: the store path '" + where +
-                                                  "' exists and is not a directory; choose another store root "
-                                                  "(DATACHAIN_ROOT); nothing was written");
+                                                  "' exists and is not a directory; choose another store root (" +
+                                                  o.root_hint + "); nothing was written");
     std::vector<std::string> names;
     fs::directory_iterator it(dir, ec), end;
     for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
@@ -231,8 +236,8 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         if (!ok && foreign)  // a user's directory with a file called CURRENT
             throw error(error_kind::store_format,
                         "datachain: '" + where + "' is not a datachain store: its 'CURRENT' file does not name a "
-                        "LevelDB manifest in it; choose another store root (DATACHAIN_ROOT, settings::root, "
-                        "--root); nothing in it was touched");
+                        "LevelDB manifest in it; choose another store root (" + o.root_hint +
+                        "); nothing in it was touched");
         return store_dir_state::existing;  // a damaged CURRENT of a real store: LevelDB refuses it
     }
     auto not_ours = [&] {
@@ -247,7 +252,7 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         throw error(error_kind::store_format,
                     "datachain: '" + where + "' is not empty and is not a datachain store (it holds " + others +
                         "); a store root must be a new or empty directory or an existing store: choose another "
-                        "one (DATACHAIN_ROOT, settings::root, --root); nothing in it was touched");
+                        "one (" + o.root_hint + "); nothing in it was touched");
     // Only LevelDB's file names from here on. Another process creating the
     // store right now holds its LOCK: that is store_locked, not damage.
     if (has("LOCK")) {
@@ -256,7 +261,8 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         if (!ls.ok())
             throw error(error_kind::store_locked, "datachain: the store at '" + where +
                                                       "' is held by another process (" + ls.ToString() +
-                                                      "); wait for it to finish or use another DATACHAIN_ROOT");
+                                                      "); wait for it to finish or use another store (" +
+                                                      o.root_hint + ")");
         pread_env::get().target()->UnlockFile(lock);
     }
     // What LevelDB writes while creating a database, before CURRENT: a
@@ -283,8 +289,8 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
             throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where + "' (" +
                                                    (names.empty() ? "the directory is empty"
                                                                   : "only the leftovers of a creation cut short") +
-                                                   "); check the path (--root, DATACHAIN_ROOT) or run a program "
-                                                   "that uses it first; nothing was created");
+                                                   "); check the path (" + o.root_hint +
+                                                   ") or run a program that uses it first; nothing was created");
         return store_dir_state::create;
     }
     throw error(error_kind::store_corrupt,
@@ -297,14 +303,14 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
 class leveldb_store final : public store {
 public:
     explicit leveldb_store(const std::filesystem::path& dir, const store_open_options& o = {})
-        : where_(dir.string()) {
+        : where_(dir.string()), hint_(o.root_hint) {
         const auto state = check_store_dir(dir, where_, o);
         if (state == store_dir_state::create) {
             std::error_code ec;
             std::filesystem::create_directories(dir, ec);
             if (ec)
                 throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
-                                                      "': " + ec.message() + "; set DATACHAIN_ROOT to a writable place");
+                                                      "': " + ec.message() + "; choose a writable place (" + hint_ + ")");
             make_private(dir);
         }
         leveldb::Options opt;
@@ -317,7 +323,7 @@ public:
         opt.max_open_files = 256;  // one descriptor per cached table file
         leveldb::DB* db = nullptr;
         auto st = leveldb::DB::Open(opt, where_, &db);
-        if (!st.ok()) throw_status(st, where_, "opening it");
+        if (!st.ok()) throw_status(st, where_, "opening it", hint_);
         db_.reset(db);
     }
 
@@ -375,7 +381,7 @@ private:
         write_failed_ = st.ToString();
         throw_status(st, where_, what);
     }
-    std::string where_;
+    std::string where_, hint_;
     std::unique_ptr<leveldb::DB> db_;
     std::mutex write_m_;
     std::string write_failed_;  // set by the first failed write (under write_m_)
