@@ -169,6 +169,9 @@ TEST_CASE("progress: the summary line of a UDF step", "[progress]") {
     v.seconds = 2;
     CHECK(dcd::progress_summary(v, 60) ==
           "map<d>(f) -> int64: 40 rows computed, 60 reused from an earlier run, 2.00s (20 rows/s)");
+    v.computed = 1;
+    v.seconds = 0.5;
+    CHECK(dcd::progress_summary(v, 0) == "map<d>(f) -> int64: 1 row computed, 0 reused from an earlier run, 0.50s (2 rows/s)");
 }
 
 TEST_CASE("progress: under a pseudo-terminal of 80 and 200 columns", "[progress][pty]") {

@@ -134,9 +134,9 @@ inline std::string progress_text(const progress_view& v, std::size_t width) {
 inline std::string progress_summary(const progress_view& v, std::uint64_t reused) {
     char b[160];
     const double rate = v.seconds > 0 ? static_cast<double>(v.computed) / v.seconds : 0.0;
-    std::snprintf(b, sizeof b, ": %llu rows computed, %llu reused from an earlier run, %.2fs (%.0f rows/s)",
-                  static_cast<unsigned long long>(v.computed), static_cast<unsigned long long>(reused), v.seconds,
-                  rate);
+    std::snprintf(b, sizeof b, ": %llu %s computed, %llu reused from an earlier run, %.2fs (%.0f rows/s)",
+                  static_cast<unsigned long long>(v.computed), v.computed == 1 ? "row" : "rows",
+                  static_cast<unsigned long long>(reused), v.seconds, rate);
     return v.step + b;
 }
 
