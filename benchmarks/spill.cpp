@@ -157,8 +157,10 @@ int main(int argc, char** argv) {
     }
     const char* env = std::getenv("DATACHAIN_BENCH_DIR");
     const std::filesystem::path root = std::filesystem::path(env ? env : "/tmp/datachain-bench") / "spill";
-    const std::string def = std::to_string(dc::settings{}.spill_bytes), mem = std::to_string(std::size_t{1} << 40);
-    std::printf("bench_spill: load %s; spill_bytes default %s\n", bench::loadavg().c_str(), def.c_str());
+    // The spilled phases spill at 32 MiB (below the default, which keeps 1M rows in memory).
+    const std::string def = std::to_string(std::size_t{32} << 20), mem = std::to_string(std::size_t{1} << 40);
+    std::printf("bench_spill: load %s; spill_bytes %s for the spilled phases (default %zu)\n",
+                bench::loadavg().c_str(), def.c_str(), dc::settings{}.spill_bytes);
     std::printf("%-10s %-22s %10s %12s %10s %10s %10s\n", "rows", "phase", "time (s)", "maxrss (MB)", "anon (MB)",
                 "file (MB)", "rows out");
     for (std::size_t n : sizes) {

@@ -22,7 +22,7 @@
 //                                   also 500ms, 30s, 2m)
 //   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
 //   DATACHAIN_SPILL_BYTES           input bytes order_by/agg sort in memory
-//                                   before spilling to the store (33554432)
+//                                   before spilling to the store (268435456)
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -67,7 +67,9 @@ struct settings {
     // (estimated: rows' size in memory); past it they sort through a temporary table of the
     // store (runtime/spill.hpp), so memory stays flat. Same results either
     // way; 0 = always through the store.
-    std::size_t spill_bytes = 32u << 20;
+    // The default keeps a sort of about a million rows in memory (spilling
+    // makes an agg about 5x slower: benchmarks/README.md).
+    std::size_t spill_bytes = std::size_t{256} << 20;
     // Receives reports, warnings and progress lines; empty: stderr. Called
     // from the threads that run pipelines and, for periodic progress lines,
     // from the progress thread (progress.hpp); one line at a time per thread.
