@@ -14,7 +14,8 @@
 // endpoint and every object's etag are in the listing's fingerprint).
 //
 // Declaration hash: kind "read_storage" and the URI as written (an s3:// or
-// gs:// one with a trailing '/' added if it has none). At run time
+// gs:// one in its canonical form: leading slashes of the prefix dropped, a
+// trailing '/' added if it has none; describe() shows the same form). At run time
 // the source hash adds the canonical absolute URI and an order-independent
 // fingerprint of the listing (relative path, size and mtime of every file):
 // adding, removing or changing a file changes it. Only local paths and
@@ -54,6 +55,41 @@ struct given_storage_options {
     const storage_options& get() const { return value; }
 };
 
+namespace detail {
+
+constexpr bool object_storage_uri(std::string_view u) { return u.starts_with("s3://") || u.starts_with("gs://"); }
+
+// The canonical form of an s3:// or gs:// URI: "scheme://bucket/" then the
+// prefix without its leading slashes (the listing ignores them: no key is
+// listed under "s3://b//" that "s3://b/" does not list) and with a trailing
+// '/' (a prefix names a directory). Slashes inside or at the end of the
+// prefix are kept: S3 keys may contain "//", so "s3://b/a//c/" lists
+// "a//c/..." and is another source than "s3://b/a/c/".
+// Changing this changes declaration hashes: a persisted identity.
+struct object_uri_view {
+    std::string_view head;    // "scheme://bucket"
+    std::string_view prefix;  // without leading '/'
+    bool slash = false;       // a '/' is added after the prefix
+    constexpr std::size_t size() const { return head.size() + 1 + prefix.size() + (slash ? 1 : 0); }
+};
+constexpr object_uri_view object_uri_parts(std::string_view u) {
+    const auto b = u.find('/', 5);  // after "s3://"
+    object_uri_view v{u.substr(0, b), {}, false};
+    if (b != std::string_view::npos) {
+        auto p = u.substr(b + 1);
+        while (p.starts_with('/')) p.remove_prefix(1);
+        v.prefix = p;
+    }
+    v.slash = !v.prefix.empty() && !v.prefix.ends_with('/');
+    return v;
+}
+inline std::string object_uri_canonical(std::string_view u) {
+    const auto v = object_uri_parts(u);
+    return std::string(v.head) + "/" + std::string(v.prefix) + (v.slash ? "/" : "");
+}
+
+} // namespace detail
+
 template <class Str, class Opt = default_storage_options>
 struct storage_source {
     using datachain_source_tag = void;
@@ -61,22 +97,32 @@ struct storage_source {
     Str uri;
     [[no_unique_address]] Opt options{};
 
-    // An s3:// or gs:// URI hashes as if it ended in '/': "s3://b/p" and
-    // "s3://b/p/" list the same objects. Local paths hash as written.
+    // An s3:// or gs:// URI hashes and describes as its canonical form
+    // (object_uri_canonical): "s3://b/p", "s3://b/p/" and "s3://b//p/" list
+    // the same objects, so they are one source. Local paths hash as written.
     constexpr hash128 decl_hash() const {
         hasher h;
         h.tag("read_storage");
         const std::string_view u = uri;
-        if ((u.starts_with("s3://") || u.starts_with("gs://")) && !u.ends_with('/')) {
-            h.u64(u.size() + 1);  // as str(u + "/"): the length, then the bytes
-            for (char c : u) h.u8(static_cast<std::uint8_t>(c));
+        if (detail::object_storage_uri(u)) {
+            const auto c = detail::object_uri_parts(u);
+            h.u64(c.size());  // as str(canonical): the length, then the bytes
+            for (char ch : c.head) h.u8(static_cast<std::uint8_t>(ch));
             h.u8('/');
+            for (char ch : c.prefix) h.u8(static_cast<std::uint8_t>(ch));
+            if (c.slash) h.u8('/');
         } else {
             h.str(u);
         }
         return h.finish();
     }
-    std::string describe() const { return "read_storage(\"" + std::string(uri) + "\")"; }
+    // The text chain records and explanations show: the canonical URI for
+    // object storage, so sources that hash alike describe alike.
+    std::string describe() const {
+        const std::string_view u = uri;
+        return "read_storage(\"" + (detail::object_storage_uri(u) ? detail::object_uri_canonical(u) : std::string(u)) +
+               "\")";
+    }
 };
 
 // A literal path: usable in constexpr pipelines.
