@@ -97,7 +97,7 @@ TEST_CASE("objstore: configuration errors are not retried and name the setting",
     // attempt, worded as a setting to check, not as network trouble.
     e = fail({.endpoint = "http://no-such-host.invalid:9000", .retries = 3, .retry_delay_ms = 1});
     m = e.what();
-    CHECK(e.kind() == dc::error_kind::io);
+    CHECK(e.kind() == dc::error_kind::usage);  // a configuration error, as ftp:// is
     CHECK(has(m, "cannot resolve the host 'no-such-host.invalid'"));
     CHECK(has(m, "storage_options::endpoint"));
     CHECK(!has(m, "attempts"));
@@ -264,4 +264,37 @@ TEST_CASE("objstore: sources that hash alike describe alike, so a trailing slash
     CHECK(!has(why, "became"));
     why = run("s3://bkt//many");  // the same source and listing: skipped, nothing "became"
     CHECK(!has(why, "became"));
+}
+
+TEST_CASE("objstore: a TLS handshake with a plain-HTTP server is a configuration error suggesting http://",
+          "[objstore]") {
+    server srv;
+    if (!srv.p) DC_SKIP(srv.skip);
+    dc::session s{srv.settings()};
+    const std::string hostport = "127.0.0.1:" + std::to_string(srv.p->port);  // no scheme: https://
+    auto e = rt::catch_error([&] {
+        (void)dc::collect(dc::read_storage("s3://tls/p/", {.endpoint = hostport, .retries = 3, .retry_delay_ms = 1}), s);
+    });
+    const std::string m = e.what();
+    INFO(m);
+    CHECK(e.kind() == dc::error_kind::usage);
+    CHECK(has(m, "TLS handshake"));
+    CHECK(has(m, "http://" + hostport));
+    CHECK(has(m, "storage_options::endpoint"));
+    CHECK(!has(m, "attempts"));
+    CHECK(!has(m, "check the network"));
+}
+
+TEST_CASE("objstore: a gs:// host that does not resolve is not told to set AWS_ENDPOINT_URL", "[objstore]") {
+    clear_env();
+    os::http_response r;
+    r.code = CURLE_COULDNT_RESOLVE_HOST;
+    const auto gs = os::s3_config::resolve("gs", "b", {});
+    std::string m = os::configuration_advice(r, gs);
+    INFO(m);
+    CHECK(has(m, "storage_options::endpoint"));
+    CHECK(has(m, "gs:// does not read AWS_ENDPOINT_URL"));
+    CHECK(!has(m, "check AWS_ENDPOINT_URL"));
+    m = os::configuration_advice(r, os::s3_config::resolve("s3", "b", {}));
+    CHECK(has(m, "AWS_ENDPOINT_URL"));
 }

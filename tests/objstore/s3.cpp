@@ -318,7 +318,7 @@ TEST_CASE("objstore: signed and anonymous access, wrong credentials (403), a mis
     ::setenv("AWS_ACCESS_KEY_ID", "NOT-A-KEY", 1);
     auto e = rt::catch_error([&] { (void)dc::collect(dc::read_storage("s3://auth/", srv.opts()), s); });
     std::string m = e.what();
-    CHECK(e.kind() == dc::error_kind::io);
+    CHECK(e.kind() == dc::error_kind::usage);  // credentials to change
     CHECK(m.find("s3://auth/") != std::string::npos);
     CHECK(m.find("HTTP 403 InvalidAccessKeyId") != std::string::npos);
     CHECK(m.find("check the credentials") != std::string::npos);

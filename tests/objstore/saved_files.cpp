@@ -64,3 +64,34 @@ TEST_CASE("objstore: a File from a saved dataset is read in a new process throug
     srv.p->stop();
     CHECK(read_in_child(srv.tmp.store(), out) == "ok\nalpha|beta|");
 }
+
+TEST_CASE("objstore: AWS_ENDPOINT_URL in the reading process wins over a store's record, and a failure against "
+          "a recorded endpoint names the record and how to override it",
+          "[objstore]") {
+    server srv;
+    if (!srv.p) DC_SKIP(srv.skip);
+    srv.make_bucket("moved");
+    srv.put("moved", "p/a.txt", "alpha");
+    auto o = srv.opts();
+    o.cache = false;
+    {
+        dc::session s{srv.settings()};
+        (void)(dc::read_storage("s3://moved/p/", o) | dc::save("files")).run(s);
+    }
+    const auto out = srv.tmp / "child.txt";
+    ::setenv("AWS_ENDPOINT_URL", "http://no-such-host.invalid:9000", 1);
+    std::string got = read_in_child(srv.tmp.store(), out);
+    ::unsetenv("AWS_ENDPOINT_URL");
+    INFO(got);
+    CHECK(got.starts_with("error\n"));  // the set endpoint was used, not the record's
+    CHECK(got.find("no-such-host.invalid") != std::string::npos);
+    CHECK(got.find("(from AWS_ENDPOINT_URL)") != std::string::npos);
+    // The server is gone: the recorded endpoint fails, and the error says where it came from.
+    srv.p->stop();
+    got = read_in_child(srv.tmp.store(), out);
+    CHECK(got.starts_with("error\n"));
+    CHECK(got.find("the record ") != std::string::npos);
+    CHECK(got.find("object-sources") != std::string::npos);
+    CHECK(got.find("AWS_ENDPOINT_URL") != std::string::npos);
+    CHECK(got.find("(from storage_options::endpoint)") == std::string::npos);
+}

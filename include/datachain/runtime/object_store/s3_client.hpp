@@ -19,9 +19,10 @@
 // naming the setting it came from, before any request).
 // Retried with exponential backoff: no response (connection refused, reset,
 // timeout), 429, 500, 502, 503, 504, and SlowDown. Not retried, and worded
-// as configuration errors naming the setting: a host that cannot be
-// resolved (a misspelled endpoint does not heal; a resolver that is down
-// for a moment is the rarer case, and the message mentions it), a TLS
+// as configuration errors (error_kind::usage) naming the setting: a host
+// that cannot be resolved (a misspelled endpoint does not heal; a resolver
+// that is down for a moment is the rarer case, and the message mentions
+// it), a failed TLS handshake (https:// to a plain-HTTP server) or a TLS
 // certificate that is not accepted, a URL curl refuses.
 #pragma once
 
@@ -53,7 +54,9 @@ struct s3_config {
     storage_options opts;
     std::string origin;    // where the endpoint came from, for messages
 
-    static s3_config resolve(std::string_view scheme, std::string_view bucket, const storage_options& o) {
+    // `endpoint_origin` names where o.endpoint came from, for messages.
+    static s3_config resolve(std::string_view scheme, std::string_view bucket, const storage_options& o,
+                             std::string_view endpoint_origin = "storage_options::endpoint") {
         auto env = [](const char* n) -> std::string {
             const char* v = std::getenv(n);
             return v ? std::string(v) : std::string();
@@ -66,7 +69,7 @@ struct s3_config {
         c.region = !o.region.empty() ? o.region : gs ? "auto" : !env("AWS_REGION").empty() ? env("AWS_REGION")
                    : !env("AWS_DEFAULT_REGION").empty() ? env("AWS_DEFAULT_REGION") : "us-east-1";
         std::string ep = o.endpoint;
-        c.origin = "storage_options::endpoint";
+        c.origin = endpoint_origin;
         if (ep.empty() && !gs) {
             c.origin = !env("AWS_ENDPOINT_URL_S3").empty() ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
             ep = env(c.origin.c_str());
@@ -190,6 +193,7 @@ inline bool configuration_failure(const http_response& r) {
     case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_SSL_CONNECT_ERROR:  // e.g. "wrong version number": https:// to a plain-HTTP server
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM: return r.status == 0;
@@ -197,11 +201,23 @@ inline bool configuration_failure(const http_response& r) {
     }
 }
 
+// The endpoint came from a record a listing left in a store (source_record.hpp).
+inline bool from_record(const s3_config& c) { return c.origin.starts_with("the record "); }
+inline std::string override_advice(const s3_config& c) {
+    return (c.scheme == "gs" ? std::string("storage_options::endpoint of a new listing")
+                             : std::string("AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3) in the reading process, "
+                                           "which overrides the record")) +
+           ", or list the bucket again where it is now";
+}
+
 // What to change, for a configuration_failure.
 inline std::string configuration_advice(const http_response& r, const s3_config& c) {
     const std::string from = " of the endpoint " + c.endpoint + " (from " + c.origin + ")";
-    std::string setting = c.origin.starts_with("the ") ? "AWS_ENDPOINT_URL or storage_options::endpoint" : c.origin;
-    if (c.origin.starts_with("recorded")) setting = "storage_options::endpoint of a new listing, or AWS_ENDPOINT_URL";
+    std::string setting = c.origin;
+    if (from_record(c)) setting = override_advice(c);
+    else if (c.origin.starts_with("the "))
+        setting = c.scheme == "gs" ? "storage_options::endpoint (gs:// does not read AWS_ENDPOINT_URL)"
+                                   : "AWS_ENDPOINT_URL or storage_options::endpoint";
     std::string host = c.host();
     if (auto colon = host.rfind(':'); colon != std::string::npos && !host.ends_with(']')) host.erase(colon);
     if (r.code == CURLE_COULDNT_RESOLVE_HOST)
@@ -210,6 +226,10 @@ inline std::string configuration_advice(const http_response& r, const s3_config&
     if (r.code == CURLE_COULDNT_RESOLVE_PROXY)
         return "cannot resolve the proxy (" + r.error + "): a configuration error, not retried; check the proxy "
                "settings (https_proxy, http_proxy)";
+    if (r.code == CURLE_SSL_CONNECT_ERROR)
+        return "the TLS handshake" + from + " failed (" + r.error + "): a configuration error, not retried; if "
+               "the server speaks plain HTTP, write the endpoint as http://" + c.host() + " (an endpoint without "
+               "a scheme is https://); check " + setting;
     if (r.code == CURLE_PEER_FAILED_VERIFICATION || r.code == CURLE_SSL_CACERT_BADFILE ||
         r.code == CURLE_SSL_CERTPROBLEM)
         return "the TLS certificate" + from + " was not accepted (" + r.error + "): a configuration error, not "
@@ -220,7 +240,10 @@ inline std::string configuration_advice(const http_response& r, const s3_config&
 // What to do about a failed request, by status and S3 error code.
 inline std::string s3_advice(long status, std::string_view code, const s3_config& c) {
     if (status == 0 || status >= 500 || status == 429 || code == "SlowDown")
-        return "the server at " + c.endpoint + " did not answer or is overloaded; check the network and retry later";
+        return "the server at " + c.endpoint + " did not answer or is overloaded; " +
+               (from_record(c) ? "that endpoint came from " + c.origin + ": if the server moved, set " +
+                                     override_advice(c) + "; else check the network and retry later"
+                               : std::string("check the network and retry later"));
     if (status == 403 || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch")
         return c.creds.empty()
                    ? "the request was anonymous: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (GS_ACCESS_KEY_ID "
@@ -236,14 +259,22 @@ inline std::string s3_advice(long status, std::string_view code, const s3_config
     return "check the bucket, the path and the endpoint " + c.endpoint;
 }
 
+// Kinds: a configuration the user must change (an endpoint that does not
+// resolve, a TLS failure, a URL curl refuses, credentials refused: 403, a
+// wrong region) is error_kind::usage, as an ftp:// endpoint is; a missing
+// bucket or object (404) is not_found; the rest (no response, 5xx, an
+// object changed since its listing) is io.
 [[noreturn]] inline void throw_s3(const s3_config& c, std::string_view what, const http_response& r, int attempts) {
     if (configuration_failure(r))
-        throw error(error_kind::io, "datachain: " + std::string(what) + ": " + configuration_advice(r, c));
+        throw error(error_kind::usage, "datachain: " + std::string(what) + ": " + configuration_advice(r, c));
     std::string code = r.status ? xml_unescape(xml_text(r.body, "Code")) : std::string();
     std::string msg = r.status ? xml_unescape(xml_text(r.body, "Message")) : r.error;
     std::string status = r.status ? "HTTP " + std::to_string(r.status) + (code.empty() ? "" : " " + code)
                                   : "no response";
-    throw error(r.status == 404 ? error_kind::not_found : error_kind::io,
+    const bool config = r.status == 403 || r.status == 301 || code == "InvalidAccessKeyId" ||
+                        code == "SignatureDoesNotMatch" || code == "AuthorizationHeaderMalformed" ||
+                        code == "PermanentRedirect";
+    throw error(r.status == 404 ? error_kind::not_found : config ? error_kind::usage : error_kind::io,
                 "datachain: " + std::string(what) + ": " + status + (msg.empty() ? "" : " (" + msg + ")") +
                     (attempts > 1 ? " after " + std::to_string(attempts) + " attempts" : "") + "; " +
                     s3_advice(r.status, code, c));

@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -185,10 +186,16 @@ inline storage_listing list_objects(std::string_view uri, const storage_options&
 
 inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_t length) {
     const auto u = parse_object_uri(f.source);
-    const auto ctx = find_bucket(f.source);
-    auto cfg = s3_config::resolve(u.scheme, u.bucket, ctx ? ctx->options : storage_options{});
-    if (ctx) ctx->apply(cfg);
-    else if (cfg.origin.starts_with("the "))
+    auto ctx = find_bucket(f.source);
+    // An endpoint set in this process's environment wins over a store's record.
+    const char* env_ep = u.scheme == "s3" ? std::getenv("AWS_ENDPOINT_URL_S3") : nullptr;
+    if (u.scheme == "s3" && (!env_ep || !*env_ep)) env_ep = std::getenv("AWS_ENDPOINT_URL");
+    const bool env_wins = ctx && ctx->recorded && env_ep && *env_ep;
+    storage_options o = ctx ? ctx->options : storage_options{};
+    if (env_wins) o.endpoint.clear();
+    auto cfg = s3_config::resolve(u.scheme, u.bucket, o, ctx ? std::string_view(ctx->origin) : "storage_options::endpoint");
+    if (ctx && !env_wins) ctx->apply(cfg);
+    else if (!ctx && cfg.origin.starts_with("the "))
         cfg.origin += "; " + f.source + " was not listed by this process and no store it opened recorded "
                       "how its listing reached it";
     const bool whole = offset == 0 && length == std::numeric_limits<std::uint64_t>::max();

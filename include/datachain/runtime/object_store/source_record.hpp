@@ -8,6 +8,9 @@
 //   remember_bucket(cfg, store_dir);                          // list_objects, after a listing
 //   if (auto ctx = find_bucket("s3://b")) ctx->apply(cfg);     // read_object
 //
+// read_object lets AWS_ENDPOINT_URL(_S3) of the reading process win over a
+// record (not over this process's own listing); an error against a recorded
+// endpoint names the record file (origin "the record <path> ...").
 // find_bucket looks at this process's listings first, then at the records
 // of the stores this process opened, the most recently opened first (a
 // record is the last listing of that bucket for that store). A record holds
@@ -46,6 +49,7 @@ struct bucket_context {
     bool path_style = true;
     std::string origin;               // where the endpoint came from, for messages
     std::filesystem::path cache_dir;  // the download cache; empty: none
+    bool recorded = false;            // read from a store's record, not this process's listing
 
     // Points `c` (resolved from `options`) where the listing went.
     void apply(s3_config& c) const {
@@ -102,7 +106,9 @@ inline std::optional<bucket_context> load_source_record(const std::string& store
         return std::nullopt;
     }
     b.path_style = f["path_style"] != "0";
-    b.origin = "recorded with its listing in the store at '" + store_dir + "'; it came from " + f["origin"];
+    b.origin = "the record " + source_record_path(store_dir, source).string() + " (left by a listing in the store "
+               "at '" + store_dir + "'; that listing's endpoint came from " + f["origin"] + ")";
+    b.recorded = true;
     if (b.options.cache) b.cache_dir = object_cache_dir(store_dir);
     return b;
 }
