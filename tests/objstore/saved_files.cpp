@@ -95,3 +95,29 @@ TEST_CASE("objstore: AWS_ENDPOINT_URL in the reading process wins over a store's
     CHECK(got.find("AWS_ENDPOINT_URL") != std::string::npos);
     CHECK(got.find("(from storage_options::endpoint)") == std::string::npos);
 }
+
+TEST_CASE("objstore: a dataset listed at an older endpoint is read through that endpoint's record",
+          "[objstore]") {
+    server one, two;
+    if (!one.p || !two.p) DC_SKIP(one.skip + two.skip);
+    for (auto* srv : {&one, &two}) srv->make_bucket("same");
+    one.put("same", "p/a.txt", "from one");
+    two.put("same", "p/a.txt", "from two, another etag");
+    auto o1 = one.opts(), o2 = two.opts();
+    o1.cache = o2.cache = false;
+    {
+        dc::session s{one.settings()};
+        (void)(dc::read_storage("s3://same/p/", o1) | dc::save("files")).run(s);
+        (void)(dc::read_storage("s3://same/p/", o2) | dc::save("later")).run(s);  // the bucket's latest listing
+    }
+    const auto out = one.tmp / "child.txt";
+    std::string got = read_in_child(one.tmp.store(), out);
+    INFO(got);
+    CHECK(got == "ok\nfrom one|");
+    // Neither endpoint has it as listed: the error names both.
+    one.put("same", "p/a.txt", "rewritten");
+    got = read_in_child(one.tmp.store(), out);
+    CHECK(got.starts_with("error\n"));
+    CHECK(got.find(one.p->endpoint()) != std::string::npos);
+    CHECK(got.find(two.p->endpoint()) != std::string::npos);
+}

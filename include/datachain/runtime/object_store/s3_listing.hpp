@@ -184,13 +184,10 @@ inline storage_listing list_objects(std::string_view uri, const storage_options&
     return out;
 }
 
-inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_t length) {
-    const auto u = parse_object_uri(f.source);
-    auto ctx = find_bucket(f.source);
-    // An endpoint set in this process's environment wins over a store's record.
-    const char* env_ep = u.scheme == "s3" ? std::getenv("AWS_ENDPOINT_URL_S3") : nullptr;
-    if (u.scheme == "s3" && (!env_ep || !*env_ep)) env_ep = std::getenv("AWS_ENDPOINT_URL");
-    const bool env_wins = ctx && ctx->recorded && env_ep && *env_ep;
+// One way to reach f's bucket (`ctx`: a listing's or a record's; none: the
+// options' defaults and the environment). Throws on failure.
+inline std::string read_object_at(const File& f, const object_uri& u, const bucket_context* ctx, bool env_wins,
+                                  std::uint64_t offset, std::uint64_t length) {
     storage_options o = ctx ? ctx->options : storage_options{};
     if (env_wins) o.endpoint.clear();
     auto cfg = s3_config::resolve(u.scheme, u.bucket, o, ctx ? std::string_view(ctx->origin) : "storage_options::endpoint");
@@ -199,7 +196,6 @@ inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_
         cfg.origin += "; " + f.source + " was not listed by this process and no store it opened recorded "
                       "how its listing reached it";
     const bool whole = offset == 0 && length == std::numeric_limits<std::uint64_t>::max();
-    if (length == 0) return {};
     const object_cache cache{f.etag.empty() || !ctx ? std::filesystem::path() : ctx->cache_dir};
     const auto entry = cache.enabled() ? cache.entry(cfg.endpoint, u.bucket, f.path, f.etag) : std::filesystem::path();
     if (cache.enabled())
@@ -207,7 +203,7 @@ inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_
             if (whole) return std::move(*hit);
             return offset >= hit->size() ? std::string() : hit->substr(offset, length);
         }
-    const std::string what = "reading " + f.source + "/" + f.path;
+    const std::string what = "reading " + f.source + "/" + f.path + " at " + cfg.endpoint;
     s3_call_spec s;
     s.key = f.path;
     if (!f.etag.empty() && u.scheme == "s3") s.headers.emplace_back("If-Match", "\"" + f.etag + "\"");
@@ -222,13 +218,42 @@ inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_
     if (r.status < 200 || r.status >= 300) throw_s3(cfg, what, r, r.attempts);
     if (auto it = r.headers.find("etag"); it != r.headers.end() && !f.etag.empty() &&
                                           unquote_etag(it->second) != f.etag)
-        throw error(error_kind::io, "datachain: " + what + ": the object changed since it was listed (etag '" +
-                                        f.etag + "', now '" + unquote_etag(it->second) +
+        throw error(error_kind::io, "datachain: " + what + " (from " + cfg.origin + "): the object changed since "
+                                        "it was listed (etag '" + f.etag + "', now '" + unquote_etag(it->second) +
                                         "'); run the chain again to list it anew");
     if (!whole && r.status == 200)  // the server ignored Range
         return offset >= r.body.size() ? std::string() : r.body.substr(offset, length);
     if (whole && cache.enabled() && r.body.size() == f.size) cache.put(entry, r.body, f.etag);
     return std::move(r.body);
+}
+
+// Tries every way to reach the bucket (find_buckets: this process's
+// listing, then the stores' records, newest first) until one serves the
+// object with its listed etag; an endpoint set in this process's
+// environment (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL; s3:// only) wins over
+// the records. When all fail, the error names every endpoint tried.
+inline std::string read_object(const File& f, std::uint64_t offset, std::uint64_t length) {
+    if (length == 0) return {};
+    const auto u = parse_object_uri(f.source);
+    auto ctxs = find_buckets(f.source);
+    const char* env_ep = u.scheme == "s3" ? std::getenv("AWS_ENDPOINT_URL_S3") : nullptr;
+    if (u.scheme == "s3" && (!env_ep || !*env_ep)) env_ep = std::getenv("AWS_ENDPOINT_URL");
+    if (!ctxs.empty() && ctxs.front().recorded && env_ep && *env_ep)
+        return read_object_at(f, u, &ctxs.front(), true, offset, length);
+    if (ctxs.size() <= 1) return read_object_at(f, u, ctxs.empty() ? nullptr : &ctxs.front(), false, offset, length);
+    std::string tried;
+    error_kind kind = error_kind::io;
+    for (std::size_t i = 0; i < ctxs.size(); ++i) {
+        try {
+            return read_object_at(f, u, &ctxs[i], false, offset, length);
+        } catch (const error& e) {
+            if (i == 0 || e.kind() != error_kind::not_found) kind = e.kind();
+            tried += std::string(i ? "; " : "") + "[" + std::to_string(i + 1) + "] " + e.what();
+        }
+    }
+    throw error(kind, "datachain: reading " + f.source + "/" + f.path + ": none of the " +
+                          std::to_string(ctxs.size()) + " known endpoints served the object as listed (etag '" +
+                          f.etag + "'): " + tried);
 }
 
 } // namespace datachain::detail::objstore

@@ -1,6 +1,6 @@
 // How to reach a bucket, per "scheme://bucket": remembered by the last
 // listing in this process, and recorded in the store the listing ran for
-// (<store>/object-sources/<sha256 of the source>.src), so that a dc::File
+// (<store>/object-sources/<sha256 of the source and endpoint>.src), so that a dc::File
 // read in another process (read_dataset, then file.read()) reaches the
 // bucket the way its listing did, and uses that store's download cache,
 // without AWS_ENDPOINT_URL.
@@ -41,6 +41,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 namespace datachain::detail::objstore {
 
@@ -71,8 +74,11 @@ inline context_registry& contexts() {
 
 inline constexpr std::string_view source_record_magic = "datachain-object-source 1";
 
-inline std::filesystem::path source_record_path(const std::filesystem::path& store_dir, std::string_view source) {
-    return object_sources_dir(store_dir) / (sha256_hex(source) + ".src");
+// One record per (bucket, endpoint): a dataset version listed at another
+// endpoint than the bucket's latest listing stays readable.
+inline std::filesystem::path source_record_path(const std::filesystem::path& store_dir, std::string_view source,
+                                                std::string_view endpoint) {
+    return object_sources_dir(store_dir) / (sha256_hex(std::string(source) + "\n" + std::string(endpoint)) + ".src");
 }
 
 inline std::string source_record_text(std::string_view source, const bucket_context& b) {
@@ -85,8 +91,9 @@ inline std::string source_record_text(std::string_view source, const bucket_cont
 }
 
 // The record of `source` in the store at `store_dir`, if there is a valid one.
-inline std::optional<bucket_context> load_source_record(const std::string& store_dir, std::string_view source) {
-    std::ifstream in(source_record_path(store_dir, source), std::ios::binary);
+inline std::optional<bucket_context> load_source_record(const std::string& store_dir, std::string_view source,
+                                                       const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
     std::string line;
     if (!in || !std::getline(in, line) || line != source_record_magic) return std::nullopt;
     std::map<std::string, std::string> f;
@@ -106,7 +113,7 @@ inline std::optional<bucket_context> load_source_record(const std::string& store
         return std::nullopt;
     }
     b.path_style = f["path_style"] != "0";
-    b.origin = "the record " + source_record_path(store_dir, source).string() + " (left by a listing in the store "
+    b.origin = "the record " + file.string() + " (left by a listing in the store "
                "at '" + store_dir + "'; that listing's endpoint came from " + f["origin"] + ")";
     b.recorded = true;
     if (b.options.cache) b.cache_dir = object_cache_dir(store_dir);
@@ -118,7 +125,7 @@ inline std::optional<bucket_context> load_source_record(const std::string& store
 inline void write_source_record(const std::filesystem::path& store_dir, std::string_view source,
                                 const bucket_context& b) {
     const auto dir = object_sources_dir(store_dir);
-    const auto path = source_record_path(store_dir, source);
+    const auto path = source_record_path(store_dir, source, b.options.endpoint);
     const std::string text = source_record_text(source, b);
     if (text.find('\0') != std::string::npos || std::count(text.begin(), text.end(), '\n') != 11) return;
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return;
@@ -126,7 +133,11 @@ inline void write_source_record(const std::filesystem::path& store_dir, std::str
     {
         std::ifstream in(path, std::ios::binary);
         std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (old == text) return;
+        if (old == text) {  // the same: mark it as the latest listing (records are tried newest first)
+            std::error_code ec;
+            std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
+            return;
+        }
     }
     static std::atomic<unsigned> counter{0};
     const std::string tmp = object_temp_name(path, counter++);
@@ -155,6 +166,42 @@ inline void remember_bucket(const s3_config& cfg, const std::filesystem::path& s
     if (!store_dir.empty()) write_source_record(store_dir, source, b);
 }
 
+// The records of `source` in the store at `store_dir`, the most recently
+// written (or confirmed by a listing) first.
+inline std::vector<bucket_context> load_source_records(const std::string& store_dir, std::string_view source) {
+    std::vector<std::pair<std::filesystem::file_time_type, bucket_context>> found;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(object_sources_dir(store_dir), ec), end; !ec && it != end;
+         it.increment(ec)) {
+        if (it->path().extension() != ".src") continue;
+        if (auto b = load_source_record(store_dir, source, it->path()))
+            found.emplace_back(std::filesystem::last_write_time(it->path(), ec), std::move(*b));
+    }
+    std::stable_sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::vector<bucket_context> out;
+    for (auto& f : found) out.push_back(std::move(f.second));
+    return out;
+}
+
+// Every way to reach `source` known here: this process's listing first,
+// then the records of the stores it opened (most recently opened store
+// first; within a store, the newest record first). read_object tries them
+// in order until one serves the object with its listed etag.
+inline std::vector<bucket_context> find_buckets(const std::string& source) {
+    std::vector<bucket_context> out;
+    {
+        std::lock_guard lock(contexts().m);
+        if (auto it = contexts().by_source.find(source); it != contexts().by_source.end()) out.push_back(it->second);
+    }
+    for (const auto& loc : opened_store_locations())
+        for (auto& b : load_source_records(loc, source))
+            if (std::none_of(out.begin(), out.end(), [&](const bucket_context& o) {
+                    return o.options.endpoint == b.options.endpoint && o.cache_dir == b.cache_dir;
+                }))
+                out.push_back(std::move(b));
+    return out;
+}
+
 // How to reach `source` ("s3://bucket"), if a listing of this process or a
 // record in a store it opened says.
 inline std::optional<bucket_context> find_bucket(const std::string& source) {
@@ -162,12 +209,9 @@ inline std::optional<bucket_context> find_bucket(const std::string& source) {
         std::lock_guard lock(contexts().m);
         if (auto it = contexts().by_source.find(source); it != contexts().by_source.end()) return it->second;
     }
-    for (const auto& loc : opened_store_locations())
-        if (auto b = load_source_record(loc, source)) {
-            std::lock_guard lock(contexts().m);
-            return contexts().by_source.emplace(source, std::move(*b)).first->second;  // a listing made meanwhile wins
-        }
-    return std::nullopt;
+    auto all = find_buckets(source);
+    if (all.empty()) return std::nullopt;
+    return all.front();
 }
 
 } // namespace datachain::detail::objstore
