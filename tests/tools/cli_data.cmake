@@ -105,7 +105,7 @@ cli_json("^json array [0-9]+\n" jobs)
 cli_json("^json array [0-9]+\n" events)
 cli_json("^json object 5\n" explain hostile)
 cli_json("^json array 1\n" verify)
-cli_json("^json object 4\n" gc --older-than 4h)
+cli_json("^json object 5\n" gc --older-than 4h)
 
 # A version whose rows cannot be read: ls lists every version, marks that one
 # damaged, and exits 1 naming it (never a listing silently short).
