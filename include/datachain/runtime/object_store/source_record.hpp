@@ -66,6 +66,9 @@ struct bucket_context {
 struct context_registry {
     std::mutex m;
     std::map<std::string, bucket_context> by_source;
+    // Records read from stores, by "<store>\n<source>": read once per
+    // process (a listing of this process clears it), not once per file read.
+    std::map<std::string, std::vector<bucket_context>> records;
 };
 inline context_registry& contexts() {
     static context_registry r;
@@ -162,6 +165,7 @@ inline void remember_bucket(const s3_config& cfg, const std::filesystem::path& s
     {
         std::lock_guard lock(contexts().m);
         contexts().by_source[source] = b;
+        contexts().records.clear();
     }
     if (!store_dir.empty()) write_source_record(store_dir, source, b);
 }
@@ -193,12 +197,24 @@ inline std::vector<bucket_context> find_buckets(const std::string& source) {
         std::lock_guard lock(contexts().m);
         if (auto it = contexts().by_source.find(source); it != contexts().by_source.end()) out.push_back(it->second);
     }
-    for (const auto& loc : opened_store_locations())
-        for (auto& b : load_source_records(loc, source))
+    for (const auto& loc : opened_store_locations()) {
+        const std::string key = loc + "\n" + source;
+        std::vector<bucket_context> recs;
+        {
+            std::lock_guard lock(contexts().m);
+            if (auto it = contexts().records.find(key); it != contexts().records.end()) recs = it->second;
+        }
+        if (recs.empty()) {
+            recs = load_source_records(loc, source);
+            std::lock_guard lock(contexts().m);
+            contexts().records[key] = recs;
+        }
+        for (auto& b : recs)
             if (std::none_of(out.begin(), out.end(), [&](const bucket_context& o) {
                     return o.options.endpoint == b.options.endpoint && o.cache_dir == b.cache_dir;
                 }))
                 out.push_back(std::move(b));
+    }
     return out;
 }
 
