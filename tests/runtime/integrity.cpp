@@ -232,7 +232,7 @@ TEST_CASE("store root: LevelDB-named files without CURRENT are a damaged store, 
     CHECK(snapshot(lone).size() == 1);
 }
 
-TEST_CASE("store root: the read-only mode creates nothing; leftovers of a cut creation are reused", "[runtime][integrity]") {
+TEST_CASE("store root: the read-only mode creates nothing, and leftovers of a cut creation are reused", "[runtime][integrity]") {
     rt::temp_dir d;
     const auto missing = d / "nothing" / "here";
     auto e = rt::catch_error([&] { (void)dc::open_leveldb_store(missing, {.create_if_missing = false}); });
@@ -265,6 +265,25 @@ TEST_CASE("store root: the read-only mode creates nothing; leftovers of a cut cr
         st->put("F", "x");
     }
     CHECK(fs::exists(cut / "CURRENT"));
+    // Killed earlier still: LevelDB opens its info LOG before it takes the
+    // LOCK, so only an empty LOG is left (and an empty LOG.old after a retry
+    // killed as early). Found by the model test (tests/model) killing a first
+    // run at a random moment: the store then refused to open for good.
+    for (const char* name : {"early", "early-twice"}) {
+        const auto early = d / name;
+        rt::write_file(early / "LOG", "");
+        if (std::string_view(name) == "early-twice") rt::write_file(early / "LOG.old", "");
+        {
+            dc::session s{rt::cfg(early)};
+            CHECK(many_pipeline().run(s).size() == 3000);
+        }
+        CHECK(fs::exists(early / "CURRENT"));
+    }
+    // A LOG with text and no LOCK is not what a creation leaves: refused, untouched.
+    const auto logged = d / "logged";
+    rt::write_file(logged / "LOG", "2024/01/01-00:00:00.000000 1 Recovering log #5\n");
+    CHECK(rt::catch_error([&] { (void)dc::open_leveldb_store(logged); }).kind() == dc::error_kind::store_corrupt);
+    CHECK(snapshot(logged).size() == 1);
 }
 
 // ---- permissions ------------------------------------------------------------
