@@ -152,7 +152,7 @@ auto two_udfs(std::uint32_t first_version) {
 
 TEST_CASE("checkpoints: a step cut short by another step's failure recomputes when its code changed",
           "[runtime][checkpoints]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     auto cfg = rt::cfg(d.store());
     cfg.batch_size = 10;
     {
@@ -177,7 +177,7 @@ TEST_CASE("checkpoints: a step cut short by another step's failure recomputes wh
 }
 
 TEST_CASE("checkpoints: the step whose own UDF failed continues with its fixed code", "[runtime][checkpoints]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     auto cfg = rt::cfg(d.store());
     cfg.batch_size = 10;
     {
@@ -201,7 +201,7 @@ TEST_CASE("checkpoints: the step whose own UDF failed continues with its fixed c
 }
 
 TEST_CASE("checkpoints: a partial step whose inputs were all done is reported skipped", "[runtime][checkpoints]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     auto cfg = rt::cfg(d.store());
     cfg.batch_size = 10;
     {
@@ -258,33 +258,52 @@ TEST_CASE("agg: params without partition_by is one partition", "[runtime][steps]
 
 TEST_CASE("sessions: ids and versions are unique under many sessions and threads", "[runtime][checkpoints]") {
     rt::temp_dir d;
-    constexpr int threads = 4, per_thread = 10;
-    std::vector<std::vector<std::uint64_t>> jobs(threads);
+    // 5,000 new_table() calls in all, as in the report of the defect (1,096
+    // duplicates in 5,000 calls on two threads), between the runs.
+    constexpr int threads = 4, per_thread = 10, tables_per_session = 125;
+    std::vector<std::vector<std::uint64_t>> jobs(threads), tables(threads);
     std::vector<std::vector<std::string>> versions(threads);
     std::vector<std::thread> ts;
     for (int t = 0; t < threads; ++t)
         ts.emplace_back([&, t] {
+            const auto at = static_cast<std::size_t>(t);
             for (int i = 0; i < per_thread; ++i) {
                 dc::session s{rt::cfg(d.store(), "thread" + std::to_string(t))};
-                jobs[static_cast<std::size_t>(t)].push_back(s.job_id());
+                jobs[at].push_back(s.job_id());
+                // The table ids the runtime takes for outputs (session_access,
+                // what stages and save use).
+                const dc::detail::exec::session_access a{s};
+                for (int k = 0; k < tables_per_session; ++k) tables[at].push_back(a.new_table());
                 auto p = dc::read_values<"n">(std::vector<std::int64_t>{t, i}) | dc::save("shared");
-                versions[static_cast<std::size_t>(t)].push_back(
-                    p.run(s, dc::run_options{.ignore_checkpoints = true}).version());
+                versions[at].push_back(p.run(s, dc::run_options{.ignore_checkpoints = true}).version());
             }
         });
     for (auto& t : ts) t.join();
-    std::set<std::uint64_t> all_jobs;
+    std::set<std::uint64_t> all_jobs, all_tables;
     std::set<std::string> all_versions;
+    std::size_t table_calls = 0;
     for (int t = 0; t < threads; ++t) {
-        all_jobs.insert(jobs[static_cast<std::size_t>(t)].begin(), jobs[static_cast<std::size_t>(t)].end());
-        all_versions.insert(versions[static_cast<std::size_t>(t)].begin(), versions[static_cast<std::size_t>(t)].end());
+        const auto at = static_cast<std::size_t>(t);
+        all_jobs.insert(jobs[at].begin(), jobs[at].end());
+        all_versions.insert(versions[at].begin(), versions[at].end());
+        all_tables.insert(tables[at].begin(), tables[at].end());
+        table_calls += tables[at].size();
     }
     CHECK(all_jobs.size() == threads * per_thread);
     CHECK(all_versions.size() == threads * per_thread);
-    // Every version holds the rows of the run that made it.
+    REQUIRE(table_calls == threads * per_thread * tables_per_session);
+    CHECK(all_tables.size() == table_calls);  // no table id handed out twice
+    // Every version holds the rows of the run that made it, in a table of
+    // its own that no new_table() call handed out too.
     dc::session s{rt::cfg(d.store(), "check")};
     CHECK(s.datasets("shared").size() == threads * per_thread);
-    for (auto& v : s.datasets("shared")) CHECK(v.rows == 2);
+    for (auto& v : s.datasets("shared")) {
+        CHECK(v.rows == 2);
+        CHECK(all_tables.insert(v.table).second);
+    }
+    // A new session goes on after every id handed out.
+    const dc::detail::exec::session_access a{s};
+    CHECK(a.new_table() > *all_tables.rbegin());
 }
 
 // ---- gc keeps what skipping needs ------------------------------------------------
@@ -307,7 +326,7 @@ TEST_CASE("gc: collecting everything never makes an unchanged chain recompute", 
 
 // ---- damaged rows ------------------------------------------------------------------
 
-TEST_CASE("errors: a damaged row names the store, dataset, version and key; the job fails", "[runtime][checkpoints]") {
+TEST_CASE("errors: a damaged row names the store, dataset, version and key, and the job fails", "[runtime][checkpoints]") {
     const std::string root = "memory:damaged-row";
     {
         dc::session s{dc::settings{.root = root, .job_name = "w", .progress = false, .report = false}};
@@ -378,7 +397,7 @@ TEST_CASE("integrity: a version missing rows or with a rewritten row is an error
     CHECK(s.datasets("copy").empty());
 }
 
-TEST_CASE("settings: DATACHAIN_PARALLEL is checked; a URI is not a store root", "[runtime][checkpoints]") {
+TEST_CASE("settings: DATACHAIN_PARALLEL is checked, and a URI is not a store root", "[runtime][checkpoints]") {
     ::setenv("DATACHAIN_PARALLEL", "abc", 1);
     CHECK(rt::catch_error([] { (void)dc::settings::from_env(); }).kind() == dc::error_kind::usage);
     ::setenv("DATACHAIN_PARALLEL", "-1", 1);
@@ -421,7 +440,7 @@ TEST_CASE("errors: a damaged dataset record is named as such, with its key", "[r
 
 TEST_CASE("checkpoints: a continuation that fails again records what it did, then the failure",
           "[runtime][checkpoints]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     auto cfg = rt::cfg(d.store());
     cfg.batch_size = 10;
     fail_at = 55;
