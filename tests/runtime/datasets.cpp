@@ -23,7 +23,7 @@ using S = decltype(pipeline(1))::schema;
 // end of this file).
 
 TEST_CASE("datasets: versions count up and removed numbers are never reused", "[runtime][datasets]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     const dc::run_options fresh{.ignore_checkpoints = true};
     {
         dc::session s{rt::cfg(d.store(), "versions")};
@@ -74,7 +74,7 @@ TEST_CASE("datasets: versions count up and removed numbers are never reused", "[
 }
 
 TEST_CASE("datasets: listing versions and datasets", "[runtime][datasets]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store(), "list")};
     (void)pipeline(2).run(s);
     (void)pipeline(4).run(s);
@@ -113,7 +113,7 @@ TEST_CASE("datasets: listing versions and datasets", "[runtime][datasets]") {
 }
 
 TEST_CASE("datasets: read back as a range and a vector, in a later session", "[runtime][datasets]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     {
         dc::session s{rt::cfg(d.store(), "readback")};
         auto ds = pipeline(1000).run(s, dc::run_options{.batch_size = 64});
@@ -159,7 +159,7 @@ TEST_CASE("datasets: read back as a range and a vector, in a later session", "[r
 }
 
 TEST_CASE("datasets: a source saved directly", "[runtime][datasets]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     auto ds = (dc::read_values<"n">(rt::iota64(3)) | dc::save("plain")).run(s);
     CHECK(ds.size() == 3);

@@ -50,7 +50,7 @@ auto mixed(std::int64_t n) {
 } // namespace
 
 TEST_CASE("parallel: 2 and 4 threads give exactly the serial output", "[runtime][parallel]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store())};
     const auto n = 3000;
     const dc::run_options serial{.parallel = 1, .checkpoints = false, .batch_size = 97};
@@ -76,7 +76,7 @@ TEST_CASE("parallel: 2 and 4 threads give exactly the serial output", "[runtime]
 }
 
 TEST_CASE("parallel: a UDF exception is a udf_error with the step and the first failing row", "[runtime][parallel]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     dc::session s{rt::cfg(d.store(), "par-fail")};
     for (unsigned threads : {1u, 2u, 4u}) {
         INFO("parallel = " << threads);
@@ -160,7 +160,7 @@ TEST_CASE("parallel: pipelines from 4 threads on one session", "[runtime][parall
 }
 
 TEST_CASE("parallel: settings are in no hash: another parallelism or batch size still skips", "[runtime][parallel]") {
-    rt::temp_dir d;
+    rt::memory_root d;
     auto p = dc::read_values<"n">(rt::iota64(300)) | dc::map<"k">(rt_par_key) | dc::save("keys");
     {
         dc::session s{rt::cfg(d.store(), "settings")};
