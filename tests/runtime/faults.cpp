@@ -317,7 +317,7 @@ std::vector<long> points(long n, long want) {
 
 } // namespace
 
-TEST_CASE("faults: the Nth write, sync, rename or creation fails, or the power is cut; the rerun equals a clean run",
+TEST_CASE("faults: the Nth write, sync, rename or creation fails, or the power is cut: the rerun equals a clean run",
           "[runtime][faults]") {
     REQUIRE(clean_rows().size() > 150);
     const long k = rounds_factor();

@@ -177,7 +177,7 @@ TEST_CASE("listing: an unreadable directory is an error naming it, never fewer f
     }
 }
 
-TEST_CASE("listing: out of file descriptors is an error; a deep tree needs one descriptor", "[runtime][listing][process]") {
+TEST_CASE("listing: out of file descriptors is an error, and a deep tree needs one descriptor", "[runtime][listing][process]") {
     rt::temp_dir d;
     const auto data = d / "data";
     // 60 nested directories, a file in each: the old recursive iterator held
