@@ -66,8 +66,12 @@ function(datachain_add_test)
   endif()
 
   # One ctest test per TEST_CASE, listed after each build (--list-test-names-only).
+  # -w NoTests: a test whose name reaches the executable mangled (CMake
+  # splits a name at ';') matches no test case and fails, instead of passing
+  # having run nothing.
   catch_discover_tests(${target}
     TEST_PREFIX "${prefix}"
+    EXTRA_ARGS -w NoTests
     TEST_LIST "${target}_TESTS")
 
   # Catch2 v2's catch_discover_tests(... PROPERTIES LABELS a b) flattens the

@@ -139,7 +139,7 @@ TEST_CASE("hash128: hex, short_hex, bytes, comparisons", "[hash]") {
     STATIC_REQUIRE(dc::hash128{1, 2} != dc::hash128{2, 1});
 }
 
-TEST_CASE("chain hashes: the format version is folded into the seed; steps run in order", "[hash]") {
+TEST_CASE("chain hashes: the format version is folded into the seed, steps run in order", "[hash]") {
     constexpr dc::hash128 src{11, 22};
     STATIC_REQUIRE(dc::chain_seed(src) ==
                    hash_with([&](dc::hasher& h) { h.tag("datachain.chain").u32(dc::hash_format_version).h(src); }));

@@ -70,7 +70,7 @@ TEST_CASE("DC_UDF: the text is taken literally, string contents included", "[udf
     STATIC_REQUIRE(a.id.full_hash() != b.id.full_hash());
 }
 
-TEST_CASE("DC_DEF: a named function; the name and the text are its identity", "[udf]") {
+TEST_CASE("DC_DEF: a named function, the name and the text are its identity", "[udf]") {
     STATIC_REQUIRE(twice.id.kind == dc::udf_kind::code);
     STATIC_REQUIRE(twice.id.name == "twice");
     STATIC_REQUIRE(twice.id.code == "(int x) -> int { return 2 * x; }");

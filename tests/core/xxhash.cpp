@@ -124,7 +124,7 @@ TEST_CASE("streaming xxh64 in random splits equals one-shot", "[xxhash]") {
     CHECK(mismatches == 0);
 }
 
-TEST_CASE("xxh64_stream: digest does not consume the state; one byte at a time works", "[xxhash]") {
+TEST_CASE("xxh64_stream: digest does not consume the state, one byte at a time works", "[xxhash]") {
     dc::xxh64_stream s{prime32};
     for (std::size_t i = 0; i < 100; ++i) {
         REQUIRE(s.digest() == reference(i, prime32));

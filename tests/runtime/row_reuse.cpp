@@ -159,7 +159,7 @@ TEST_CASE("row reuse: a reordered, grown source reuses by value and keeps the ne
     CHECK(got == want);
 }
 
-TEST_CASE("row reuse: gen keeps each input's outputs together; agg reruns only changed partitions",
+TEST_CASE("row reuse: gen keeps each input's outputs together, agg reruns only changed partitions",
           "[runtime][rowreuse]") {
     rt::temp_dir d;
     auto cfg = rt::cfg(d.store());
@@ -219,7 +219,7 @@ TEST_CASE("row reuse: gen keeps each input's outputs together; agg reruns only c
     }
 }
 
-TEST_CASE("row reuse: a saved version's table keeps serving reuse after gc; gc drops it with the version",
+TEST_CASE("row reuse: a saved version's table keeps serving reuse after gc, gc drops it with the version",
           "[runtime][rowreuse]") {
     rt::temp_dir d;
     auto cfg = rt::cfg(d.store());
@@ -335,7 +335,7 @@ TEST_CASE("row reuse: the same step over another source in between does not hide
     CHECK(calls == 1);
 }
 
-TEST_CASE("row reuse: the explanation names the files added, modified and removed; gc drops unneeded listings",
+TEST_CASE("row reuse: the explanation names the files added, modified and removed, gc drops unneeded listings",
           "[runtime][rowreuse]") {
     rt::temp_dir d;
     auto data = d / "data";
