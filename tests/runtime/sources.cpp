@@ -49,9 +49,12 @@ TEST_CASE("read_storage: recursive, sorted by path, File fields, file:// URI", "
             const dc::File& f = r.get<"file">();
             CHECK(f.source == uri);
             CHECK(f.size == fs::file_size(data / f.path));
+            // Nanoseconds since the Unix epoch, as object storage gives them.
             auto mt = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          fs::last_write_time(data / f.path).time_since_epoch()).count();
+                          std::chrono::file_clock::to_sys(fs::last_write_time(data / f.path)).time_since_epoch())
+                          .count();
             CHECK(f.mtime == mt);
+            CHECK(f.mtime > 1'600'000'000'000'000'000);  // after 2020
             CHECK(f.full_path() == fs::canonical(data) / f.path);
             CHECK(f.read() == rt::read_file(data / f.path));
         }

@@ -128,13 +128,12 @@ inline std::optional<std::pair<dev_t, ino_t>> file_identity(const std::filesyste
     return std::pair{st.st_dev, st.st_ino};
 }
 
-// Nanoseconds on the clock std::filesystem::last_write_time uses (libstdc++'s
-// file_clock), as listings always recorded them: the fingerprints of
-// existing checkpoints stay valid.
+// Nanoseconds since the Unix epoch, as object storage gives them (File.mtime
+// means the same for every source). Listings before 0.1.0 recorded
+// libstdc++'s file_clock (epoch 2174): their fingerprints differ, so a chain
+// over a local directory recomputes once after the upgrade.
 inline std::int64_t listing_mtime(const struct stat& st) {
-    using namespace std::chrono;
-    auto sys = sys_time<nanoseconds>(seconds(st.st_mtim.tv_sec) + nanoseconds(st.st_mtim.tv_nsec));
-    return duration_cast<nanoseconds>(file_clock::from_sys(sys).time_since_epoch()).count();
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 // `on_file` (optional) is called once per file found, for progress.

@@ -21,7 +21,8 @@
 DATACHAIN_DEFINE_COMPILE_ERROR(
     duplicate_output_column,
     "duplicate output column: the step names the column of the first argument above, which the chain "
-    "already has (its columns: second argument) or the step names twice; choose another output name")
+    "already has (its columns: second argument), or a member path of one of them (a column \"file.path\" "
+    "would hide file's member path), or the step names twice; choose another output name")
 
 namespace datachain::detail {
 
@@ -52,27 +53,36 @@ struct output_columns {
     using type = typename decltype(make())::type;
 };
 
-// Checks that the new columns are not in `In` and are distinct.
+// Whether new column i clashes: `In` has it, another new column has it, or
+// it is dotted and its first segment is a column (of `In` or new): a column
+// "file.path" beside a column "file" would hide the member path file.path
+// from filters, get<> and exports.
+template <class In, class New>
+constexpr bool new_column_clashes(std::size_t i) {
+    const std::string_view n = New::names[i];
+    const auto dot = n.find('.');
+    const std::string_view head = n.substr(0, dot);
+    if (In::index_of(n) >= 0 || (dot != std::string_view::npos && In::index_of(head) >= 0)) return true;
+    for (std::size_t j = 0; j < New::size; ++j)
+        if (j != i && (New::names[j] == n || (dot != std::string_view::npos && New::names[j] == head))) return true;
+    return false;
+}
+
+// Checks that the new columns are not in `In`, hide no member path and are distinct.
 template <class In, class New>
 constexpr bool new_columns_ok() {
-    for (std::size_t i = 0; i < New::size; ++i) {
-        if (In::index_of(New::names[i]) >= 0) return false;
-        for (std::size_t j = i + 1; j < New::size; ++j)
-            if (New::names[i] == New::names[j]) return false;
-    }
+    for (std::size_t i = 0; i < New::size; ++i)
+        if (new_column_clashes<In, New>(i)) return false;
     return true;
 }
 
-// The first new column that is in `In` or named twice ("" when none).
+// The first new column that clashes ("" when none).
 template <class In, class New>
 struct first_duplicate {
     static constexpr compile_error::builder<1000> all = [] {
         compile_error::builder<1000> b;
-        for (std::size_t i = 0; i < New::size && b.size == 0; ++i) {
-            bool dup = In::index_of(New::names[i]) >= 0;
-            for (std::size_t j = i + 1; j < New::size; ++j) dup = dup || New::names[i] == New::names[j];
-            if (dup) b.put(New::names[i]);
-        }
+        for (std::size_t i = 0; i < New::size && b.size == 0; ++i)
+            if (new_column_clashes<In, New>(i)) b.put(New::names[i]);
         return b;
     }();
     static constexpr auto value = all.template as<all.size>();
