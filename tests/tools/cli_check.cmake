@@ -9,6 +9,8 @@ set(store "${WORK_DIR}/store")
 set(ENV{DATACHAIN_ROOT} "${store}")
 set(ENV{DATACHAIN_QUIET} 1)
 
+include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")   # cli(), run_checked()
+
 function(run_program)
   execute_process(COMMAND "${PROGRAM}" "${SAMPLE_DIR}" WORKING_DIRECTORY "${WORK_DIR}"
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -17,23 +19,6 @@ function(run_program)
   endif()
 endfunction()
 
-# cli(<expected exit code> <regex the output must match> [NOT <regex it must not match>] ARGS ...)
-function(cli expected regex)
-  cmake_parse_arguments(C "" "NOT" "ARGS" ${ARGN})
-  execute_process(COMMAND "${CLI}" --root "${store}" ${C_ARGS}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  set(all "${out}${err}")
-  if(NOT rc EQUAL expected)
-    message(FATAL_ERROR "datachain ${C_ARGS}: exit ${rc}, expected ${expected}:\n${all}")
-  endif()
-  if(NOT all MATCHES "${regex}")
-    message(FATAL_ERROR "datachain ${C_ARGS}: output does not match '${regex}':\n${all}")
-  endif()
-  if(C_NOT AND all MATCHES "${C_NOT}")
-    message(FATAL_ERROR "datachain ${C_ARGS}: output matches '${C_NOT}':\n${all}")
-  endif()
-  message(STATUS "datachain ${C_ARGS}: ok")
-endfunction()
 
 run_program()
 run_program()

@@ -16,27 +16,9 @@ function(fixture)
   message(STATUS "cli_fixture ${ARGN}: ok ${out}")
 endfunction()
 
-# cli(<expected exit code> <regex the output must match> [OUT <file for stdout>] ARGS ...)
-# --root comes after the command here: it is accepted anywhere.
-function(cli expected regex)
-  cmake_parse_arguments(C "" "OUT" "ARGS" ${ARGN})
-  if(C_OUT)
-    execute_process(COMMAND "${CLI}" ${C_ARGS} --root "${store}"
-                    RESULT_VARIABLE rc OUTPUT_FILE "${C_OUT}" ERROR_VARIABLE err)
-    file(READ "${C_OUT}" out)
-  else()
-    execute_process(COMMAND "${CLI}" ${C_ARGS} --root "${store}"
-                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  endif()
-  set(all "${out}${err}")
-  if(NOT rc EQUAL expected)
-    message(FATAL_ERROR "datachain ${C_ARGS}: exit ${rc}, expected ${expected}:\n${all}")
-  endif()
-  if(NOT all MATCHES "${regex}")
-    message(FATAL_ERROR "datachain ${C_ARGS}: output does not match '${regex}':\n${all}")
-  endif()
-  message(STATUS "datachain ${C_ARGS}: ok (${rc})")
-endfunction()
+
+include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")   # cli(), run_checked()
+set(CLI_ROOT_AFTER ON)  # --root after the command here: it is accepted anywhere
 
 # --json prints one JSON document, in valid UTF-8.
 function(cli_json regex)

@@ -39,6 +39,8 @@ function(model job expected shape v1 v2 v3 fault step n)
   message(STATUS "model_program ${job} shape ${shape} versions ${v1}${v2}${v3} ${fault}: exit ${rc}")
 endfunction()
 
+include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")   # cli(), run_checked()
+
 # expect(<regex> <text> <what>)
 function(expect regex text what)
   if(NOT text MATCHES "${regex}")
@@ -46,23 +48,6 @@ function(expect regex text what)
   endif()
 endfunction()
 
-# cli(<expected exit code> <regex the output must match> [NOT <regex it must not match>] ARGS ...)
-function(cli expected regex)
-  cmake_parse_arguments(C "" "NOT" "ARGS" ${ARGN})
-  execute_process(COMMAND "${CLI}" --root "${store}" ${C_ARGS}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  set(all "${out}${err}")
-  if(NOT rc EQUAL expected)
-    message(FATAL_ERROR "datachain ${C_ARGS}: exit ${rc}, expected ${expected}:\n${all}")
-  endif()
-  if(NOT all MATCHES "${regex}")
-    message(FATAL_ERROR "datachain ${C_ARGS}: output does not match '${regex}':\n${all}")
-  endif()
-  if(C_NOT AND all MATCHES "${C_NOT}")
-    message(FATAL_ERROR "datachain ${C_ARGS}: output matches '${C_NOT}':\n${all}")
-  endif()
-  message(STATUS "datachain ${C_ARGS}: ok")
-endfunction()
 
 # ---- two lineages saving "out" -------------------------------------------------------
 # Program A (alpha): shape 0; program B (beta): shape 2, another chain.

@@ -7,20 +7,8 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 unset(ENV{DATACHAIN_ROOT})
 
-# cli(<expected exit code> <regex the output must match> ROOT <dir> ARGS ...)
-function(cli expected regex)
-  cmake_parse_arguments(C "" "ROOT" "ARGS" ${ARGN})
-  execute_process(COMMAND "${CLI}" --root "${C_ROOT}" ${C_ARGS}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  set(all "${out}${err}")
-  if(NOT rc EQUAL expected)
-    message(FATAL_ERROR "datachain --root ${C_ROOT} ${C_ARGS}: exit ${rc}, expected ${expected}:\n${all}")
-  endif()
-  if(NOT all MATCHES "${regex}")
-    message(FATAL_ERROR "datachain ${C_ARGS}: output does not match '${regex}':\n${all}")
-  endif()
-  message(STATUS "datachain ${C_ARGS}: ok (${rc})")
-endfunction()
+
+include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")   # cli(), run_checked()
 
 # Every file of a directory, name and bytes (hex), as one string.
 function(dir_state dir out)
