@@ -11,21 +11,6 @@ DC_DEF(rt_jobs_boom, (std::int64_t n) -> std::int64_t {
     return n;
 });
 
-// Sets an environment variable for one scope.
-struct scoped_env {
-    std::string name;
-    std::optional<std::string> old;
-    scoped_env(std::string n, const char* v) : name(std::move(n)) {
-        if (const char* o = std::getenv(name.c_str())) old = o;
-        if (v) ::setenv(name.c_str(), v, 1);
-        else ::unsetenv(name.c_str());
-    }
-    ~scoped_env() {
-        if (old) ::setenv(name.c_str(), old->c_str(), 1);
-        else ::unsetenv(name.c_str());
-    }
-};
-
 } // namespace
 
 TEST_CASE("jobs: the name comes from settings, DATACHAIN_JOB_NAME or the executable", "[runtime][jobs]") {
@@ -36,11 +21,11 @@ TEST_CASE("jobs: the name comes from settings, DATACHAIN_JOB_NAME or the executa
         CHECK(s.job(s.job_id())->name == "from-settings");
     }
     {
-        scoped_env root("DATACHAIN_ROOT", d.store().c_str());
-        scoped_env name("DATACHAIN_JOB_NAME", "from-env");
-        scoped_env quiet("DATACHAIN_QUIET", "1");
-        scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "yes");
-        scoped_env par("DATACHAIN_PARALLEL", "3");
+        rt::scoped_env root("DATACHAIN_ROOT", d.store().c_str());
+        rt::scoped_env name("DATACHAIN_JOB_NAME", "from-env");
+        rt::scoped_env quiet("DATACHAIN_QUIET", "1");
+        rt::scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "yes");
+        rt::scoped_env par("DATACHAIN_PARALLEL", "3");
         auto st = dc::settings::from_env();
         CHECK(st.job_name == "from-env");
         CHECK(st.root == d.store());
@@ -54,7 +39,7 @@ TEST_CASE("jobs: the name comes from settings, DATACHAIN_JOB_NAME or the executa
     }
     {
         // No name anywhere: the canonical path of the running executable.
-        scoped_env name("DATACHAIN_JOB_NAME", nullptr);
+        rt::scoped_env name("DATACHAIN_JOB_NAME", nullptr);
         auto st = dc::settings::from_env();
         CHECK(st.job_name.empty());
         st.root = d.store();
@@ -64,7 +49,7 @@ TEST_CASE("jobs: the name comes from settings, DATACHAIN_JOB_NAME or the executa
     }
     {
         // An empty DATACHAIN_JOB_NAME does not count.
-        scoped_env name("DATACHAIN_JOB_NAME", "");
+        rt::scoped_env name("DATACHAIN_JOB_NAME", "");
         CHECK(dc::settings::from_env().job_name.empty());
     }
 }

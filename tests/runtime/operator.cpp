@@ -10,20 +10,6 @@ namespace {
 
 DC_DEF(op_double, (std::int64_t x) -> std::int64_t { return x * 2; });
 
-// Sets an environment variable for one scope.
-struct scoped_env {
-    std::string name;
-    std::optional<std::string> old;
-    scoped_env(std::string n, const char* v) : name(std::move(n)) {
-        if (const char* o = std::getenv(name.c_str())) old = o;
-        if (v) ::setenv(name.c_str(), v, 1);
-        else ::unsetenv(name.c_str());
-    }
-    ~scoped_env() {
-        if (old) ::setenv(name.c_str(), old->c_str(), 1);
-        else ::unsetenv(name.c_str());
-    }
-};
 
 std::vector<dc::event_kind> kinds(const dc::session& s) {
     std::vector<dc::event_kind> k;
@@ -51,23 +37,23 @@ TEST_CASE("operator: DATACHAIN_IGNORE_CHECKPOINTS and DATACHAIN_CHECKPOINTS=0 ap
         CHECK(kinds(s) == std::vector{dc::event_kind::save_skipped});
     }
     {
-        scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "1");
+        rt::scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "1");
         dc::session s{rt::cfg(d.store())};  // dc::settings{...}, not from_env
         CHECK(s.config().ignore_checkpoints);
         doubled().run(s);
         CHECK(kinds(s) == std::vector{dc::event_kind::udf_from_scratch, dc::event_kind::save_completed});
     }
     {
-        scoped_env off("DATACHAIN_CHECKPOINTS", "0");
+        rt::scoped_env off("DATACHAIN_CHECKPOINTS", "0");
         dc::session s{rt::cfg(d.store())};
         CHECK_FALSE(s.config().checkpoints);
     }
     {
         // A switch never undoes what the code set, and the other variables
         // stay with from_env.
-        scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "0");
-        scoped_env on("DATACHAIN_CHECKPOINTS", "1");
-        scoped_env par("DATACHAIN_PARALLEL", "7");
+        rt::scoped_env ign("DATACHAIN_IGNORE_CHECKPOINTS", "0");
+        rt::scoped_env on("DATACHAIN_CHECKPOINTS", "1");
+        rt::scoped_env par("DATACHAIN_PARALLEL", "7");
         auto st = rt::cfg(d.store());
         st.ignore_checkpoints = true;
         st.checkpoints = false;
@@ -80,13 +66,13 @@ TEST_CASE("operator: DATACHAIN_IGNORE_CHECKPOINTS and DATACHAIN_CHECKPOINTS=0 ap
 
 TEST_CASE("operator: a thread count is 1 to 256, from the environment or in code", "[runtime][operator]") {
     for (const char* bad : {"0", "-1", "1e3", "257", "100000"}) {
-        scoped_env par("DATACHAIN_PARALLEL", bad);
+        rt::scoped_env par("DATACHAIN_PARALLEL", bad);
         auto e = rt::catch_error([] { (void)dc::settings::from_env(); });
         CHECK(e.kind() == dc::error_kind::usage);
         CHECK(std::string(e.what()).find("use 1 to 256") != std::string::npos);
     }
     {
-        scoped_env par("DATACHAIN_PARALLEL", "256");
+        rt::scoped_env par("DATACHAIN_PARALLEL", "256");
         CHECK(dc::settings::from_env().parallel == 256);
     }
     rt::memory_root root;

@@ -28,6 +28,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -39,6 +40,21 @@ namespace dc = datachain;
 namespace fs = std::filesystem;
 
 namespace rt {
+
+// Sets an environment variable for one scope.
+struct scoped_env {
+    std::string name;
+    std::optional<std::string> old;
+    scoped_env(std::string n, const char* v) : name(std::move(n)) {
+        if (const char* o = std::getenv(name.c_str())) old = o;
+        if (v) ::setenv(name.c_str(), v, 1);
+        else ::unsetenv(name.c_str());
+    }
+    ~scoped_env() {
+        if (old) ::setenv(name.c_str(), old->c_str(), 1);
+        else ::unsetenv(name.c_str());
+    }
+};
 
 // A fresh directory under the system temp directory, removed at the end.
 struct temp_dir {
