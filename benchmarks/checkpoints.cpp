@@ -22,9 +22,7 @@
 // resume/ckpt <= 0.6. Stores live under $DATACHAIN_BENCH_DIR (default
 // /tmp/datachain-bench).
 #include "bench_util.hpp"
-
-#include <leveldb/db.h>
-#include <leveldb/write_batch.h>
+#include "raw_leveldb.hpp"
 
 #include <atomic>
 #include <cinttypes>
@@ -64,46 +62,12 @@ std::uint64_t first_table(dc::session& s) {
 }
 
 // Writes what the library writes for `paths` (key row_key(table, i, 0),
-// value encode(tuple{path, upper(path)})), by hand, with the store adapter's
-// Options. Returns the seconds the writes took (opening excluded).
+// value encode(tuple{path, upper(path)})), by hand (raw_leveldb.hpp).
 double raw_leveldb(const std::filesystem::path& dir, const std::vector<std::string>& paths, std::uint64_t table,
                    std::string* first_value = nullptr) {
-    leveldb::Options o;
-    o.create_if_missing = true;
-    o.paranoid_checks = true;
-    o.write_buffer_size = 16 << 20;
-    leveldb::DB* raw = nullptr;
-    if (!leveldb::DB::Open(o, dir.string(), &raw).ok()) throw std::runtime_error("cannot open raw LevelDB");
-    std::unique_ptr<leveldb::DB> db(raw);
-    const std::size_t n = paths.size();
-    double t = bench::time_s([&] {
-        leveldb::WriteBatch wb;
-        std::string k, v;
-        for (std::size_t i = 0; i < n; ++i) {
-            std::tuple<std::string, std::string> row{paths[i], upper(paths[i])};
-            k.clear();
-            k.push_back('T');
-            dc::key::be64(k, table);
-            dc::key::be64(k, i);
-            dc::key::be32(k, 0);
-            v.clear();
-            dc::encode(v, row);
-            wb.Put(k, v);
-            if ((i + 1) % 2000 == 0) {
-                db->Write({}, &wb);
-                wb.Clear();
-            }
-        }
-        db->Write({}, &wb);
-    });
-    if (first_value) {
-        std::string k = "T";
-        dc::key::be64(k, table);
-        dc::key::be64(k, 0);
-        dc::key::be32(k, 0);
-        db->Get({}, k, first_value);
-    }
-    return t;
+    return bench::raw_leveldb_writes(
+        dir, paths.size(), table,
+        [&](std::size_t i) { return std::tuple<std::string, std::string>{paths[i], upper(paths[i])}; }, first_value);
 }
 
 struct verdict {
