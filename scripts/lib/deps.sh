@@ -26,6 +26,7 @@ DATACHAIN_PACKAGES=(
   ccache
   libcli11-dev   # the datachain command-line tool (tools/datachain_cli.cpp)
   libcurl4-openssl-dev libssl-dev   # datachain::object_storage (s3://, gs://)
+  libsqlite3-dev   # bench_peers (benchmarks/peers.cpp): SQLite, a peer of the store
 )
 # Node.js runs s3rver, the S3-compatible server of the objstore tests; from
 # Debian only when no `node` is installed already.
