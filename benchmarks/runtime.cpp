@@ -11,6 +11,9 @@
 //   map N DIR          read_dataset<S>("input") | map<"up">(upper) | save("out")
 //   hand N             for i < N: path = make_path(i); up = upper(path); (nothing kept)
 //   hand-vec N         the same over a vector<string> of N paths into a vector of N outputs
+//   steps N DIR        read_values<"path">(N paths) | filter(contains "/dog.") | select<"path"> | limit(N)
+//                      collected (the row streams between steps, no store writes)
+//   read N DIR         for (row : open_dataset<S>("input")) ...   (a saved dataset iterated)
 //   par T ROWS ITERS DIR   read_values<"x">(ROWS ints) | map<"y">(spin) | save("p"), parallel=T
 //   par-hand T ROWS ITERS  the same spin over ROWS ints split by hand over T threads (the control)
 //
@@ -62,6 +65,35 @@ int phase(int argc, char** argv) {
         mem.stop();
         std::printf("time=%.6f anon_kb=%ld file_kb=%ld ldb_kb=%ld\n", t, mem.anon_kb(), mem.file_kb(),
                     bench::mapped_rss_kb(".ldb"));
+    } else if (what == "steps") {
+        std::size_t n = std::stoull(arg(3));
+        dc::session s(bench::quiet(arg(4), "bench-runtime-steps"));
+        auto src = dc::read_values<"path">(bench::make_paths(n));
+        std::size_t rows = 0;
+        double t = bench::time_s([&] {
+            auto out = (src | dc::filter(dc::C<"path">.contains("/dog.")) | dc::select<"path"> | dc::limit(n)).collect(s);
+            rows = out.size();
+        });
+        if (rows != n / 2) {
+            std::fprintf(stderr, "steps: expected %zu rows, got %zu\n", n / 2, rows);
+            return 1;
+        }
+        std::printf("time=%.6f\n", t);
+    } else if (what == "read") {
+        std::size_t n = std::stoull(arg(3));
+        dc::session s(bench::quiet(arg(4), "bench-runtime-read"));
+        std::size_t rows = 0, bytes = 0;
+        double t = bench::time_s([&] {
+            for (const auto& r : dc::open_dataset<input_schema>(s, "input")) {
+                ++rows;
+                bytes += r.get<"path">().size();
+            }
+        });
+        if (rows != n) {
+            std::fprintf(stderr, "read: expected %zu rows, got %zu\n", n, rows);
+            return 1;
+        }
+        std::printf("time=%.6f bytes=%zu\n", t, bytes);
     } else if (what == "hand") {
         std::size_t n = std::stoull(arg(3));
         std::uint64_t sum = 0;
@@ -184,7 +216,7 @@ int main(int argc, char** argv) {
     };
     std::vector<mem_point> map_mem;  // for the streaming verdict
     for (std::size_t n : sizes) {
-        agg input, map, hand, handvec;
+        agg input, map, hand, handvec, steps, read;
         for (int r = 0; r < reps; ++r) {
             auto dir = root / ("n" + std::to_string(n));
             bench::fresh(dir);
@@ -193,6 +225,8 @@ int main(int argc, char** argv) {
             auto c2 = bench::run_child({"--phase", "map", ns, dir.string()});
             auto c3 = bench::run_child({"--phase", "hand", ns});
             auto c4 = bench::run_child({"--phase", "hand-vec", ns});
+            auto c5 = bench::run_child({"--phase", "steps", ns, dir.string()});
+            auto c6 = bench::run_child({"--phase", "read", ns, dir.string()});
             auto add = [](agg& a, const bench::child_result& c) {
                 a.t.push_back(c.at("time"));
                 a.rss.push_back(c.maxrss_kb / 1024.0);
@@ -206,6 +240,8 @@ int main(int argc, char** argv) {
             add(map, c2);
             add(hand, c3);
             add(handvec, c4);
+            add(steps, c5);
+            add(read, c6);
             bench::fresh(dir);
         }
         auto row = [&](const char* name, const agg& a) {
@@ -219,6 +255,8 @@ int main(int argc, char** argv) {
         row("read_dataset | map<\"up\">(upper) | save(\"out\")", map);
         row("hand loop, streaming, nothing kept", hand);
         row("hand loop, vector in -> vector out", handvec);
+        row("read_values | filter | select | limit, collect", steps);
+        row("for (row : open_dataset<S>(\"input\"))", read);
         std::printf("%-9zu | %-46s | %8.1fx | %10s |\n", n, "  map time / hand streaming loop time",
                     bench::median(map.t) / bench::median(hand.t), "");
         std::printf("%-9zu | %-46s | %8.1fx | %10s |\n", n, "  map time / hand vector loop time",
