@@ -1,7 +1,17 @@
 // Saved datasets: versions 1.0.0, 1.0.1, ...; a removed number is never
 // reused; versions are listed in order; a version reads back as a range and
-// as a vector, from the same session or a later one.
+// as a vector, from the same session or a later one; a dataset is a range-v3
+// view that composes with ranges::views and ranges::to.
 #include "support.hpp"
+
+#include <range/v3/range/concepts.hpp>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/chunk.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/take.hpp>
+#include <range/v3/view/transform.hpp>
+
+#include <ranges>
 
 namespace {
 
@@ -156,6 +166,62 @@ TEST_CASE("datasets: read back as a range and a vector, in a later session", "[r
         CHECK(rt::catch_error([&] { (void)dc::open_dataset<S>(s, "triples", "2.0.0"); }).kind() ==
               dc::error_kind::not_found);
     }
+}
+
+// What a dataset is, for range-v3 and for the standard library.
+static_assert(ranges::view_<dc::dataset<S>>);
+static_assert(ranges::input_range<dc::dataset<S>> && ranges::input_range<const dc::dataset<S>>);
+static_assert(!ranges::forward_range<dc::dataset<S>>);  // one pass per begin(), rows decoded on the fly
+static_assert(ranges::sized_range<dc::dataset<S>>);
+static_assert(ranges::viewable_range<dc::dataset<S>&> && ranges::viewable_range<dc::dataset<S>>);
+static_assert(std::is_same_v<ranges::range_value_t<dc::dataset<S>>, dc::row<S>>);
+static_assert(std::is_same_v<ranges::range_reference_t<dc::dataset<S>>, const dc::row<S>&>);
+static_assert(std::ranges::input_range<dc::dataset<S>>);
+
+TEST_CASE("datasets: a dataset is a range-v3 view: views::filter, transform, take, chunk, ranges::to",
+          "[runtime][datasets]") {
+    namespace rv = ranges::views;
+    rt::memory_root d;
+    dc::session s{rt::cfg(d.store(), "views")};
+    const auto ds = pipeline(1000).run(s, dc::run_options{.batch_size = 64});
+
+    // filter | transform | to<vector>: the README's example.
+    std::vector<std::int64_t> odd_t = ds | rv::filter([](const dc::row<S>& r) { return r.get<"n">() % 2 == 1; }) |
+                                      rv::transform([](const dc::row<S>& r) { return r.get<"t">(); }) |
+                                      ranges::to<std::vector>();
+    REQUIRE(odd_t.size() == 500);
+    CHECK(odd_t.front() == 3);
+    CHECK(odd_t.back() == 2997);
+
+    // The same dataset again (a view is copied into the pipeline; each pass
+    // starts from the store), and into whole rows.
+    auto rows = ds | ranges::to<std::vector>();
+    CHECK(rows == ds.to_vector());
+    CHECK(ranges::size(ds) == 1000);
+    CHECK(ranges::distance(ds) == 1000);
+
+    // take stops reading early.
+    auto first = ds | rv::take(3) | rv::transform([](const dc::row<S>& r) { return r.get<"n">(); }) |
+                 ranges::to<std::vector>();
+    CHECK(first == std::vector<std::int64_t>{0, 1, 2});
+
+    // chunk: batches of rows, the last one short.
+    std::vector<std::size_t> sizes;
+    for (auto&& batch : ds | rv::chunk(300)) sizes.push_back(static_cast<std::size_t>(ranges::distance(batch)));
+    CHECK(sizes == std::vector<std::size_t>{300, 300, 300, 100});
+
+    // The standard library's views take it too.
+    std::int64_t sum = 0;
+    for (const auto& r : ds | std::views::filter([](const dc::row<S>& r) { return r.get<"n">() < 10; })) sum += r.get<"n">();
+    CHECK(sum == 45);
+
+    // A default-constructed dataset is an empty handle to assign to.
+    dc::dataset<S> later;
+    CHECK(later.size() == 0);
+    CHECK(later.begin() == later.end());
+    CHECK(ranges::empty(later | ranges::to<std::vector>()));
+    later = dc::open_dataset<S>(s, "triples");
+    CHECK(ranges::distance(later | rv::filter([](const dc::row<S>& r) { return r.get<"t">() >= 2990; })) == 3);
 }
 
 TEST_CASE("datasets: a source saved directly", "[runtime][datasets]") {

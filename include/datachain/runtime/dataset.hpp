@@ -13,6 +13,26 @@
 // Iteration is an input range (single pass per begin()); rows are decoded on
 // the fly, so a large dataset does not have to fit in memory. The stored
 // schema signature must equal S's, otherwise error(schema_mismatch).
+//
+// A dataset is a range-v3 view (ranges::view_ and ranges::input_range; also a
+// std::ranges::input_range): cheap to copy (a store handle and the version's
+// record), each begin() starts a new pass from the store, end() is a
+// sentinel. It composes with range-v3's adaptors; include the ones you use
+// (this header includes only range/v3/range_fwd.hpp):
+//
+// ```cpp
+// #include <datachain/datachain.hpp>
+// #include <range/v3/range/conversion.hpp>
+// #include <range/v3/view/filter.hpp>
+// #include <range/v3/view/transform.hpp>
+// namespace dc = datachain;
+// using S = dc::schema<dc::column<"n", std::int64_t>, dc::column<"t", std::int64_t>>;
+// inline std::vector<std::int64_t> odd_t(const dc::dataset<S>& ds) {
+//     return ds | ranges::views::filter([](const dc::row<S>& r) { return r.get<"n">() % 2 == 1; })
+//               | ranges::views::transform([](const dc::row<S>& r) { return r.get<"t">(); })
+//               | ranges::to<std::vector>();
+// }
+// ```
 #pragma once
 
 #include <datachain/core/schema.hpp>
@@ -20,6 +40,8 @@
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/version_rows.hpp>
+
+#include <range/v3/range_fwd.hpp>  // ranges::view_base only: the adaptors are the user's to include
 
 #include <iterator>
 #include <memory>
@@ -40,11 +62,14 @@ void check_schema(const dataset_record& r, const std::string& where) {
 } // namespace detail
 
 template <class S>
-class dataset {
+class dataset : public ranges::view_base {
 public:
     using schema_type = S;
     using value_type = row<S>;
 
+    // An empty handle (no store): a view must be default-constructible; use
+    // it only to assign a dataset to.
+    dataset() = default;
     dataset(std::shared_ptr<store> db, dataset_record rec) : db_(std::move(db)), rec_(std::move(rec)) {}
 
     const std::string& name() const noexcept { return rec_.name; }
@@ -59,11 +84,16 @@ public:
     class iterator {
     public:
         using value_type = row<S>;
+        using reference = const row<S>&;
+        using pointer = const row<S>*;
         using difference_type = std::ptrdiff_t;
+        // All four nested types, so std::iterator_traits has them (range-v3's
+        // counted_iterator, used by views::take, reads its traits there).
         using iterator_category = std::input_iterator_tag;
         iterator() = default;
-        iterator(std::shared_ptr<store> db, const dataset_record& r)
-            : st_(std::make_shared<detail::version_rows>(std::move(db), r)) {
+        iterator(std::shared_ptr<store> db, const dataset_record& r) {
+            if (!db) return;  // an empty handle: no rows
+            st_ = std::make_shared<detail::version_rows>(std::move(db), r);
             load();
         }
         const row<S>& operator*() const { return cur_; }
@@ -108,7 +138,7 @@ public:
 
 private:
     std::shared_ptr<store> db_;
-    dataset_record rec_;
+    dataset_record rec_{};
 };
 
 // Opens a saved version ("" = latest). Throws error(not_found / schema_mismatch / invalid_name).
