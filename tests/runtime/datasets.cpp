@@ -210,10 +210,14 @@ TEST_CASE("datasets: a dataset is a range-v3 view: views::filter, transform, tak
     for (auto&& batch : ds | rv::chunk(300)) sizes.push_back(static_cast<std::size_t>(ranges::distance(batch)));
     CHECK(sizes == std::vector<std::size_t>{300, 300, 300, 100});
 
-    // The standard library's views take it too.
+    // The standard library's views take it too (not with clang 14 on
+    // libstdc++ 12, whose <ranges> it rejects even for a std::vector<int>;
+    // range-v3's views above work with both compilers).
+#if !defined(__clang__) || __clang_major__ >= 15
     std::int64_t sum = 0;
     for (const auto& r : ds | std::views::filter([](const dc::row<S>& r) { return r.get<"n">() < 10; })) sum += r.get<"n">();
     CHECK(sum == 45);
+#endif
 
     // A default-constructed dataset is an empty handle to assign to.
     dc::dataset<S> later;
