@@ -39,9 +39,13 @@ endfunction()
 # "<area>.<name>/<test case name>", labelled <area> plus LABELS, with
 # SKIP_RETURN_CODE ${DATACHAIN_TEST_SKIP_CODE} (a test case that calls DC_SKIP
 # is reported as skipped). OPTIONS are extra compile options for this
-# executable only.
+# executable only. With DATACHAIN_TEST_COMPILED (the default when
+# datachain::compiled is built) the test links datachain::compiled, the
+# runtime compiled once; HEADER_ONLY keeps it on datachain::datachain. The
+# examples, the e2e and crash programs, the model program, the header and
+# documentation checks and the tools stay header-only, so both modes run.
 function(datachain_add_test)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME" "SOURCES;LABELS;OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "HEADER_ONLY" "NAME" "SOURCES;LABELS;OPTIONS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "datachain_add_test: NAME and SOURCES are required")
   endif()
@@ -60,7 +64,11 @@ function(datachain_add_test)
   list(REMOVE_DUPLICATES labels)
 
   add_executable(${target} ${arg_SOURCES})
-  target_link_libraries(${target} PRIVATE datachain_catch_main datachain::datachain datachain_warnings)
+  if(DATACHAIN_TEST_COMPILED AND NOT arg_HEADER_ONLY)
+    target_link_libraries(${target} PRIVATE datachain_catch_main datachain::compiled datachain_warnings)
+  else()
+    target_link_libraries(${target} PRIVATE datachain_catch_main datachain::datachain datachain_warnings)
+  endif()
   if(arg_OPTIONS)
     target_compile_options(${target} PRIVATE ${arg_OPTIONS})
   endif()

@@ -21,6 +21,8 @@
 // multiplies the number of fault points tried by K for runs by hand.
 #include "support.hpp"
 
+#include <datachain/runtime/leveldb_env.hpp>
+
 #include <leveldb/env.h>
 
 #include <cstdlib>

@@ -10,6 +10,8 @@
 // - the store directory is 0700 and its files are private to the owner.
 #include "support.hpp"
 
+#include <datachain/runtime/key_names.hpp>
+
 #include <sys/stat.h>
 
 #include <map>

@@ -29,6 +29,7 @@
 #include <datachain/runtime/key_names.hpp>
 #include <datachain/runtime/leveldb_env.hpp>
 #include <datachain/runtime/store.hpp>
+#include <datachain/runtime/store_options.hpp>
 
 #include <leveldb/db.h>
 #include <leveldb/env.h>
@@ -50,20 +51,6 @@
 #include <vector>
 
 namespace datachain {
-
-// How open_leveldb_store treats a directory that holds no store yet.
-struct store_open_options {
-    // false: only an existing store opens; a missing or empty directory is
-    // error_kind::not_found and nothing is created (for read-only tools).
-    bool create_if_missing = true;
-    // The LevelDB environment to open with; nullptr (the default) is the
-    // adapter's own (pread reads, owner-only files). For tests that inject
-    // faults (tests/runtime/faults.cpp); it must outlive the store.
-    leveldb::Env* env = nullptr;
-    // How the user chooses the store, for messages that say to choose
-    // another one (the command-line tool says "--root DIR or DATACHAIN_ROOT").
-    std::string root_hint = "DATACHAIN_ROOT or settings::root";
-};
 
 namespace detail {
 
@@ -392,7 +379,7 @@ private:
 // Opens a LevelDB store in `dir`, creating it if needed (unless
 // o.create_if_missing is false). A directory that is neither a store nor new
 // or empty is refused. Throws datachain::error.
-inline std::shared_ptr<store> open_leveldb_store(const std::filesystem::path& dir, store_open_options o = {}) {
+DATACHAIN_INLINE std::shared_ptr<store> open_leveldb_store(const std::filesystem::path& dir, store_open_options o) {
     return std::make_shared<detail::leveldb_store>(dir, o);
 }
 

@@ -127,8 +127,7 @@ public:
     void build(Scan&& scan) {
         for (auto t : sources_)
             scan(t, [&](const hash128& input, std::uint64_t ordinal) { index_.push_back({input, {t, ordinal}}); });
-        // Stable: for equal ids the newest table (scanned first) comes first.
-        std::stable_sort(index_.begin(), index_.end(), [](auto& a, auto& b) { return a.first < b.first; });
+        sort_index();
     }
 
     std::optional<memo_loc> find(const hash128& input) const {
@@ -150,6 +149,13 @@ public:
     }
 
 private:
+    // Not in build(): one sort per program, not one per step type.
+    void sort_index() {
+        // Stable: for equal ids the newest table (scanned first) comes first.
+        std::stable_sort(index_.begin(), index_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+
     store* db_ = nullptr;
     hash128 id_{};
     std::uint64_t own_ = 0;

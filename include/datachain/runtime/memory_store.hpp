@@ -11,6 +11,7 @@
 // store object.
 #pragma once
 
+#include <datachain/runtime/compiled.hpp>
 #include <datachain/runtime/store.hpp>
 
 #include <map>
@@ -125,8 +126,10 @@ private:
 
 } // namespace detail
 
-inline std::shared_ptr<store> make_memory_store(std::string name) {
-    return std::make_shared<detail::memory_store>(std::move(name));
-}
+DATACHAIN_INLINE std::shared_ptr<store> make_memory_store(std::string name);
 
 } // namespace datachain
+
+#if DATACHAIN_RUNTIME_DEFINITIONS
+#include <datachain/runtime/impl/memory_store.ipp>
+#endif

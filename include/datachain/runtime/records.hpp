@@ -4,6 +4,7 @@
 #pragma once
 
 #include <datachain/core/hash.hpp>
+#include <datachain/runtime/compiled.hpp>
 #include <datachain/runtime/codec.hpp>
 #include <datachain/runtime/store.hpp>
 
@@ -339,6 +340,27 @@ inline std::string done_key(std::uint64_t table, std::uint64_t ordinal) {
 inline std::string active_key(std::uint64_t job, const hash128& h) {
     std::string k = "A"; key::be64(k, job); key::h128(k, h); return k;
 }
+
+// Compiled once (runtime/compiled.hpp): the record codecs are instantiated in
+// the runtime library, not in every translation unit that runs a pipeline.
+#if defined(DATACHAIN_SEPARATE_COMPILATION)
+#if DATACHAIN_RUNTIME_DEFINITIONS
+#define DATACHAIN_RECORD_CODEC(T)                                                                  \
+    template std::string pack<T>(const T&);                                                        \
+    template T unpack<T>(std::string_view, const std::string&, std::string_view);
+#else
+#define DATACHAIN_RECORD_CODEC(T)                                                                  \
+    extern template std::string pack<T>(const T&);                                                 \
+    extern template T unpack<T>(std::string_view, const std::string&, std::string_view);
+#endif
+DATACHAIN_RECORD_CODEC(job_record)
+DATACHAIN_RECORD_CODEC(checkpoint_record)
+DATACHAIN_RECORD_CODEC(chain_record)
+DATACHAIN_RECORD_CODEC(dataset_record)
+DATACHAIN_RECORD_CODEC(version_schema_record)
+DATACHAIN_RECORD_CODEC(event_record)
+#undef DATACHAIN_RECORD_CODEC
+#endif
 
 } // namespace detail::rec
 } // namespace datachain

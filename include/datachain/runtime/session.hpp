@@ -14,6 +14,7 @@
 // several sessions may share a store: ids and version numbers are unique.
 #pragma once
 
+#include <datachain/runtime/compiled.hpp>
 #include <datachain/core/error.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/runtime/catalog.hpp>
@@ -48,29 +49,13 @@ class session {
 public:
     using gc_stats = datachain::gc_stats;
 
-    explicit session(settings cfg = settings::from_env()) : cfg_(std::move(cfg)) {
-        cfg_.operator_switches();  // DATACHAIN_IGNORE_CHECKPOINTS=1, DATACHAIN_CHECKPOINTS=0 apply always
-        handle_ = detail::open_store_handle(cfg_.root);
-        if (cfg_.job_name.empty()) cfg_.job_name = detail::executable_path();
-        std::vector<std::string> damaged;  // job records that do not decode: skipped, with a warning
-        job_ = detail::start_job(*handle_, cfg_.job_name, &damaged);
-        journal_ = std::make_unique<detail::journal>(*handle_, job_.id, cfg_);
-        for (const auto& d : damaged) journal_->warning(d);
-        status_ = std::make_unique<detail::status_file>(handle_->location(), job_.id);
-    }
+    explicit session(settings cfg = settings::from_env());
 
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
     // Finishes the job: complete, unless a pipeline failed in it.
-    ~session() {
-        try {
-            std::lock_guard lock(m_);
-            detail::finish_job(*handle_, job_);
-            status_->finish(to_string(job_.state()));
-        } catch (...) {
-        }
-    }
+    ~session();
 
     const settings& config() const noexcept { return cfg_; }
     settings& config() noexcept { return cfg_; }
@@ -105,22 +90,7 @@ public:
     // checkpoint, so the next run of its chain recomputes. Its rows are
     // dropped by gc() once no checkpoint refers to them. The version number
     // is never reused.
-    void remove_dataset(std::string_view name, std::string_view version) {
-        auto r = find_dataset(name, version);
-        if (!r)
-            throw error(error_kind::not_found, "datachain: dataset '" + std::string(name) + "' has no version '" +
-                                                   std::string(version) + "'; list versions with session::datasets()");
-        auto [a, b, c] = parse_version(r->version);
-        const auto dk = detail::rec::dataset_key(name, a, b, c);
-        const auto sk = detail::rec::version_schema_key(name, a, b, c);
-        handle_->locked([&] {
-            auto w = db().batch();
-            w->del(dk);
-            w->del(sk);
-            db().write(*w);
-            return 0;
-        });
-    }
+    void remove_dataset(std::string_view name, std::string_view version);
 
     // Parses "major.minor.patch". Throws error(invalid_name) otherwise.
     static std::tuple<std::uint32_t, std::uint32_t, std::uint32_t> parse_version(std::string_view v) {
@@ -187,12 +157,7 @@ struct session_access {
     }
 
     // Marks the job failed with its error (done when a pipeline throws).
-    void fail(const std::string& why) const {
-        std::lock_guard lock(s.m_);
-        s.job_.status = static_cast<std::uint8_t>(job_status::failed);
-        s.job_.error = why;
-        s.db().put(rec::job_key(s.job_.id), rec::pack(s.job_));
-    }
+    void fail(const std::string& why) const;
 
     dataset_record new_version(std::string_view name, std::uint64_t table, std::uint64_t rows,
                                const hash128& schema_sig, std::string schema_text, const hash128& chain,
@@ -213,3 +178,7 @@ inline session& default_session() {
 }
 
 } // namespace datachain
+
+#if DATACHAIN_RUNTIME_DEFINITIONS
+#include <datachain/runtime/impl/session.ipp>
+#endif

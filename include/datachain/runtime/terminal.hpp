@@ -11,6 +11,7 @@
 // a report printed while the status line is shown never lands on its tail.
 #pragma once
 
+#include <datachain/runtime/compiled.hpp>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -26,16 +27,7 @@ inline bool stderr_is_terminal() { return ::isatty(2) == 1; }
 
 // Columns of the terminal on `fd`: TIOCGWINSZ; else $COLUMNS (a number from
 // 20 to 10000); else 80.
-inline unsigned terminal_width(int fd = 2) {
-    winsize ws{};
-    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-    if (const char* c = std::getenv("COLUMNS")) {
-        char* end = nullptr;
-        long n = std::strtol(c, &end, 10);
-        if (end != c && *end == '\0' && n >= 20 && n <= 10000) return static_cast<unsigned>(n);
-    }
-    return 80;
-}
+DATACHAIN_INLINE unsigned terminal_width(int fd = 2);
 
 // The status line at the bottom of stderr (one per process).
 class status_line {
@@ -47,14 +39,7 @@ public:
 
     // Replaces the status line with `text` (which must fit the width: no
     // newline, no wrap). "\r" + text + "erase to the end of the line".
-    void draw(std::string_view text) {
-        std::lock_guard l(m_);
-        std::string out = "\r";
-        out.append(text);
-        out += "\x1b[K";
-        write_all(out);
-        drawn_ = true;
-    }
+    void draw(std::string_view text);
     // Removes the status line (nothing when none is shown).
     void clear() {
         std::lock_guard l(m_);
@@ -62,13 +47,7 @@ public:
     }
     // Prints `text` and a newline above the status line (which the next
     // draw brings back).
-    void print(std::string_view text) {
-        std::lock_guard l(m_);
-        clear_locked();
-        std::string out(text);
-        out += '\n';
-        write_all(out);
-    }
+    void print(std::string_view text);
 
 private:
     void clear_locked() {
@@ -89,3 +68,7 @@ private:
 };
 
 } // namespace datachain::detail
+
+#if DATACHAIN_RUNTIME_DEFINITIONS
+#include <datachain/runtime/impl/terminal.ipp>
+#endif
