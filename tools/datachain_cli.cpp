@@ -232,7 +232,7 @@ std::string short_reason(const std::string& why) {
 
 std::uint64_t table_bytes(const dc::store& db, std::uint64_t table) {
     std::uint64_t n = 0;
-    for (auto c = db.scan(dc::detail::rec::table_prefix(table)); c->valid(); c->next())
+    for (auto c = dc::detail::scan_table(db, table); c->valid(); c->next())  // through its segments: the version's size
         n += c->key().size() + c->value().size();
     return n;
 }

@@ -5,8 +5,10 @@
 // Drops, for finished jobs (complete, failed, crashed) that ended more than
 // `ttl` ago: their UDF checkpoints, "UDF running" marks and chain
 // descriptions, then every table of outputs that no remaining checkpoint and
-// no dataset version refers to, with its row memo record (memo.hpp; a table
-// that stays, such as a saved version's, keeps serving row-level reuse).
+// no dataset version refers to, directly or through the segments of a table
+// that stays (segments.hpp), with its row memo record (memo.hpp; a table
+// that stays, such as a saved version's, keeps serving row-level reuse) and
+// its segment records.
 // What skipping needs stays: a save checkpoint whose dataset version still
 // exists (and that save's chain description), so
 // an unchanged chain never recomputes or saves a duplicate version after gc.
@@ -26,6 +28,7 @@
 #include <datachain/runtime/object_cache_files.hpp>
 #include <datachain/runtime/listing_record.hpp>
 #include <datachain/runtime/records.hpp>
+#include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/store_open.hpp>
 #include <datachain/runtime/versions.hpp>
 
@@ -34,6 +37,7 @@
 #include <cstdint>
 #include <limits>
 #include <set>
+#include <vector>
 #include <string>
 
 namespace datachain {
@@ -133,7 +137,14 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
     for (const auto& d : catalog::datasets(db)) keep.insert(d.table);
     auto mine = h.live_tables();
     keep.insert(mine.begin(), mine.end());
-    for (char prefix : {'T', 'X', 'Q'}) {
+    // A kept table keeps the tables its segments refer to (segments.hpp).
+    for (std::vector<std::uint64_t> todo(keep.begin(), keep.end()); !todo.empty();) {
+        auto t = todo.back();
+        todo.pop_back();
+        for (auto r : segment_tables(db, t))
+            if (keep.insert(r).second) todo.push_back(r);
+    }
+    for (char prefix : {'T', 'X', 'Q', 'R'}) {
         std::uint64_t current = 0;
         bool counted = false;
         auto b = db.batch();
@@ -147,7 +158,7 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
                 if (prefix == 'T') ++st.tables;
             }
             b->del(c->key());
-            if (prefix != 'Q') ++st.rows;
+            if (prefix == 'T' || prefix == 'X') ++st.rows;
             if (b->bytes() > (4u << 20)) {
                 db.write(*b);
                 b->clear();

@@ -24,7 +24,9 @@
 // one (partial tables of failed runs in between add their progress), scans
 // them once into a sorted index of (input id -> table, ordinal), and takes
 // the outputs of every input found there instead of calling the UDF. A
-// first run finds no table and pays nothing.
+// first run finds no table and pays nothing. A map step refers to a reused
+// row through a segment of its own table (segments.hpp) instead of copying
+// it, when the stored row's input columns are this input's.
 #pragma once
 
 #include <datachain/core/hash.hpp>
@@ -75,7 +77,8 @@ void encode_bound(std::string& buf, const Row& r) {
 // The identity of one input row of a map or gen step.
 template <class B, class Row>
 hash128 row_input_id(const Row& r) {
-    std::string buf;
+    thread_local std::string buf;  // once per input: no allocation each time
+    buf.clear();
     encode_bound<B>(buf, r);
     return xxh3_128(buf);
 }
@@ -85,10 +88,16 @@ hash128 row_input_id(const Row& r) {
 // small test run, another chain) does not hide the big earlier run.
 inline constexpr int max_complete_sources = 3;
 
-// Where the outputs of an input are stored: table and ordinal.
+// Where the outputs of an input are stored: table and ordinal (always the
+// table that stores the row itself, never one that refers to it through a
+// segment, segments.hpp). map: `whole` is the XXH3-64 of the stored row's
+// input columns (their encoding), so that a row whose columns the UDF does
+// not read are equal too can be referred to instead of copied.
 struct memo_loc {
     std::uint64_t table = 0;
     std::uint64_t ordinal = 0;
+    std::uint64_t whole = 0;
+    std::uint64_t value = 0;  // map: row_digest::value_hash of the stored row
 };
 
 // The memo of one UDF step in one run.
@@ -121,12 +130,12 @@ public:
     const std::vector<std::uint64_t>& sources() const noexcept { return sources_; }
     bool reads() const noexcept { return !sources_.empty(); }
 
-    // Builds the index: `scan(table, add)` calls add(input id, ordinal) for
-    // every input stored in `table`. Newer tables win.
+    // Builds the index: `scan(table, add)` calls add(input id, location) for
+    // every input `table` holds (stored, or through a segment). Newer tables win.
     template <class Scan>
     void build(Scan&& scan) {
         for (auto t : sources_)
-            scan(t, [&](const hash128& input, std::uint64_t ordinal) { index_.push_back({input, {t, ordinal}}); });
+            scan(t, [&](const hash128& input, const memo_loc& at) { index_.push_back({input, at}); });
         sort_index();
     }
 

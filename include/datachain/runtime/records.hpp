@@ -86,7 +86,8 @@ struct dataset_record {
         (std::int64_t, created),
         (bool, complete),
         (std::uint64_t, digest_hi),   // content digest (digest.hpp); 0, 0: unknown (record version 1)
-        (std::uint64_t, digest_lo));
+        (std::uint64_t, digest_lo),
+        (std::uint8_t, digest_kind)); // how the digest is taken (digest.hpp); 1 in record versions 1 and 2
     hash128 uid() const { return {uid_hi, uid_lo}; }
     hash128 schema_sig() const { return {schema_hi, schema_lo}; }
 };
@@ -157,6 +158,15 @@ E enum_from_name(std::string_view n, E first, E last) {
     return E::unknown;
 }
 } // namespace detail
+
+// Dataset versions written by record version 2 (digest of the row bytes).
+struct dataset_record_v2 {
+    BOOST_HANA_DEFINE_STRUCT(dataset_record_v2,
+        (std::string, name), (std::string, version), (std::uint64_t, uid_hi), (std::uint64_t, uid_lo),
+        (std::uint64_t, table), (std::uint64_t, rows), (std::uint64_t, schema_hi), (std::uint64_t, schema_lo),
+        (std::string, schema_text), (std::uint64_t, job), (std::int64_t, created), (bool, complete),
+        (std::uint64_t, digest_hi), (std::uint64_t, digest_lo));
+};
 
 // Dataset versions written by record version 1 (before the content digest).
 struct dataset_record_v1 {
@@ -229,13 +239,23 @@ template <> struct record_traits<checkpoint_record> { static constexpr const cha
 template <> struct record_traits<chain_record> { static constexpr const char* name = "chain description"; static constexpr std::uint8_t version = 1; };
 template <> struct record_traits<dataset_record> {
     static constexpr const char* name = "dataset version";
-    static constexpr std::uint8_t version = 2;
+    static constexpr std::uint8_t version = 3;
     using v1 = dataset_record_v1;
+    using v2 = dataset_record_v2;
     static dataset_record from_v1(const dataset_record_v1& o) {
         dataset_record r{};
         r.name = o.name; r.version = o.version; r.uid_hi = o.uid_hi; r.uid_lo = o.uid_lo; r.table = o.table;
         r.rows = o.rows; r.schema_hi = o.schema_hi; r.schema_lo = o.schema_lo; r.schema_text = o.schema_text;
         r.job = o.job; r.created = o.created; r.complete = o.complete;
+        r.digest_kind = 1;
+        return r;
+    }
+    static dataset_record from_v2(const dataset_record_v2& o) {
+        dataset_record r{};
+        r.name = o.name; r.version = o.version; r.uid_hi = o.uid_hi; r.uid_lo = o.uid_lo; r.table = o.table;
+        r.rows = o.rows; r.schema_hi = o.schema_hi; r.schema_lo = o.schema_lo; r.schema_text = o.schema_text;
+        r.job = o.job; r.created = o.created; r.complete = o.complete;
+        r.digest_hi = o.digest_hi; r.digest_lo = o.digest_lo; r.digest_kind = 1;
         return r;
     }
 };
@@ -298,6 +318,8 @@ T unpack(std::string_view s, const std::string& where, std::string_view key = {}
         if (v == record_traits<T>::version) return decode<T>(s.substr(1));
         if constexpr (requires { &record_traits<T>::from_v1; })
             if (v == 1) return record_traits<T>::from_v1(decode<typename record_traits<T>::v1>(s.substr(1)));
+        if constexpr (requires { &record_traits<T>::from_v2; })
+            if (v == 2) return record_traits<T>::from_v2(decode<typename record_traits<T>::v2>(s.substr(1)));
     } catch (const error& e) {
         throw damaged(e.what());
     }

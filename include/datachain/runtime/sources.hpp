@@ -101,9 +101,9 @@ struct table_stream final : stream<S> {
     std::optional<row_digest> digest;
     table_stream(const store& d, std::uint64_t table, std::optional<std::uint64_t> rows, std::string w,
                  std::optional<dataset_record> v = std::nullopt)
-        : db(d), what(std::move(w)), c(d.scan(rec::table_prefix(table))), version(std::move(v)) {
+        : db(d), what(std::move(w)), c(scan_table(d, table)), version(std::move(v)) {
         this->size_hint = rows;
-        if (version) digest.emplace();
+        if (version) digest.emplace(version->digest_kind);
     }
     bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
         out.clear();

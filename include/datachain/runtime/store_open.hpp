@@ -18,6 +18,7 @@
 #include <datachain/runtime/store_options.hpp>
 #include <datachain/runtime/memory_store.hpp>
 #include <datachain/runtime/records.hpp>
+#include <datachain/runtime/segments.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -32,7 +33,10 @@
 
 namespace datachain {
 
-inline constexpr std::uint32_t store_format_version = 1;
+// 2: tables may refer to rows of earlier tables (segments.hpp, 'R' records),
+// which a format-1 build would read as missing rows. A format-1 store is
+// read as it is and marked format 2 when this build opens it.
+inline constexpr std::uint32_t store_format_version = 2;
 inline constexpr std::string_view store_magic = "datachain-store";
 
 namespace detail {

@@ -53,6 +53,9 @@ using stream_ptr = std::unique_ptr<stream<S>>;
 struct owned_table {
     std::uint64_t id = 0;
     std::function<std::uint64_t()> rows;
+    // The content digest of its rows (digest.hpp), when the stage took it
+    // while writing them; false: save reads the table back for it.
+    std::function<bool(std::uint64_t& hi, std::uint64_t& lo)> digest = {};
 };
 
 // What building a stage gives: its rows and, optionally, its table.

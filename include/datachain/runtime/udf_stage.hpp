@@ -16,9 +16,11 @@
 #include <datachain/core/file.hpp>
 #include <datachain/runtime/codec.hpp>
 #include <datachain/runtime/decide.hpp>
+#include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/memo.hpp>
 #include <datachain/runtime/progress.hpp>
 #include <datachain/runtime/records.hpp>
+#include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
 #include <datachain/runtime/stream.hpp>
@@ -131,7 +133,8 @@ protected:
     // the count is found with a few point reads instead of a scan.
     void load_prefix() {
         if (d_.action != udf_action::resume) return;
-        auto exists = [&](std::uint64_t o) { return ctx_.a.db().get(rec::row_key(table_, o, 0)).has_value(); };
+        const auto segs = load_segments(ctx_.a.db(), table_);
+        auto exists = [&](std::uint64_t o) { return table_has(ctx_.a.db(), table_, segs, o); };
         std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
         if (exists(0)) {
             lo = 1;
@@ -163,7 +166,7 @@ protected:
             done_[static_cast<std::size_t>(o)] = 1;
             ++done_before_;
         }
-        for (auto c = ctx_.a.db().scan(rec::table_prefix(table_)); c->valid(); c->next()) ++produced_;
+        for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) ++produced_;
     }
 
     bool is_done(std::uint64_t o) const {
@@ -174,7 +177,7 @@ protected:
     template <class Row>
     void load_stored(std::uint64_t ordinal, std::vector<Row>& into) {
         auto& db = ctx_.a.db();
-        if (!rd_) rd_ = db.scan(rec::table_prefix(table_));
+        if (!rd_) rd_ = scan_table(db, table_);
         auto prefix = rec::table_prefix(table_);
         key::be64(prefix, ordinal);
         for (rd_->seek(prefix); rd_->valid() && rd_->key().starts_with(prefix); rd_->next())
@@ -205,13 +208,44 @@ protected:
 
     // Adds the one output of input `ordinal` (map).
     void put_row(write_batch& b, std::uint64_t ordinal, const std::string& enc) {
-        b.put(rec::row_key(table_, ordinal, 0), enc);
+        flush_segment(b);
+        const auto& k = row_key(ordinal);
+        if (dg_) dg_->add(k, enc);
+        b.put(k, enc);
         ++produced_;
+    }
+
+    // map: the output of input `ordinal` is the row stored at `at` (an
+    // earlier table of this step's memo): referred to, not copied
+    // (segments.hpp). Consecutive ones make one segment.
+    void refer_row(write_batch& b, std::uint64_t ordinal, const memo_loc& at) {
+        auto& s = seg_;
+        if (s.count && (s.from_table != at.table || s.from + s.count != at.ordinal || s.at + s.count != ordinal))
+            flush_segment(b);
+        if (!s.count) s = segment{ordinal, at.table, at.ordinal, 0, 0};
+        if (dg_) dg_->add_hashed(row_key(ordinal), at.value);
+        ++s.count;
+        ++s.rows;
+        ++produced_;
+    }
+    // The key of this table's row `ordinal` (sub-index 0), in a kept buffer.
+    const std::string& row_key(std::uint64_t ordinal) {
+        key_.assign(1, 'T');
+        key::be64(key_, table_);
+        key::be64(key_, ordinal);
+        key::be32(key_, 0);
+        return key_;
+    }
+    void flush_segment(write_batch& b) {
+        if (!seg_.count) return;
+        b.put(rec::segment_key(table_, seg_.at), pack_segment(seg_));
+        seg_ = segment{};
     }
 
     // Writes a batch's outputs; clears the running mark with them unless a
     // UDF of the batch threw (then the mark stays: its own UDF failed).
     void commit(write_batch& b, bool failed) {
+        flush_segment(b);
         if (d_.record() && !failed) b.del(rec::active_key(ctx_.a.job(), pkey_));
         if (table_ || d_.record()) ctx_.a.db().write(b);
     }
@@ -232,14 +266,35 @@ protected:
     const row_memo& memo() const noexcept { return memo_; }
 
     // Indexes the earlier tables of this step's code (memo.hpp). map: each
-    // stored row gives its input id (its input columns come first).
-    template <class Bind, class OutRow>
+    // stored row (its input columns, then its outputs) gives its input id,
+    // the hash of its input columns' encoding and of the whole row; the
+    // location is where the row is stored (through segments: the earlier
+    // table). A row that does not decode stops reuse (memo_guard).
+    template <class Bind, class InRow, class Outputs>
     void index_map_tables() {
         auto& db = ctx_.a.db();
         memo_guard([&] {
+            InRow in{};  // decoded into again and again (strings keep their capacity)
+            Outputs outs{};
             memo_.build([&](std::uint64_t t, auto&& add) {
-                for (auto c = db.scan(rec::table_prefix(t)); c->valid(); c->next())
-                    add(row_input_id<Bind>(decode_memo<OutRow>(t, c->key(), c->value())), key::read_be64(c->key(), 9));
+                for (auto c = scan_table(db, t); c->valid(); c->next()) {
+                    auto v = c->value();
+                    std::size_t n = 0;
+                    try {
+                        codec::reader r{v.data(), v.data() + v.size()};
+                        codec::get(r, in);
+                        n = static_cast<std::size_t>(r.p - v.data());
+                        codec::get(r, outs);
+                        if (r.p != r.end) codec::corrupt("trailing bytes after the row");
+                    } catch (const error& e) {
+                        throw damaged_row(db, "the outputs of an earlier run of " + step_ + " (table " +
+                                                  std::to_string(t) + ")", c->key(), e.what());
+                    }
+                    const auto* tc = dynamic_cast<const table_cursor*>(c.get());
+                    const auto stored = tc ? tc->stored_key() : c->key();
+                    add(row_input_id<Bind>(in), memo_loc{tc ? tc->stored_table() : t, key::read_be64(stored, 9),
+                                                         XXH3_64bits(v.data(), n), row_digest::value_hash(v)});
+                }
             });
         });
     }
@@ -249,7 +304,7 @@ protected:
             memo_.build([&](std::uint64_t t, auto&& add) {
                 for (auto c = ctx_.a.db().scan(rec::done_prefix(t)); c->valid(); c->next())
                     if (c->key().size() == 17 && c->value().size() == 16)
-                        add(read_hash(c->value()), key::read_be64(c->key(), 9));
+                        add(read_hash(c->value()), memo_loc{t, key::read_be64(c->key(), 9), 0});
             });
         });
     }
@@ -263,10 +318,12 @@ protected:
         const auto size = into.size();
         const bool ok = memo_guard([&] {
             // One cursor per earlier table, kept: hits come mostly in key
-            // order, so each is a short seek forward.
+            // order, so the cursor is often at the row already (no seek),
+            // else a short seek forward.
             auto& c = memo_rd_[at.table];
             if (!c) c = db.scan(rec::table_prefix(at.table));
-            for (c->seek(prefix); c->valid() && c->key().starts_with(prefix); c->next())
+            if (!(c->valid() && c->key().starts_with(prefix))) c->seek(prefix);
+            for (; c->valid() && c->key().starts_with(prefix); c->next())
                 into.push_back(decode_memo<Row>(at.table, c->key(), c->value()));
         });
         if (!ok) into.resize(size);
@@ -303,7 +360,24 @@ protected:
     // Counts inputs whose outputs came from the memo (call once per batch).
     void memo_reused(std::uint64_t n) { memo_hits_ += n; }
 
+    // map, writing the table save adopts from its first row: the rows'
+    // content digest is taken as they are written (row_digest; the rows
+    // referred to through segments by the hashes the memo index read).
+    void digest_while_writing() {
+        if (ctx_.want_table && table_ && done_before_ == 0 && d_.action != udf_action::resume) dg_.emplace();
+    }
+
 public:
+    // The content digest of the rows written, when taken while writing them
+    // (digest_while_writing) and the step ran to its end.
+    bool content_digest(std::uint64_t& hi, std::uint64_t& lo) const {
+        if (!dg_ || !finished_ || dg_->rows() != produced_) return false;
+        auto h = dg_->finish();
+        hi = h.hi;
+        lo = h.lo;
+        return true;
+    }
+
     // The step ran to its end: complete record and the event.
     void finish() {
         if (finished_) return;
@@ -397,6 +471,9 @@ private:
     std::map<std::uint64_t, std::unique_ptr<cursor>> memo_rd_;  // earlier tables read for reuse
     std::unique_ptr<worker_pool> pool_;
     std::uint64_t done_prefix_ = 0;
+    segment seg_;  // map: the segment being gathered (refer_row)
+    std::optional<row_digest> dg_;  // map: the content digest, taken while writing
+    std::string key_;
     std::vector<char> done_;  // gen/agg: input ordinals (or partitions) done earlier
     std::uint64_t produced_ = 0;
     std::uint64_t computed_ = 0;

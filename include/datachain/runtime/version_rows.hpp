@@ -14,6 +14,7 @@
 #include <datachain/core/error.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/records.hpp>
+#include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/store.hpp>
 
 #include <memory>
@@ -26,7 +27,7 @@ namespace datachain::detail {
 class version_rows {
 public:
     version_rows(std::shared_ptr<store> db, dataset_record r)
-        : db_(std::move(db)), rec_(std::move(r)), c_(db_->scan(rec::table_prefix(rec_.table))) {
+        : db_(std::move(db)), rec_(std::move(r)), c_(scan_table(*db_, rec_.table)), digest_(rec_.digest_kind) {
         settle();
     }
 

@@ -9,6 +9,7 @@
 #include <datachain/core/error.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/runtime/catalog.hpp>
+#include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/jobs.hpp>
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/store_open.hpp>
@@ -97,6 +98,7 @@ inline dataset_record new_version(store_handle& h, std::uint64_t job, std::strin
         r.complete = true;
         r.digest_hi = digest.hi;
         r.digest_lo = digest.lo;
+        r.digest_kind = digest_kind_current;
         auto b = h.db().batch();
         std::string m;
         key::be32(m, patch);

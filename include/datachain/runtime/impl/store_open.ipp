@@ -29,6 +29,11 @@ DATACHAIN_INLINE void check_format(store& s) {
                     "datachain: the store at '" + s.location() + "' has format " + std::to_string(ver) +
                         ", newer than this build supports (" + std::to_string(store_format_version) +
                         "); upgrade datachain-cpp; nothing was written");
+    if (ver < store_format_version) {  // older stores read as they are; from now on they may hold segments
+        std::string v(store_magic);
+        key::be32(v, store_format_version);
+        s.put(rec::format_key(), v);
+    }
 }
 
 DATACHAIN_INLINE std::uint64_t store_handle::next_id(std::string_view which) {
@@ -41,7 +46,8 @@ DATACHAIN_INLINE std::uint64_t store_handle::next_id(std::string_view which) {
     // hand out an id in use and overwrite data: refuse instead.
     const bool taken = which == "job"     ? db_->get(rec::job_key(n)).has_value()
                        : which == "table" ? db_->scan(rec::table_prefix(n))->valid() ||
-                                                db_->scan(rec::done_prefix(n))->valid()
+                                                db_->scan(rec::done_prefix(n))->valid() ||
+                                                db_->scan(rec::segment_prefix(n))->valid()
                                           : false;
     if (taken)
         throw error(error_kind::store_corrupt,

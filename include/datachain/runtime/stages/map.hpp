@@ -32,8 +32,17 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
     using outputs_t = std::remove_cvref_t<decltype(as_tuple<Step::outputs::size>(
         bind::call(std::declval<const Step&>().udf.fn, std::declval<const row_tuple<In>&>())))>;
     using memo_value = row_tuple<Out>;  // what its tables store: the input columns, then the outputs
-    std::vector<char> hit;
+    std::vector<char> hit;      // 1: outputs from the memo, copied; 2: the stored row is referred to
+    std::vector<memo_loc> hit_at;
     std::vector<row_tuple<Out>> found;
+    std::string whole;
+
+    // The hash a stored row's input columns are indexed with (memo_loc::whole).
+    std::uint64_t whole_hash(const row_tuple<In>& r) {
+        whole.clear();
+        encode(whole, r);
+        return XXH3_64bits(whole.data(), whole.size());
+    }
 
     // The output columns of a stored row (they follow the input columns).
     static outputs_t outputs_of(row_tuple<Out>&& r) {
@@ -50,7 +59,8 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         up = std::move(u);
         this->size_hint = up->size_hint;
         load_prefix();
-        if (memo().reads()) index_map_tables<bind, row_tuple<Out>>();
+        digest_while_writing();
+        if (memo().reads()) index_map_tables<bind, row_tuple<In>, outputs_t>();
         start(up->size_hint);
     }
 
@@ -66,18 +76,29 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         const bool write = table_ != 0;
         if (write) enc.assign(m, std::string{});
         hit.assign(m, 0);
+        hit_at.resize(m);
         std::uint64_t hits = 0;
         if (memo().reads())
             for (std::size_t k = 0; k < m; ++k) {
                 if (is_done(ord + k)) continue;
                 auto at = memo().find(row_input_id<bind>(in[k]));
                 if (!at) continue;
+                // The stored row equals the output (its input columns are
+                // this input's): this table refers to it instead of a copy,
+                // and it is read only to be passed on.
+                const bool same = write && at->whole != 0 && whole_hash(in[k]) == at->whole;
+                hit_at[k] = *at;
+                if (same && !emit()) {
+                    hit[k] = 2;
+                    ++hits;
+                    continue;
+                }
                 found.clear();
                 load_memo(*at, found);
                 if (found.size() != 1) continue;  // damaged or gone: computed again
                 res[k].emplace(std::tuple_cat(std::move(in[k]), outputs_of(std::move(found.front()))));
-                if (write) encode(enc[k], *res[k]);
-                hit[k] = 1;
+                if (write && !same) encode(enc[k], *res[k]);
+                hit[k] = same ? 2 : 1;
                 ++hits;
             }
         first_error err;
@@ -101,10 +122,15 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
             for (std::size_t k = err.at + 1; k < m; ++k) res[k].reset();
         std::uint64_t now = 0, reused = 0;
         if (err.ep)
-            for (std::size_t k = err.at + 1; k < m; ++k) hits -= hit[k];
+            for (std::size_t k = err.at + 1; k < m; ++k) {
+                hits -= hit[k] != 0;
+                hit[k] = 0;
+            }
         auto b = ctx_.a.db().batch();
         for (std::size_t k = 0; k < m; ++k)
-            if (res[k]) {
+            if (hit[k] == 2) {
+                refer_row(*b, base + k, hit_at[k]);
+            } else if (res[k]) {
                 if (write) put_row(*b, base + k, enc[k]);
                 now += !hit[k];
             }
@@ -115,7 +141,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         for (std::size_t k = 0; k < m; ++k) {
             if (res[k]) {
                 if (emit()) out.push_back(std::move(*res[k]));
-            } else {
+            } else if (!hit[k]) {
                 ++reused;
                 if (emit()) {
                     std::size_t before = out.size();

@@ -66,7 +66,9 @@ built<typename StageOf<In, Step>::Out> build_udf_stage(const Step& st, Up&& up, 
     if (stage->decision().action == udf_action::skip) return stage->template reuse<Out>();
     stage->open(up().rows);
     std::optional<owned_table> t;
-    if (c.want_table) t = owned_table{stage->table(), [p = stage.get()] { return p->produced(); }};
+    if (c.want_table)
+        t = owned_table{stage->table(), [p = stage.get()] { return p->produced(); },
+                        [p = stage.get()](std::uint64_t& hi, std::uint64_t& lo) { return p->content_digest(hi, lo); }};
     return {std::move(stage), std::move(t)};
 }
 
