@@ -381,3 +381,276 @@ TEST_CASE("row reuse: the explanation names the files added, modified and remove
     }
     CHECK(listings() == 1);  // the first run's chain is gone, and its listing with it
 }
+
+// ---- storage written once: tables made of segments (runtime/segments.hpp) ----
+
+namespace {
+
+std::int64_t plus_one(std::int64_t x) { return x + 1; }
+
+auto squares_chain(std::vector<std::int64_t> v, std::string name = "squares") {
+    return dc::read_values<"x">(std::move(v)) | dc::map<"sq">(dc::versioned("square", 1, &square)) |
+           dc::save(std::move(name));
+}
+using squares_schema = decltype(squares_chain({}).run(std::declval<dc::session&>()))::schema_type;
+
+std::vector<std::pair<std::int64_t, std::int64_t>> squares_rows(dc::session& s, std::string_view version = {}) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (const auto& r : dc::open_dataset<squares_schema>(s, "squares", version))
+        out.emplace_back(r.get<"x">(), r.get<"sq">());
+    return out;
+}
+
+std::size_t count_prefix(const dc::store& db, std::string_view prefix) {
+    std::size_t n = 0;
+    for (auto c = db.scan(prefix); c->valid(); c->next()) ++n;
+    return n;
+}
+
+// Key and value bytes of every record with prefix `p`.
+std::uint64_t bytes_of(const dc::store& db, std::string_view p) {
+    std::uint64_t n = 0;
+    for (auto c = db.scan(p); c->valid(); c->next()) n += c->key().size() + c->value().size();
+    return n;
+}
+
+std::vector<std::int64_t> grown(std::int64_t n) {  // 0..n-1 with a new value after every 10th
+    std::vector<std::int64_t> v;
+    for (std::int64_t i = 0; i < n; ++i) {
+        v.push_back(i);
+        if (i % 10 == 5) v.push_back(100000 + i);
+    }
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("segments: a version that refers to an earlier table reads exactly as a clean run, row for row",
+          "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    {
+        dc::session s{cfg};
+        (void)squares_chain(rt::iota64(200)).run(s);
+    }
+    auto v = grown(200);
+    std::swap(v[3], v[150]);  // and a reordering
+    v.erase(v.begin() + 40);  // and a removal
+    calls = 0;
+    dc::session s{cfg};
+    auto ds = squares_chain(v).run(s);
+    CHECK(calls == 20);
+    // The new table stores only its computed rows; the rest are segments.
+    const auto table = ds.record().table;
+    CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(table)) == 20);
+    CHECK(count_prefix(s.db(), dc::detail::rec::segment_prefix(table)) > 0);
+    // Every reader equals a clean run: the typed dataset, read_dataset, the
+    // dynamic reader, verify.
+    rt::temp_dir clean_dir;
+    dc::session clean{rt::cfg(clean_dir.store())};
+    (void)squares_chain(v).run(clean);
+    const auto want = squares_rows(clean);
+    REQUIRE(want.size() == v.size());
+    CHECK(squares_rows(s) == want);
+    auto copied = (dc::read_dataset<squares_schema>("squares") | dc::map<"y">(dc::versioned("plus_one", 1, &plus_one), dc::params<"x">) |
+                   dc::save("copy"))
+                      .run(s);
+    std::vector<std::pair<std::int64_t, std::int64_t>> via_read;
+    for (const auto& r : copied) via_read.emplace_back(r.get<"x">(), r.get<"sq">());
+    CHECK(via_read == want);
+    auto dyn = dc::open_dataset_dynamic(s.shared_store(), "squares");
+    std::size_t n = 0;
+    for (const auto& r : dyn) {
+        (void)r;
+        ++n;
+    }
+    CHECK(n == want.size());
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+    // Older version still reads as it was saved.
+    CHECK(squares_rows(s, "1.0.0").size() == 200);
+}
+
+TEST_CASE("segments: a map followed by more steps refers to stored rows and emits them", "[runtime][rowreuse][segments]") {
+    rt::memory_root d;
+    auto cfg = rt::cfg(d.store());
+    auto chain = [](std::vector<std::int64_t> v) {
+        return dc::read_values<"x">(std::move(v)) | dc::map<"sq">(dc::versioned("square", 1, &square)) |
+               dc::filter(dc::C<"x"> >= 10) | dc::save("even");
+    };
+    {
+        dc::session s{cfg};
+        (void)chain(rt::iota64(100)).run(s);
+    }
+    calls = 0;
+    auto v = grown(100);
+    dc::session s{cfg};
+    auto ds = chain(v).run(s);
+    CHECK(calls == 10);
+    std::vector<std::int64_t> got, want;
+    for (const auto& r : ds) got.push_back(r.get<"sq">());
+    for (auto x : v)
+        if (x >= 10) want.push_back(x * x);
+    CHECK(got == want);
+    // The map step's own checkpoint table refers to the first run's rows.
+    std::size_t segments = count_prefix(s.db(), "R");
+    CHECK(segments > 0);
+}
+
+TEST_CASE("segments: a column the UDF does not read changed: the row is copied with the new column, not referred to",
+          "[runtime][rowreuse][segments]") {
+    rt::memory_root d;
+    auto cfg = rt::cfg(d.store());
+    auto chain = [](std::vector<std::int64_t> x, std::vector<std::string> tag) {
+        return dc::read_values<"x", "tag">(std::move(x), std::move(tag)) |
+               dc::map<"sq">(dc::versioned("square", 1, &square), dc::params<"x">) | dc::save("tagged");
+    };
+    std::vector<std::string> tags(50, "a");
+    {
+        dc::session s{cfg};
+        (void)chain(rt::iota64(50), tags).run(s);
+    }
+    tags[7] = "b";
+    calls = 0;
+    dc::session s{cfg};
+    auto ds = chain(rt::iota64(50), tags).run(s);
+    CHECK(calls == 0);
+    std::int64_t i = 0;
+    bool same = ds.size() == 50;
+    for (const auto& r : ds) {
+        same = same && r.get<"x">() == i && r.get<"sq">() == i * i && r.get<"tag">() == tags[static_cast<std::size_t>(i)];
+        ++i;
+    }
+    CHECK(same);
+    CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(ds.record().table)) == 1);  // row 7, copied
+}
+
+TEST_CASE("segments: gc after removing an early version keeps the rows later versions refer to",
+          "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    std::vector<std::vector<std::int64_t>> sources{rt::iota64(100), grown(100), grown(120)};
+    for (auto& v : sources) {
+        dc::session s{cfg};
+        (void)squares_chain(v).run(s);
+    }
+    std::uint64_t first_table = 0;
+    {
+        dc::session s{cfg};
+        REQUIRE(rt::versions(s, "squares") == std::vector<std::string>{"1.0.0", "1.0.1", "1.0.2"});
+        first_table = s.find_dataset("squares", "1.0.0")->table;
+        s.remove_dataset("squares", "1.0.0");
+        (void)s.gc(std::chrono::seconds(0));
+        // The first table stays: the later versions' segments refer to it.
+        CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(first_table)) == 100);
+        for (std::size_t k = 1; k < 3; ++k) {
+            std::vector<std::pair<std::int64_t, std::int64_t>> want;
+            for (auto x : sources[k]) want.emplace_back(x, x * x);
+            CHECK(squares_rows(s, "1.0." + std::to_string(k)) == want);
+        }
+        // Without any version, gc drops every table and segment.
+        s.remove_dataset("squares", "1.0.1");
+        s.remove_dataset("squares", "1.0.2");
+    }
+    dc::session s{cfg};
+    (void)s.gc(std::chrono::seconds(0));
+    CHECK(count_prefix(s.db(), "T") == 0);
+    CHECK(count_prefix(s.db(), "R") == 0);
+    calls = 0;
+    (void)squares_chain(sources[2]).run(s);
+    CHECK(calls == static_cast<int>(sources[2].size()));
+}
+
+TEST_CASE("segments: a damaged or removed referenced table is store_corrupt, never other rows",
+          "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    std::uint64_t first_table = 0;
+    {
+        dc::session s{cfg};
+        first_table = squares_chain(rt::iota64(100)).run(s).record().table;
+        (void)squares_chain(grown(100)).run(s);
+    }
+    auto read_latest = [&] {
+        dc::session s{cfg};
+        return rt::catch_error([&] { (void)squares_rows(s, "1.0.1"); });
+    };
+    auto verify_latest = [&] {
+        dc::session s{cfg};
+        return rt::catch_error([&] { dc::detail::verify_version(s.db(), *s.find_dataset("squares", "1.0.1")); });
+    };
+    SECTION("a referenced row rewritten") {
+        auto k = dc::detail::rec::row_key(first_table, 42, 0);
+        {
+            dc::session s{cfg};
+            std::string row;
+            dc::encode(row, std::tuple<std::int64_t, std::int64_t>{42, 7});
+            s.db().put(k, row);
+        }
+        auto e = read_latest();
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), "content digest"));
+        CHECK(verify_latest().kind() == dc::error_kind::store_corrupt);
+    }
+    SECTION("a referenced row deleted") {
+        {
+            dc::session s{cfg};
+            s.db().del(dc::detail::rec::row_key(first_table, 42, 0));
+        }
+        auto e = read_latest();
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), "table " + std::to_string(first_table)));
+        CHECK(verify_latest().kind() == dc::error_kind::store_corrupt);
+    }
+    SECTION("the referenced table removed") {
+        {
+            dc::session s{cfg};
+            auto b = s.db().batch();
+            for (auto c = s.db().scan(dc::detail::rec::table_prefix(first_table)); c->valid(); c->next())
+                b->del(c->key());
+            s.db().write(*b);
+        }
+        CHECK(read_latest().kind() == dc::error_kind::store_corrupt);
+        CHECK(verify_latest().kind() == dc::error_kind::store_corrupt);
+    }
+    SECTION("a segment record that does not decode") {
+        {
+            dc::session s{cfg};
+            auto c = s.db().scan("R");
+            REQUIRE(c->valid());
+            s.db().put(c->key(), "xx");
+        }
+        CHECK(read_latest().kind() == dc::error_kind::store_corrupt);
+    }
+}
+
+TEST_CASE("segments: 100 saves of a source growing 1% store each row once, not 100 times",
+          "[runtime][rowreuse][segments]") {
+    rt::memory_root d;
+    auto cfg = rt::cfg(d.store());
+    std::vector<std::int64_t> v = rt::iota64(2000);
+    std::uint64_t copies = 0;  // the bytes of the versions' rows, counted once per version
+    std::int64_t next = 2000;
+    calls = 0;
+    for (int k = 0; k < 100; ++k) {
+        if (k > 0)
+            for (std::size_t i = 0, m = v.size() / 100; i < m; ++i) v.push_back(next++);
+        dc::session s{cfg};
+        auto ds = squares_chain(v).run(s);
+        REQUIRE(ds.size() == v.size());
+        for (auto c = dc::detail::scan_table(s.db(), ds.record().table); c->valid(); c->next())
+            copies += c->key().size() + c->value().size();
+    }
+    CHECK(calls == static_cast<int>(v.size()));  // every value computed once
+    dc::session s{cfg};
+    const auto stored = bytes_of(s.db(), "T") + bytes_of(s.db(), "R");
+    INFO("stored " << stored << " bytes, 100 copies would be " << copies);
+    // About 1/24 here: the rows once (5,400 of them), plus one segment record
+    // per earlier table a version refers to (about 5,000 in all).
+    CHECK(stored * 10 < copies);
+    // Every row is stored once, and the last version reads in full through its segments.
+    CHECK(count_prefix(s.db(), "T") == v.size());
+    std::size_t n = 0;
+    for (const auto& r : dc::open_dataset<squares_schema>(s, "squares"))
+        n += r.get<"sq">() == r.get<"x">() * r.get<"x">();
+    CHECK(n == v.size());
+}
