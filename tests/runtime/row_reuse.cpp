@@ -654,3 +654,40 @@ TEST_CASE("segments: 100 saves of a source growing 1% store each row once, not 1
         n += r.get<"sq">() == r.get<"x">() * r.get<"x">();
     CHECK(n == v.size());
 }
+
+TEST_CASE("segments: a format-1 store (version records of version 2, digests of kind 1) still reads, and is marked "
+          "format 2", "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    {
+        dc::session s{cfg};
+        auto ds = squares_chain(rt::iota64(30)).run(s);
+        // Rewrite what a format-1 build wrote: the record (version 2, digest of the row bytes) and F = 1.
+        const auto& r = ds.record();
+        dc::detail::row_digest dg(1);
+        for (auto c = s.db().scan(dc::detail::rec::table_prefix(r.table)); c->valid(); c->next())
+            dg.add(c->key(), c->value());
+        const auto h = dg.finish();
+        dc::dataset_record_v2 old{r.name, r.version, r.uid_hi, r.uid_lo, r.table, r.rows, r.schema_hi, r.schema_lo,
+                                  r.schema_text, r.job, r.created, r.complete, h.hi, h.lo};
+        std::string v(1, '\2');
+        dc::encode(v, old);
+        s.db().put(dc::detail::rec::dataset_key("squares", 1, 0, 0), v);
+        std::string f(dc::store_magic);
+        dc::key::be32(f, 1);
+        s.db().put("F", f);
+    }
+    {
+        dc::session s{cfg};
+        auto r = s.find_dataset("squares");
+        REQUIRE(r);
+        CHECK(r->digest_kind == 1);
+        CHECK(squares_rows(s).size() == 30);
+        CHECK_NOTHROW(dc::detail::verify_version(s.db(), *r));
+        CHECK(dc::key::read_be32(*s.db().get("F"), dc::store_magic.size()) == 2);
+        calls = 0;
+        (void)squares_chain(rt::iota64(31)).run(s);  // and reuse works across the upgrade
+        CHECK(calls == 1);
+        CHECK(squares_rows(s).size() == 31);
+    }
+}
