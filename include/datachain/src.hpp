@@ -16,3 +16,7 @@
 
 #define DATACHAIN_COMPILING_RUNTIME 1
 #include <datachain/datachain.hpp>
+
+// The symbol every compiled-mode translation unit refers to
+// (runtime/compiled.hpp): defined here, and only here.
+extern "C" const int datachain_runtime_not_linked__include_datachain_src_hpp_in_one_cpp_or_link_datachain_compiled = 1;

@@ -4,6 +4,9 @@
 
 namespace datachain::detail {
 
+// "1 row", "3 rows".
+DATACHAIN_INLINE std::string rows_text(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " row" : " rows"); }
+
 DATACHAIN_INLINE void emit_line(const settings& cfg, const output_line& line) {
     if (cfg.output) {
         cfg.output(line);
@@ -24,7 +27,7 @@ DATACHAIN_INLINE void journal::save_skipped(const std::string& step, const datas
     e.from_job = from_job;
     record(std::move(e));
     report("save \"" + ds.name + "\": skipped, the chain is unchanged since job " + std::to_string(from_job) +
-           "; using version " + ds.version + " (" + std::to_string(ds.rows) + " rows)");
+           "; using version " + ds.version + " (" + rows_text(ds.rows) + ")");
 }
 
 DATACHAIN_INLINE void journal::save_computing(const std::string& name, const reason& why) {
@@ -42,7 +45,7 @@ DATACHAIN_INLINE void journal::save_completed(const std::string& step, const dat
     e.why = why.text;
     e.change = to_string(why.kind);
     record(std::move(e));
-    report("save \"" + ds.name + "\": saved version " + ds.version + " (" + std::to_string(ds.rows) + " rows)");
+    report("save \"" + ds.name + "\": saved version " + ds.version + " (" + rows_text(ds.rows) + ")");
 }
 
 DATACHAIN_INLINE void journal::udf_decided(const std::string& step, const udf_decision& d, bool memo) {

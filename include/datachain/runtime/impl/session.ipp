@@ -5,6 +5,12 @@
 namespace datachain {
 
 DATACHAIN_INLINE session::session(settings cfg) : cfg_(std::move(cfg)) {
+    if (detail::runtime_modes() == 3)  // runtime/compiled.hpp
+        throw error(error_kind::usage,
+                    "datachain: this program mixes translation units compiled with DATACHAIN_SEPARATE_COMPILATION "
+                    "(the CMake target datachain::compiled) and without it (datachain::datachain): define it for all "
+                    "of them or for none (link every target that uses datachain to datachain::compiled, or none); "
+                    "nothing was written");
     cfg_.operator_switches();  // DATACHAIN_IGNORE_CHECKPOINTS=1, DATACHAIN_CHECKPOINTS=0 apply always
     handle_ = detail::open_store_handle(cfg_.root);
     if (cfg_.job_name.empty()) cfg_.job_name = detail::executable_path();
