@@ -5,7 +5,7 @@
 #                           variant, grouped by map / gen / agg, log scale; each bar is
 #                           labelled with its time / raw LevelDB
 #   docs/compile_time.svg   benchmarks/results/compile_time.csv (benchmarks/compile_time.sh,
-#                           header compiler,mode,steps,wall_s,cpu_s,peak_mib): wall seconds vs
+#                           header compiler,mode,steps,wall_s,cpu_s,peak_mib): CPU seconds vs
 #                           pipeline steps, one line per compiler and mode (median of the
 #                           rows with the same compiler, mode and steps)
 #
@@ -98,7 +98,8 @@ else
   echo "plot.sh: $peers not found (run bench_peers --csv $peers); docs/benchmarks.svg not made" >&2
 fi
 
-# ---- compile time: one block per compiler + mode, median wall seconds per step count ----
+# ---- compile time: one block per compiler + mode, median CPU seconds per step count ----
+# (CPU, user + system: wall time on a shared machine measures the load)
 if [[ -f "$ctime" ]]; then
   awk -F, '
     NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
@@ -106,7 +107,7 @@ if [[ -f "$ctime" ]]; then
       s = $c["compiler"] "/" $c["mode"]
       if (!(s in seen)) { seen[s] = 1; series[++ns] = s }
       k = s SUBSEP ($c["steps"] + 0)
-      n[k]++; w[k, n[k]] = $c["wall_s"] + 0
+      n[k]++; w[k, n[k]] = $c["cpu_s"] + 0
       if (!((s, $c["steps"] + 0) in has)) { has[s, $c["steps"] + 0] = 1; steps[s] = steps[s] " " $c["steps"] + 0 }
     }
     function median(k,    m, i, j, t, a) {
@@ -130,9 +131,9 @@ if [[ -f "$ctime" ]]; then
   gnuplot <<EOF
 $terminal
 set output "$out/compile_time.svg"
-set title "Compile time of a program with N pipeline steps (-std=c++20 -O2 -c; median wall seconds)" noenhanced
+set title "Compile time of a program with N pipeline steps (-std=c++20 -O2 -c; median CPU seconds, user + system)" noenhanced
 set xlabel "pipeline steps"
-set ylabel "wall seconds"
+set ylabel "CPU seconds"
 set yrange [0:*]
 set grid
 set key left top noenhanced
