@@ -129,43 +129,49 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
             if (!sources.count(std::string(c->key()))) b->del(c->key());
         db.write(*b);
     }
-    std::set<std::uint64_t> keep;
-    for (auto c = db.scan("K"); c->valid(); c->next()) {
-        auto r = rec::unpack<checkpoint_record>(c->value(), db.location(), c->key());
-        if (r.kind == static_cast<std::uint8_t>(checkpoint_kind::udf)) keep.insert(r.table);
-    }
-    for (const auto& d : catalog::datasets(db)) keep.insert(d.table);
-    auto mine = h.live_tables();
-    keep.insert(mine.begin(), mine.end());
-    // A kept table keeps the tables its segments refer to (segments.hpp).
-    for (std::vector<std::uint64_t> todo(keep.begin(), keep.end()); !todo.empty();) {
-        auto t = todo.back();
-        todo.pop_back();
-        for (auto r : segment_tables(db, t))
-            if (keep.insert(r).second) todo.push_back(r);
-    }
-    for (char prefix : {'T', 'X', 'Q', 'R'}) {
-        std::uint64_t current = 0;
-        bool counted = false;
-        auto b = db.batch();
-        for (auto c = db.scan(std::string(1, prefix)); c->valid(); c->next()) {
-            if (c->key().size() < 9) continue;
-            auto t = key::read_be64(c->key(), 1);
-            if (keep.count(t)) continue;
-            if (!counted || t != current) {
-                current = t;
-                counted = true;
-                if (prefix == 'T') ++st.tables;
-            }
-            b->del(c->key());
-            if (prefix == 'T' || prefix == 'X') ++st.rows;
-            if (b->bytes() > (4u << 20)) {
-                db.write(*b);
-                b->clear();
-            }
+    // Under the handle's lock: a step that is about to refer to an earlier
+    // table's rows (segments) registers that table as live under the same
+    // lock (udf_stage_base), so it is either kept here or not yet chosen.
+    h.locked([&] {
+        std::set<std::uint64_t> keep;
+        for (auto c = db.scan("K"); c->valid(); c->next()) {
+            auto r = rec::unpack<checkpoint_record>(c->value(), db.location(), c->key());
+            if (r.kind == static_cast<std::uint8_t>(checkpoint_kind::udf)) keep.insert(r.table);
         }
-        db.write(*b);
-    }
+        for (const auto& d : catalog::datasets(db)) keep.insert(d.table);
+        auto mine = h.live_tables();
+        keep.insert(mine.begin(), mine.end());
+        // A kept table keeps the tables its segments refer to (segments.hpp).
+        for (std::vector<std::uint64_t> todo(keep.begin(), keep.end()); !todo.empty();) {
+            auto t = todo.back();
+            todo.pop_back();
+            for (auto r : segment_tables(db, t))
+                if (keep.insert(r).second) todo.push_back(r);
+        }
+        for (char prefix : {'T', 'X', 'Q', 'R'}) {
+            std::uint64_t current = 0;
+            bool counted = false;
+            auto b = db.batch();
+            for (auto c = db.scan(std::string(1, prefix)); c->valid(); c->next()) {
+                if (c->key().size() < 9) continue;
+                auto t = key::read_be64(c->key(), 1);
+                if (keep.count(t)) continue;
+                if (!counted || t != current) {
+                    current = t;
+                    counted = true;
+                    if (prefix == 'T') ++st.tables;
+                }
+                b->del(c->key());
+                if (prefix == 'T' || prefix == 'X') ++st.rows;
+                if (b->bytes() > (4u << 20)) {
+                    db.write(*b);
+                    b->clear();
+                }
+            }
+            db.write(*b);
+        }
+        return 0;
+    });
     if (!is_memory_root(db.location()))
         st.cache_entries = prune_object_cache_dir(object_cache_dir(db.location()), cache_cutoff);
     return st;

@@ -78,7 +78,16 @@ public:
         table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
         if (d_.record()) {
             memo_ = row_memo(ctx_.a.db(), c.memo, false, table_);
-            if (c.resume) memo_guard([&] { memo_ = row_memo(ctx_.a.db(), c.memo, true, table_); });
+            // The tables whose rows this step may refer to (segments) stay
+            // live for gc() in this process from the moment they are chosen.
+            if (c.resume)
+                memo_guard([&] {
+                    ctx_.a.handle().locked([&] {
+                        memo_ = row_memo(ctx_.a.db(), c.memo, true, table_);
+                        for (auto t : memo_.sources()) ctx_.a.handle().add_live_table(t);
+                        return 0;
+                    });
+                });
         }
     }
     // Cut short by another step's failure: the decision event gets the rows computed.
