@@ -13,7 +13,9 @@
 //   journal.hpp        events and report lines
 //   sources.hpp        how each source runs (prepare_source, open_source)
 //   udf_stage.hpp      what the UDF stages share; stages/udf_build.hpp builds
-//                      them; stages/{map,gen,agg}.hpp
+//                      them; stages/{map,gen,agg}.hpp; stages/udf_memo.hpp
+//                      reads the row memo, stages/table_writer.hpp writes
+//                      the table of outputs (rows, done marks, segments)
 //   steps/<step>.hpp   the stages of filter, select, limit, order_by
 //   worker_pool.hpp    the threads of a UDF step
 #pragma once

@@ -7,9 +7,10 @@
 //   base.commit(batch);      // outputs + done marks + mark cleared, atomically
 //   base.finish();           // complete record and the decision's event
 //
-// Stored outputs: table T, key (input ordinal, sub-index), and the row memo
-// (memo.hpp): outputs per input identity, reused across source changes. See
-// docs/storage.md.
+// Stored outputs: table T, key (input ordinal, sub-index), written through
+// stages/table_writer.hpp, and the row memo (memo.hpp, read through
+// stages/udf_memo.hpp): outputs per input identity, reused across source
+// changes. See docs/storage.md.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -23,12 +24,13 @@
 #include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
+#include <datachain/runtime/stages/table_writer.hpp>
+#include <datachain/runtime/stages/udf_memo.hpp>
 #include <datachain/runtime/stream.hpp>
 #include <datachain/runtime/worker_pool.hpp>
 
 #include <chrono>
 #include <exception>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,24 +73,13 @@ inline udf_decision decide_step(const step_context& c, const hash128& pkey) {
 class udf_stage_base {
 public:
     udf_stage_base(const step_context& c, std::string step, const hash128& partial)
-        : ctx_(c), step_(std::move(step)) {
+        : ctx_(c), step_(std::move(step)), memo_(c.a, step_) {
         pkey_ = combine("udf.partial", c.before, partial);
         d_ = decide_step(c, pkey_);
         if (d_.action == udf_action::skip) return;
         table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
-        if (d_.record()) {
-            memo_ = row_memo(ctx_.a.db(), c.memo, false, table_);
-            // The tables whose rows this step may refer to (segments) stay
-            // live for gc() in this process from the moment they are chosen.
-            if (c.resume)
-                memo_guard([&] {
-                    ctx_.a.handle().locked([&] {
-                        memo_ = row_memo(ctx_.a.db(), c.memo, true, table_);
-                        for (auto t : memo_.sources()) ctx_.a.handle().add_live_table(t);
-                        return 0;
-                    });
-                });
-        }
+        out_ = table_writer(table_);
+        if (d_.record()) memo_.open(c.memo, c.resume, table_);
     }
     // Cut short by another step's failure: the decision event gets the rows computed.
     ~udf_stage_base() {
@@ -103,7 +94,7 @@ public:
 
     const udf_decision& decision() const noexcept { return d_; }
     std::uint64_t table() const noexcept { return table_; }
-    std::uint64_t produced() const noexcept { return produced_; }
+    std::uint64_t produced() const noexcept { return out_.produced(); }
     bool emit() const noexcept { return !ctx_.want_table; }
     const std::string& step() const noexcept { return step_; }
 
@@ -158,7 +149,8 @@ protected:
             }
         }
         done_prefix_ = lo;
-        done_before_ = produced_ = lo;
+        done_before_ = lo;
+        out_.add_produced(lo);
     }
 
     // gen / agg: one done mark per input or partition.
@@ -175,7 +167,7 @@ protected:
             done_[static_cast<std::size_t>(o)] = 1;
             ++done_before_;
         }
-        for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) ++produced_;
+        for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) out_.add_produced(1);
     }
 
     bool is_done(std::uint64_t o) const {
@@ -206,55 +198,10 @@ protected:
         if (d_.record()) ctx_.a.db().put(rec::active_key(ctx_.a.job(), pkey_), "");
     }
 
-    // Adds the outputs of input `ordinal` and its done mark, which holds the
-    // input's id (memo.hpp).
-    void put_outputs(write_batch& b, std::uint64_t ordinal, const std::vector<std::string>& enc, const hash128& id) {
-        for (std::size_t j = 0; j < enc.size(); ++j)
-            b.put(rec::row_key(table_, ordinal, static_cast<std::uint32_t>(j)), enc[j]);
-        b.put(rec::done_key(table_, ordinal), hash_bytes(id));
-        produced_ += enc.size();
-    }
-
-    // Adds the one output of input `ordinal` (map).
-    void put_row(write_batch& b, std::uint64_t ordinal, const std::string& enc) {
-        flush_segment(b);
-        const auto& k = row_key(ordinal);
-        if (dg_) dg_->add(k, enc);
-        b.put(k, enc);
-        ++produced_;
-    }
-
-    // map: the output of input `ordinal` is the row stored at `at` (an
-    // earlier table of this step's memo): referred to, not copied
-    // (segments.hpp). Consecutive ones make one segment.
-    void refer_row(write_batch& b, std::uint64_t ordinal, const memo_loc& at) {
-        auto& s = seg_;
-        if (s.count && (s.from_table != at.table || s.from + s.count != at.ordinal || s.at + s.count != ordinal))
-            flush_segment(b);
-        if (!s.count) s = segment{ordinal, at.table, at.ordinal, 0, 0};
-        if (dg_) dg_->add_hashed(row_key(ordinal), at.value);
-        ++s.count;
-        ++s.rows;
-        ++produced_;
-    }
-    // The key of this table's row `ordinal` (sub-index 0), in a kept buffer.
-    const std::string& row_key(std::uint64_t ordinal) {
-        key_.assign(1, 'T');
-        key::be64(key_, table_);
-        key::be64(key_, ordinal);
-        key::be32(key_, 0);
-        return key_;
-    }
-    void flush_segment(write_batch& b) {
-        if (!seg_.count) return;
-        b.put(rec::segment_key(table_, seg_.at), pack_segment(seg_));
-        seg_ = segment{};
-    }
-
     // Writes a batch's outputs; clears the running mark with them unless a
     // UDF of the batch threw (then the mark stays: its own UDF failed).
     void commit(write_batch& b, bool failed) {
-        flush_segment(b);
+        out_.commit(b);
         if (d_.record() && !failed) b.del(rec::active_key(ctx_.a.job(), pkey_));
         if (table_ || d_.record()) ctx_.a.db().write(b);
     }
@@ -270,121 +217,22 @@ protected:
         if (prog_) prog_->add(computed, reused);  // the status file follows it (progress.hpp)
     }
 
-    // ---- the row memo ---------------------------------------------------------
+    // ---- the row memo (stages/udf_memo.hpp) -------------------------------------
 
-    const row_memo& memo() const noexcept { return memo_; }
-
-    // Indexes the earlier tables of this step's code (memo.hpp). map: each
-    // stored row (its input columns, then its outputs) gives its input id,
-    // the hash of its input columns' encoding and of the whole row; the
-    // location is where the row is stored (through segments: the earlier
-    // table). A row that does not decode stops reuse (memo_guard).
-    template <class Bind, class InRow, class Outputs>
-    void index_map_tables() {
-        auto& db = ctx_.a.db();
-        memo_guard([&] {
-            InRow in{};  // decoded into again and again (strings keep their capacity)
-            Outputs outs{};
-            memo_.build([&](std::uint64_t t, auto&& add) {
-                for (auto c = scan_table(db, t); c->valid(); c->next()) {
-                    auto v = c->value();
-                    std::size_t n = 0;
-                    try {
-                        codec::reader r{v.data(), v.data() + v.size()};
-                        codec::get(r, in);
-                        n = static_cast<std::size_t>(r.p - v.data());
-                        codec::get(r, outs);
-                        if (r.p != r.end) codec::corrupt("trailing bytes after the row");
-                    } catch (const error& e) {
-                        throw damaged_row(db, "the outputs of an earlier run of " + step_ + " (table " +
-                                                  std::to_string(t) + ")", c->key(), e.what());
-                    }
-                    const auto* tc = dynamic_cast<const table_cursor*>(c.get());
-                    const auto stored = tc ? tc->stored_key() : c->key();
-                    add(row_input_id<Bind>(in), memo_loc{tc ? tc->stored_table() : t, key::read_be64(stored, 9),
-                                                         XXH3_64bits(v.data(), n), row_digest::value_hash(v)});
-                }
-            });
-        });
-    }
-    // gen / agg: each done mark holds its input's id.
-    void index_marked_tables() {
-        memo_guard([&] {
-            memo_.build([&](std::uint64_t t, auto&& add) {
-                for (auto c = ctx_.a.db().scan(rec::done_prefix(t)); c->valid(); c->next())
-                    if (c->key().size() == 17 && c->value().size() == 16)
-                        add(read_hash(c->value()), memo_loc{t, key::read_be64(c->key(), 9), 0});
-            });
-        });
-    }
-    // The stored rows of an input found in the memo, in sub-index order;
-    // false (nothing added) when they cannot be read: the input is computed.
-    template <class Row>
-    bool load_memo(const memo_loc& at, std::vector<Row>& into) {
-        auto& db = ctx_.a.db();
-        auto prefix = rec::table_prefix(at.table);
-        key::be64(prefix, at.ordinal);
-        const auto size = into.size();
-        const bool ok = memo_guard([&] {
-            // One cursor per earlier table, kept: hits come mostly in key
-            // order, so the cursor is often at the row already (no seek),
-            // else a short seek forward.
-            auto& c = memo_rd_[at.table];
-            if (!c) c = db.scan(rec::table_prefix(at.table));
-            if (!(c->valid() && c->key().starts_with(prefix))) c->seek(prefix);
-            for (; c->valid() && c->key().starts_with(prefix); c->next())
-                into.push_back(decode_memo<Row>(at.table, c->key(), c->value()));
-        });
-        if (!ok) into.resize(size);
-        return ok;
-    }
-    // Runs f, a read of earlier outputs for reuse. Damage there (a checksum
-    // mismatch, a row that does not decode) never fails the run: reuse stops
-    // with a warning and every input not done is computed.
-    template <class F>
-    bool memo_guard(F&& f) {
-        try {
-            f();
-            return true;
-        } catch (const error& e) {
-            if (e.kind() != error_kind::store_corrupt && e.kind() != error_kind::decode) throw;
-            memo_.disable();
-            ctx_.a.log().warning(step_ + ": earlier outputs that could be reused cannot be read, so every input is "
-                                 "computed (" + e.what() + ")");
-            return false;
-        }
-    }
-    // A row of earlier table t; the message is built only when it does not
-    // decode (this runs once per reused row).
-    template <class Row>
-    Row decode_memo(std::uint64_t t, std::string_view key, std::string_view value) const {
-        try {
-            return decode<Row>(value);
-        } catch (const error& e) {
-            throw damaged_row(ctx_.a.db(),
-                              "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")", key,
-                              e.what());
-        }
-    }
-    // Counts inputs whose outputs came from the memo (call once per batch).
-    void memo_reused(std::uint64_t n) { memo_hits_ += n; }
+    udf_memo& memo() noexcept { return memo_; }
 
     // map, writing the table save adopts from its first row: the rows'
     // content digest is taken as they are written (row_digest; the rows
     // referred to through segments by the hashes the memo index read).
     void digest_while_writing() {
-        if (ctx_.want_table && table_ && done_before_ == 0 && d_.action != udf_action::resume) dg_.emplace();
+        if (ctx_.want_table && table_ && done_before_ == 0 && d_.action != udf_action::resume) out_.start_digest();
     }
 
 public:
     // The content digest of the rows written, when taken while writing them
     // (digest_while_writing) and the step ran to its end.
     bool content_digest(std::uint64_t& hi, std::uint64_t& lo) const {
-        if (!dg_ || !finished_ || dg_->rows() != produced_) return false;
-        auto h = dg_->finish();
-        hi = h.hi;
-        lo = h.lo;
-        return true;
+        return finished_ && out_.digest(hi, lo);
     }
 
     // The step ran to its end: complete record and the event.
@@ -396,10 +244,11 @@ public:
         memo_.complete();
         event_kind k = event_kind::udf_from_scratch;
         if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
-        if (memo_hits_ > 0) k = event_kind::udf_reused;
-        ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + memo_hits_, computed_, seconds(), d_.why,
+        const auto hits = memo_.hits();
+        if (hits > 0) k = event_kind::udf_reused;
+        ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + hits, computed_, seconds(), d_.why,
                                d_.from_job, event_);
-        if (memo_hits_ > 0) ctx_.a.log().udf_rows(step_, computed_, done_before_, memo_hits_);
+        if (hits > 0) ctx_.a.log().udf_rows(step_, computed_, done_before_, hits);
     }
 
     // Rethrows a UDF failure as udf_error, after the durable part is written:
@@ -457,7 +306,7 @@ private:
         r.full_hi = ctx_.full.hi;
         r.full_lo = ctx_.full.lo;
         r.complete = complete;
-        r.rows = produced_;
+        r.rows = out_.produced();
         ctx_.a.record_checkpoint(pkey_, r);
     }
     event_kind started_kind() const { return d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch; }
@@ -471,20 +320,15 @@ protected:
     std::uint64_t table_ = 0;
     std::unique_ptr<progress> prog_;
     std::uint64_t done_before_ = 0;
-    row_memo memo_;
-    std::uint64_t memo_hits_ = 0;
+    udf_memo memo_;
+    table_writer out_;
     const char* done_unit_ = "inputs";  // what fail() counts as done: agg, "partitions"
 
 private:
     std::unique_ptr<cursor> rd_;
-    std::map<std::uint64_t, std::unique_ptr<cursor>> memo_rd_;  // earlier tables read for reuse
     std::unique_ptr<worker_pool> pool_;
     std::uint64_t done_prefix_ = 0;
-    segment seg_;  // map: the segment being gathered (refer_row)
-    std::optional<row_digest> dg_;  // map: the content digest, taken while writing
-    std::string key_;
     std::vector<char> done_;  // gen/agg: input ordinals (or partitions) done earlier
-    std::uint64_t produced_ = 0;
     std::uint64_t computed_ = 0;
     std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
     bool finished_ = false;

@@ -74,7 +74,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     void open(stream_ptr<In> u) {
         up = std::move(u);
         this->load_marks();
-        if (this->memo().reads()) this->index_marked_tables();
+        if (this->memo().reads()) this->memo().index_marked();
         this->start(std::nullopt);
     }
 

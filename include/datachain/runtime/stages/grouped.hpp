@@ -69,7 +69,7 @@ struct grouped_stage : stream<Out>, udf_stage_base {
             if (!memo().reads()) continue;
             if (auto at = memo().find(ids[k])) {
                 std::vector<row_tuple<Out>> rows;
-                if (!load_memo(*at, rows)) continue;
+                if (!memo().load(*at, rows)) continue;
                 keep(k, std::move(rows));
                 hit[k] = 1;
                 ++hits;
@@ -89,12 +89,12 @@ struct grouped_stage : stream<Out>, udf_stage_base {
         auto b = ctx_.a.db().batch();
         for (std::size_t k = 0; k < count; ++k)
             if (res[k]) {
-                if (write) put_outputs(*b, base + k, enc[k], ids[k]);
+                if (write) out_.put_outputs(*b, base + k, enc[k], ids[k]);
                 now += !hit[k];
             }
         commit(*b, err.ep != nullptr);
         udf_stage_base::count(now, hits);
-        memo_reused(hits);
+        memo().reused(hits);
         if (err.ep) fail(err.ep, base + err.at, row_of(err.at), where(base + err.at));
         for (std::size_t k = 0; k < count; ++k) {
             if (res[k]) {

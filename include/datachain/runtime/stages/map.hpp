@@ -60,7 +60,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         this->size_hint = up->size_hint;
         load_prefix();
         digest_while_writing();
-        if (memo().reads()) index_map_tables<bind, row_tuple<In>, outputs_t>();
+        if (memo().reads()) memo().template index_map<bind, row_tuple<In>, outputs_t>();
         start(up->size_hint);
     }
 
@@ -94,7 +94,7 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
                     continue;
                 }
                 found.clear();
-                load_memo(*at, found);
+                memo().load(*at, found);
                 if (found.size() != 1) continue;  // damaged or gone: computed again
                 res[k].emplace(std::tuple_cat(std::move(in[k]), outputs_of(std::move(found.front()))));
                 if (write && !same) encode(enc[k], *res[k]);
@@ -129,14 +129,14 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         auto b = ctx_.a.db().batch();
         for (std::size_t k = 0; k < m; ++k)
             if (hit[k] == 2) {
-                refer_row(*b, base + k, hit_at[k]);
+                out_.refer_row(*b, base + k, hit_at[k]);
             } else if (res[k]) {
-                if (write) put_row(*b, base + k, enc[k]);
+                if (write) out_.put_row(*b, base + k, enc[k]);
                 now += !hit[k];
             }
         commit(*b, err.ep != nullptr);
         count(now, hits);
-        memo_reused(hits);
+        memo().reused(hits);
         if (err.ep) fail(err.ep, base + err.at, row_path<In>(in[err.at]));
         for (std::size_t k = 0; k < m; ++k) {
             if (res[k]) {
