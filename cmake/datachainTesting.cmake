@@ -42,8 +42,11 @@ endfunction()
 # executable only. With DATACHAIN_TEST_COMPILED (the default when
 # datachain::compiled is built) the test links datachain::compiled, the
 # runtime compiled once; HEADER_ONLY keeps it on datachain::datachain. The
-# examples, the e2e and crash programs, the model program, the header and
-# documentation checks and the tools stay header-only, so both modes run.
+# examples, the benchmarks, the header and documentation checks and the
+# datachain tool stay header-only, so both modes run (tests/CMakeLists.txt,
+# DATACHAIN_TEST_RUNTIME). DATACHAIN_TEST_OPTIMIZE (e.g. -O1), when set, is
+# the optimisation of these executables instead of the build type's; OPTIONS
+# come after it and win.
 function(datachain_add_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg "HEADER_ONLY" "NAME" "SOURCES;LABELS;OPTIONS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
@@ -68,6 +71,9 @@ function(datachain_add_test)
     target_link_libraries(${target} PRIVATE datachain_catch_main datachain::compiled datachain_warnings)
   else()
     target_link_libraries(${target} PRIVATE datachain_catch_main datachain::datachain datachain_warnings)
+  endif()
+  if(DATACHAIN_TEST_OPTIMIZE)
+    target_compile_options(${target} PRIVATE ${DATACHAIN_TEST_OPTIMIZE})
   endif()
   if(arg_OPTIONS)
     target_compile_options(${target} PRIVATE ${arg_OPTIONS})
