@@ -2,6 +2,7 @@
 //
 //   build/bench/benchmarks/bench_rowreuse                     # N = 100k, 3 repetitions
 //   build/bench/benchmarks/bench_rowreuse --rows 20000 --reps 5 --saves 100
+//   build/bench/benchmarks/bench_rowreuse --reps 0 --step gen   # storage only, through gen
 //
 // Pipeline: read_values<"path">(paths) | map<"out">(work) | save("out"), with
 // `work` a UDF that spins ~50 us per row (one thread). Each repetition, in a
@@ -13,7 +14,9 @@
 // Then the storage of 1, 10 and 100 saves of a source that starts at
 // --growth-rows rows and grows by 1% before each save (a trivial UDF): the
 // store's bytes on disk after each count of saves, and what one save of the
-// final source alone takes.
+// final source alone takes. --step picks the UDF step of that part: map (a
+// trivial UDF, the default), gen (0 to 3 outputs per path) or agg (one
+// output per partition of 10 consecutive paths). --reps 0 runs only it.
 //
 // Target: grown/full <= 0.05 (median of per-repetition ratios) with the UDF
 // calls of every grown run == N/100 exactly. Stores live under
@@ -57,16 +60,49 @@ std::uintmax_t dir_bytes(const std::filesystem::path& p) {
     return n;
 }
 
+// gen: 0 to 3 outputs per path (by its length), the path upper-cased and numbered.
+DC_DEF(split, (const std::string& p) -> std::vector<std::string> {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < p.size() % 4; ++i) out.push_back(std::to_string(i) + ":" + p);
+    return out;
+});
+// agg: per partition, its first path and its number of paths.
+DC_DEF(first_of, (const std::vector<std::string>& ps) -> std::vector<std::string> {
+    return {ps.front() + " +" + std::to_string(ps.size() - 1)};
+});
+
+// One save of `src` through the UDF step `step` (map, gen or agg).
+void save_through(const std::filesystem::path& store, const std::string& step, const std::vector<std::string>& src) {
+    dc::session s{bench::quiet(store)};
+    if (step == "gen") {
+        (void)(dc::read_values<"path">(src) | dc::gen<"out">(split) | dc::save("out")).run(s);
+    } else if (step == "agg") {
+        std::vector<std::int64_t> group(src.size());
+        for (std::size_t i = 0; i < src.size(); ++i) group[i] = static_cast<std::int64_t>(i / 10);
+        (void)(dc::read_values<"path", "group">(src, group) |
+               dc::agg<"out">(first_of, dc::partition_by<"group">, dc::params<"path">) | dc::save("out"))
+            .run(s);
+    } else {
+        (void)(dc::read_values<"path">(src) | dc::map<"out">(bench::upper) | dc::save("out")).run(s);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     std::size_t n = 100000, growth_rows = 10000;
     int reps = 3, saves = 100;
+    std::string step = "map";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--rows")) n = std::stoul(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--reps")) reps = std::stoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--saves")) saves = std::stoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--growth-rows")) growth_rows = std::stoul(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--step")) step = argv[i + 1];
+    }
+    if (step != "map" && step != "gen" && step != "agg") {
+        std::fprintf(stderr, "bench_rowreuse: --step is map, gen or agg\n");
+        return 2;
     }
     const auto dir = bench::work_dir("rowreuse");
     std::printf("bench_rowreuse: N = %zu, %d repetitions, medians; load average at start %s\n", n, reps,
@@ -101,36 +137,34 @@ int main(int argc, char** argv) {
         std::printf("  rep %d: full %.3f s, grown %.3f s, ratio %.4f, UDF calls %llu\n", r + 1, tf, tg, tg / tf,
                     static_cast<unsigned long long>(g_calls.load()));
     }
-    const double q = bench::median(ratio);
-    auto [lo, hi] = std::minmax_element(ratio.begin(), ratio.end());
-    std::printf("\nfull run %.3f s, grown run %.3f s (medians); grown/full: median of ratios %.4f (spread %.4f-%.4f)\n",
-                bench::median(full), bench::median(grown), q, *lo, *hi);
-    std::printf("UDF calls of the grown runs:%s (expected %llu each)\n", calls_seen.c_str(),
-                static_cast<unsigned long long>(added));
+    const double q = reps > 0 ? bench::median(ratio) : 0.0;
+    if (reps > 0) {
+        auto [lo, hi] = std::minmax_element(ratio.begin(), ratio.end());
+        std::printf("\nfull run %.3f s, grown run %.3f s (medians); grown/full: median of ratios %.4f (spread %.4f-%.4f)\n",
+                    bench::median(full), bench::median(grown), q, *lo, *hi);
+        std::printf("UDF calls of the grown runs:%s (expected %llu each)\n", calls_seen.c_str(),
+                    static_cast<unsigned long long>(added));
+    }
 
     // Storage of repeated saves of a growing source.
-    std::printf("\nstorage: a source of %zu rows growing 1%% before each save (trivial UDF)\n", growth_rows);
+    std::printf("\nstorage: a source of %zu rows growing 1%% before each save (%s, trivial UDF)\n", growth_rows,
+                step.c_str());
     std::printf("saves | rows in the last | store bytes | bytes of one save of the last source alone\n");
     const auto store = dir / "growth";
     bench::fresh(store);
     std::vector<std::string> src = source(growth_rows, false);
     std::size_t next = growth_rows;
     for (int k = 1; k <= saves; ++k) {
-        {
-            dc::session s{bench::quiet(store)};
-            (void)(dc::read_values<"path">(src) | dc::map<"out">(bench::upper) | dc::save("out")).run(s);
-        }
+        save_through(store, step, src);
         if (k == 1 || k == 10 || k == 100 || k == saves) {
             const auto alone = dir / "alone";
             bench::fresh(alone);
-            {
-                dc::session s{bench::quiet(alone)};
-                (void)(dc::read_values<"path">(src) | dc::map<"out">(bench::upper) | dc::save("out")).run(s);
-            }
+            save_through(alone, step, src);
             std::printf("%5d | %16zu | %11ju | %ju\n", k, src.size(), dir_bytes(store), dir_bytes(alone));
         }
         for (std::size_t i = 0, m = src.size() / 100; i < m; ++i) src.push_back(bench::make_path(next++));
     }
+    if (reps == 0) return 0;
 
     std::printf("\n%-55s | %-8s | %8s |\n", "target", "goal", "median");
     std::printf("%-55s | %-8s | %8.4f | %s\n", "grown run / full run (1% new rows, ~50 us UDF)", "<= 0.05", q,

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <sstream>
+#include <stdexcept>
 
 namespace {
 
@@ -656,7 +658,7 @@ TEST_CASE("segments: 100 saves of a source growing 1% store each row once, not 1
 }
 
 TEST_CASE("segments: a format-1 store (version records of version 2, digests of kind 1) still reads, and is marked "
-          "format 2", "[runtime][rowreuse][segments]") {
+          "with the current format", "[runtime][rowreuse][segments]") {
     rt::temp_dir d;
     auto cfg = rt::cfg(d.store());
     {
@@ -684,10 +686,313 @@ TEST_CASE("segments: a format-1 store (version records of version 2, digests of 
         CHECK(r->digest_kind == 1);
         CHECK(squares_rows(s).size() == 30);
         CHECK_NOTHROW(dc::detail::verify_version(s.db(), *r));
-        CHECK(dc::key::read_be32(*s.db().get("F"), dc::store_magic.size()) == 2);
+        CHECK(dc::key::read_be32(*s.db().get("F"), dc::store_magic.size()) == dc::store_format_version);
         calls = 0;
         (void)squares_chain(rt::iota64(31)).run(s);  // and reuse works across the upgrade
         CHECK(calls == 1);
         CHECK(squares_rows(s).size() == 31);
+    }
+}
+
+// ---- gen and agg refer to the outputs they reuse (segments with sub-indices) ----
+
+namespace {
+
+std::atomic<std::int64_t> fail_at{-1};
+std::vector<std::int64_t> upto_or_fail(std::int64_t x) {
+    if (x == fail_at.load()) throw std::runtime_error("boom");
+    return upto(x);
+}
+
+auto gen_chain(std::vector<std::int64_t> v) {
+    return dc::read_values<"x">(std::move(v)) | dc::gen<"y">(dc::versioned("upto", 1, &upto)) | dc::save("gens");
+}
+using gen_schema = decltype(gen_chain({}).run(std::declval<dc::session&>()))::schema_type;
+
+// k = i / 3 for i in 0..n-1 (partitions of 3 rows), n = i.
+auto agg_chain(std::int64_t rows) {
+    std::vector<std::int64_t> k, n;
+    for (std::int64_t i = 0; i < rows; ++i) {
+        k.push_back(i / 3);
+        n.push_back(i);
+    }
+    return dc::read_values<"k", "n">(std::move(k), std::move(n)) |
+           dc::agg<"total">(dc::versioned("total", 1, &total), dc::partition_by<"k">, dc::params<"n">) |
+           dc::save("sums");
+}
+using agg_schema = decltype(agg_chain(0).run(std::declval<dc::session&>()))::schema_type;
+
+std::vector<std::int64_t> gen_rows(dc::session& s, std::string_view version = {}) {
+    std::vector<std::int64_t> out;
+    for (const auto& r : dc::open_dataset<gen_schema>(s, "gens", version)) out.push_back(r.get<"y">());
+    return out;
+}
+std::vector<std::int64_t> gen_want(const std::vector<std::int64_t>& v) {
+    std::vector<std::int64_t> out;
+    for (auto x : v)
+        for (std::int64_t i = 0; i < x % 4; ++i) out.push_back(x * 10 + i);
+    return out;
+}
+std::vector<std::pair<std::int64_t, std::int64_t>> agg_rows(dc::session& s, std::string_view version = {}) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (const auto& r : dc::open_dataset<agg_schema>(s, "sums", version)) out.emplace_back(r.get<"k">(), r.get<"total">());
+    return out;
+}
+
+template <class Schema>
+std::string csv_of(dc::session& s, const std::string& name) {
+    std::ostringstream typed, dyn;
+    (void)dc::export_csv(dc::open_dataset<Schema>(s, name), typed);
+    (void)dc::export_csv(dc::open_dataset_dynamic(s.shared_store(), name), dyn);
+    CHECK(typed.str() == dyn.str());
+    return typed.str();
+}
+
+} // namespace
+
+TEST_CASE("segments: gen refers to the outputs of the inputs it reuses (every sub-index), and every reader equals a "
+          "clean run", "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    {
+        dc::session s{cfg};
+        (void)gen_chain(rt::iota64(200)).run(s);
+    }
+    auto v = grown(200);
+    std::swap(v[3], v[150]);
+    v.erase(v.begin() + 40);
+    calls = 0;
+    dc::session s{cfg};
+    auto ds = gen_chain(v).run(s);
+    CHECK(calls == 20);
+    const auto table = ds.record().table;
+    std::size_t computed_rows = 0;
+    for (auto x : v)
+        if (x >= 100000) computed_rows += static_cast<std::size_t>(x % 4);
+    CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(table)) == computed_rows);
+    CHECK(count_prefix(s.db(), dc::detail::rec::segment_prefix(table)) > 0);
+    CHECK(count_prefix(s.db(), dc::detail::rec::done_prefix(table)) < 50);  // segments mark the rest done
+    CHECK(ds.record().digest_kind == 2);
+    rt::temp_dir clean_dir;
+    dc::session clean{rt::cfg(clean_dir.store())};
+    (void)gen_chain(v).run(clean);
+    const auto want = gen_want(v);
+    CHECK(gen_rows(clean) == want);
+    CHECK(gen_rows(s) == want);
+    CHECK(ds.record().rows == want.size());
+    auto copied = (dc::read_dataset<gen_schema>("gens") |
+                   dc::map<"z">(dc::versioned("plus_one", 1, &plus_one), dc::params<"y">) | dc::save("copy"))
+                      .run(s);
+    std::vector<std::int64_t> via_read;
+    for (const auto& r : copied) via_read.push_back(r.get<"y">());
+    CHECK(via_read == want);
+    CHECK(csv_of<gen_schema>(s, "gens") == csv_of<gen_schema>(clean, "gens"));
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+    CHECK(gen_rows(s, "1.0.0") == gen_want(rt::iota64(200)));
+    // A third run reuses through the second table's segments (ids from the
+    // done marks of the table that stores the rows).
+    auto v3 = v;
+    v3.push_back(7777);
+    calls = 0;
+    auto ds3 = gen_chain(v3).run(s);
+    CHECK(calls == 1);
+    CHECK(gen_rows(s) == gen_want(v3));
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds3.record()));
+}
+
+TEST_CASE("segments: a skipped gen step and a continued one read their segments", "[runtime][rowreuse][segments]") {
+    rt::memory_root d;
+    auto cfg = rt::cfg(d.store());
+    auto chain = [](std::vector<std::int64_t> v, std::int64_t least) {
+        return dc::read_values<"x">(std::move(v)) | dc::gen<"y">(dc::versioned("upto_f", 1, &upto_or_fail)) |
+               dc::filter(dc::C<"y"> >= least) | dc::save("gf");
+    };
+    auto want = [](const std::vector<std::int64_t>& v, std::int64_t least) {
+        std::vector<std::int64_t> out;
+        for (auto y : gen_want(v))
+            if (y >= least) out.push_back(y);
+        return out;
+    };
+    auto got = [](auto&& ds) {
+        std::vector<std::int64_t> out;
+        for (const auto& r : ds) out.push_back(r.template get<"y">());
+        return out;
+    };
+    {
+        dc::session s{cfg};
+        (void)chain(rt::iota64(300), 0).run(s);
+    }
+    auto v = grown(300);
+    {
+        // Fails at a new input after the reused ones before it were referred to.
+        fail_at = 100000 + 255;
+        dc::session s{cfg};
+        auto e = rt::catch_error([&] { (void)chain(v, 0).run(s); });
+        CHECK(contains(e.what(), "boom"));
+        fail_at = -1;
+    }
+    {
+        calls = 0;
+        dc::session s{cfg};
+        CHECK(got(chain(v, 0).run(s)) == want(v, 0));  // continued
+        CHECK(calls <= 30);
+        CHECK(count_prefix(s.db(), "R") > 0);
+    }
+    calls = 0;
+    dc::session s{cfg};
+    CHECK(got(chain(v, 25).run(s)) == want(v, 25));  // gen skipped: its table read as it is
+    CHECK(calls == 0);
+}
+
+TEST_CASE("segments: agg refers to the outputs of unchanged partitions, and every reader equals a clean run",
+          "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    {
+        dc::session s{cfg};
+        (void)agg_chain(300).run(s);
+    }
+    calls = 0;
+    dc::session s{cfg};
+    auto ds = agg_chain(331).run(s);
+    CHECK(calls == 11);  // partition 99 grew from 3 rows to 3 (unchanged): 100..110 are new
+    const auto table = ds.record().table;
+    CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(table)) == 11);
+    CHECK(count_prefix(s.db(), dc::detail::rec::segment_prefix(table)) == 1);
+    rt::temp_dir clean_dir;
+    dc::session clean{rt::cfg(clean_dir.store())};
+    (void)agg_chain(331).run(clean);
+    const auto want = agg_rows(clean);
+    REQUIRE(want.size() == 111);
+    CHECK(agg_rows(s) == want);
+    auto copied = (dc::read_dataset<agg_schema>("sums") |
+                   dc::map<"z">(dc::versioned("plus_one", 1, &plus_one), dc::params<"total">) | dc::save("copy"))
+                      .run(s);
+    std::vector<std::pair<std::int64_t, std::int64_t>> via_read;
+    for (const auto& r : copied) via_read.emplace_back(r.get<"k">(), r.get<"total">());
+    CHECK(via_read == want);
+    CHECK(csv_of<agg_schema>(s, "sums") == csv_of<agg_schema>(clean, "sums"));
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+    calls = 0;
+    (void)agg_chain(332).run(s);  // partition 110 changes; the rest through the second table's segment
+    CHECK(calls == 1);
+    CHECK(agg_rows(s).size() == 111);
+}
+
+TEST_CASE("segments: gc keeps the gen and agg rows later versions refer to, and a damaged segment is store_corrupt",
+          "[runtime][rowreuse][segments]") {
+    rt::temp_dir d;
+    auto cfg = rt::cfg(d.store());
+    std::vector<std::vector<std::int64_t>> sources{rt::iota64(100), grown(100), grown(120)};
+    std::uint64_t first_gen = 0, first_agg = 0;
+    for (std::size_t k = 0; k < 3; ++k) {
+        dc::session s{cfg};
+        auto g = gen_chain(sources[k]).run(s);
+        auto a = agg_chain(static_cast<std::int64_t>(90 + 30 * k)).run(s);
+        if (k == 0) {
+            first_gen = g.record().table;
+            first_agg = a.record().table;
+        }
+    }
+    SECTION("gc") {
+        {
+            dc::session s{cfg};
+            s.remove_dataset("gens", "1.0.0");
+            s.remove_dataset("sums", "1.0.0");
+            (void)s.gc(std::chrono::seconds(0));
+            CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(first_gen)) == gen_want(sources[0]).size());
+            CHECK(count_prefix(s.db(), dc::detail::rec::table_prefix(first_agg)) == 30);
+            for (std::size_t k = 1; k < 3; ++k) {
+                const auto ver = "1.0." + std::to_string(k);
+                CHECK(gen_rows(s, ver) == gen_want(sources[k]));
+                CHECK(agg_rows(s, ver).size() == 30 + 10 * k);
+                CHECK_NOTHROW(dc::detail::verify_version(s.db(), *s.find_dataset("gens", ver)));
+                CHECK_NOTHROW(dc::detail::verify_version(s.db(), *s.find_dataset("sums", ver)));
+            }
+            for (auto name : {"gens", "sums"}) {
+                s.remove_dataset(name, "1.0.1");
+                s.remove_dataset(name, "1.0.2");
+            }
+        }
+        dc::session s{cfg};
+        (void)s.gc(std::chrono::seconds(0));
+        CHECK(count_prefix(s.db(), "T") == 0);
+        CHECK(count_prefix(s.db(), "R") == 0);
+        CHECK(count_prefix(s.db(), "X") == 0);
+    }
+    SECTION("a segment record that does not decode") {
+        {
+            dc::session s{cfg};
+            auto t = s.find_dataset("gens", "1.0.2")->table;
+            auto c = s.db().scan(dc::detail::rec::segment_prefix(t));
+            REQUIRE(c->valid());
+            s.db().put(c->key(), "xx");
+        }
+        dc::session s{cfg};
+        CHECK(rt::catch_error([&] { (void)gen_rows(s, "1.0.2"); }).kind() == dc::error_kind::store_corrupt);
+        CHECK(rt::catch_error([&] { (void)csv_of<gen_schema>(s, "gens"); }).kind() == dc::error_kind::store_corrupt);
+    }
+    SECTION("a referred row deleted") {
+        {
+            dc::session s{cfg};
+            s.db().del(dc::detail::rec::row_key(first_gen, 3, 1));  // input 3 yields 3 rows
+            s.db().del(dc::detail::rec::row_key(first_agg, 5, 0));
+        }
+        dc::session s{cfg};
+        auto e = rt::catch_error([&] { (void)gen_rows(s, "1.0.1"); });
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), "table " + std::to_string(first_gen)));
+        CHECK(rt::catch_error([&] { (void)agg_rows(s, "1.0.2"); }).kind() == dc::error_kind::store_corrupt);
+        CHECK(rt::catch_error([&] { dc::detail::verify_version(s.db(), *s.find_dataset("sums", "1.0.1")); }).kind() ==
+              dc::error_kind::store_corrupt);
+    }
+}
+
+TEST_CASE("segments: 100 saves of a source growing 1% through gen and through agg store each output once",
+          "[runtime][rowreuse][segments]") {
+    rt::memory_root d;
+    auto cfg = rt::cfg(d.store());
+    auto stored = [](dc::session& s) {
+        return bytes_of(s.db(), "T") + bytes_of(s.db(), "R") + bytes_of(s.db(), "X");
+    };
+    SECTION("gen") {
+        std::vector<std::int64_t> v = rt::iota64(2000);
+        std::uint64_t copies = 0;
+        std::int64_t next = 2000;
+        calls = 0;
+        for (int k = 0; k < 100; ++k) {
+            if (k > 0)
+                for (std::size_t i = 0, m = v.size() / 100; i < m; ++i) v.push_back(next++);
+            dc::session s{cfg};
+            auto ds = gen_chain(v).run(s);
+            for (auto c = dc::detail::scan_table(s.db(), ds.record().table); c->valid(); c->next())
+                copies += c->key().size() + c->value().size();
+        }
+        CHECK(calls == static_cast<int>(v.size()));  // every input computed once
+        dc::session s{cfg};
+        INFO("stored " << stored(s) << " bytes, 100 copies would be " << copies);
+        CHECK(stored(s) * 10 < copies);
+        CHECK(count_prefix(s.db(), "T") == gen_want(v).size());
+        CHECK(gen_rows(s) == gen_want(v));
+        CHECK_NOTHROW(dc::detail::verify_version(s.db(), *s.find_dataset("gens")));
+    }
+    SECTION("agg") {
+        std::int64_t rows = 5000;
+        std::uint64_t copies = 0;
+        for (int k = 0; k < 100; ++k) {
+            if (k > 0) rows += rows / 100;
+            dc::session s{cfg};
+            auto ds = agg_chain(rows).run(s);
+            for (auto c = dc::detail::scan_table(s.db(), ds.record().table); c->valid(); c->next())
+                copies += c->key().size() + c->value().size();
+        }
+        dc::session s{cfg};
+        INFO("stored " << stored(s) << " bytes, 100 copies would be " << copies);
+        CHECK(stored(s) * 10 < copies);
+        rt::memory_root clean_root;
+        dc::session clean{rt::cfg(clean_root.store())};
+        (void)agg_chain(rows).run(clean);
+        CHECK(agg_rows(s) == agg_rows(clean));
+        CHECK_NOTHROW(dc::detail::verify_version(s.db(), *s.find_dataset("sums")));
     }
 }

@@ -24,9 +24,11 @@
 // one (partial tables of failed runs in between add their progress), scans
 // them once into a sorted index of (input id -> table, ordinal), and takes
 // the outputs of every input found there instead of calling the UDF. A
-// first run finds no table and pays nothing. A map step refers to a reused
-// row through a segment of its own table (segments.hpp) instead of copying
-// it, when the stored row's input columns are this input's.
+// first run finds no table and pays nothing. A step that writes a table
+// refers to reused outputs through a segment of it (segments.hpp) instead
+// of copying them (map: when the stored row's input columns are this
+// input's); for gen and agg the segment marks those inputs done, and their
+// ids are the done marks of the table that stores their rows.
 #pragma once
 
 #include <datachain/core/hash.hpp>
@@ -89,8 +91,9 @@ hash128 row_input_id(const Row& r) {
 inline constexpr int max_complete_sources = 3;
 
 // Where the outputs of an input are stored: table and ordinal (always the
-// table that stores the row itself, never one that refers to it through a
-// segment, segments.hpp). map: `whole` is the XXH3-64 of the stored row's
+// table that stores the rows itself, never one that refers to them through
+// a segment, segments.hpp; for gen and agg that table holds the input's
+// done mark too). map: `whole` is the XXH3-64 of the stored row's
 // input columns (their encoding), so that a row whose columns the UDF does
 // not read are equal too can be referred to instead of copied.
 struct memo_loc {

@@ -29,7 +29,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace datachain::detail {
@@ -231,16 +230,6 @@ inline std::unique_ptr<cursor> scan_table(const store& db, std::uint64_t table) 
 // (the memo index records that).
 inline std::unique_ptr<table_cursor> open_table_cursor(const store& db, std::uint64_t table) {
     return std::make_unique<table_cursor>(db, table, load_segments(db, table));
-}
-
-// Where the rows of `table` at `ordinal` are stored: (table, ordinal), or
-// the earlier table and ordinal a segment of `segs` (load_segments) names.
-inline std::pair<std::uint64_t, std::uint64_t> stored_at(std::uint64_t table, const std::vector<segment>& segs,
-                                                         std::uint64_t ordinal) {
-    auto it = std::upper_bound(segs.begin(), segs.end(), ordinal,
-                               [](std::uint64_t v, const segment& s) { return v < s.at + s.count; });
-    if (it != segs.end() && it->at <= ordinal) return {it->from_table, it->from + (ordinal - it->at)};
-    return {table, ordinal};
 }
 
 // Whether `table` holds a row at `ordinal` (sub-index 0), stored or through

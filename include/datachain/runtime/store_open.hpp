@@ -34,9 +34,13 @@
 namespace datachain {
 
 // 2: tables may refer to rows of earlier tables (segments.hpp, 'R' records),
-// which a format-1 build would read as missing rows. A format-1 store is
-// read as it is and marked format 2 when this build opens it.
-inline constexpr std::uint32_t store_format_version = 2;
+// which a format-1 build would read as missing rows.
+// 3: gen and agg tables too, and a segment marks the inputs it covers done
+// (they have no 'X' done mark of their own), which a format-2 build would
+// compute again over the rows referred to.
+// An older store is read as it is and marked with this format when this
+// build opens it.
+inline constexpr std::uint32_t store_format_version = 3;
 inline constexpr std::string_view store_magic = "datachain-store";
 
 namespace detail {
@@ -67,12 +71,18 @@ public:
     void add_live_table(std::uint64_t id) { std::lock_guard l(m_); live_tables_.insert(id); }
     std::set<std::uint64_t> live_jobs() const { std::lock_guard l(m_); return live_jobs_; }
     std::set<std::uint64_t> live_tables() const { std::lock_guard l(m_); return live_tables_; }
+    // A UDF step of this process writes table `id` until release_table(id);
+    // false when another one already does (the same chain run twice at once
+    // on one store): two writers of one table would lay overlapping segments.
+    bool claim_table(std::uint64_t id) { std::lock_guard l(m_); return writing_.insert(id).second; }
+    void release_table(std::uint64_t id) { std::lock_guard l(m_); writing_.erase(id); }
 
 private:
     std::shared_ptr<store> db_;
     mutable std::recursive_mutex m_;  // recursive: locked() may call the members below
     std::set<std::uint64_t> live_jobs_;    // jobs of this process's sessions
     std::set<std::uint64_t> live_tables_;  // tables created by this process (kept by gc)
+    std::set<std::uint64_t> writing_;      // tables a UDF step of this process is writing
 };
 
 // The handles open in this process, by absolute location.

@@ -77,12 +77,23 @@ public:
         pkey_ = combine("udf.partial", c.before, partial);
         d_ = decide_step(c, pkey_);
         if (d_.action == udf_action::skip) return;
+        // The table to continue is being written by another step of this
+        // process (the same chain run on two threads at once): its writes
+        // and this run's would overlap, so this run starts its own table.
+        if (d_.action == udf_action::resume && !ctx_.a.handle().claim_table(d_.table)) {
+            d_.action = udf_action::scratch;
+            d_.table = 0;
+        } else if (d_.action == udf_action::resume) {
+            claimed_ = d_.table;
+        }
         table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
+        if (table_ && !claimed_ && ctx_.a.handle().claim_table(table_)) claimed_ = table_;
         out_ = table_writer(table_);
         if (d_.record()) memo_.open(c.memo, c.resume, table_);
     }
     // Cut short by another step's failure: the decision event gets the rows computed.
     ~udf_stage_base() {
+        if (claimed_) ctx_.a.handle().release_table(claimed_);
         if (event_ && !finished_) try {
                 ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, computed_, seconds(), d_.why,
                                        d_.from_job, event_);
@@ -153,20 +164,20 @@ protected:
         out_.add_produced(lo);
     }
 
-    // gen / agg: one done mark per input or partition.
+    // gen / agg: an input or partition is done when it has a done mark or a
+    // segment covers it (its rows referred to, table_writer.hpp).
     void load_marks() {
         if (d_.action != udf_action::resume) return;
-        std::uint64_t last = ~0ull;
-        for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next()) {
-            auto k = c->key();
-            if (k.size() < 17) continue;
-            auto o = key::read_be64(k, 9);
-            if (o == last) continue;
-            last = o;
+        auto mark = [&](std::uint64_t o) {
             if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
-            done_[static_cast<std::size_t>(o)] = 1;
-            ++done_before_;
-        }
+            auto& d = done_[static_cast<std::size_t>(o)];
+            done_before_ += d == 0;
+            d = 1;
+        };
+        for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next())
+            if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9));
+        for (const auto& s : load_segments(ctx_.a.db(), table_))
+            for (std::uint64_t o = s.at; o < s.at + s.count; ++o) mark(o);
         for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) out_.add_produced(1);
     }
 
@@ -221,9 +232,10 @@ protected:
 
     udf_memo& memo() noexcept { return memo_; }
 
-    // map, writing the table save adopts from its first row: the rows'
-    // content digest is taken as they are written (row_digest; the rows
-    // referred to through segments by the hashes the memo index read).
+    // Writing the table save adopts from its first row: the rows' content
+    // digest is taken as they are written (row_digest; the rows referred to
+    // through segments by the hashes of their stored values: map, taken by
+    // the memo index; gen / agg, read when the input is found).
     void digest_while_writing() {
         if (ctx_.want_table && table_ && done_before_ == 0 && d_.action != udf_action::resume) out_.start_digest();
     }
@@ -333,6 +345,7 @@ private:
     std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
     bool finished_ = false;
     std::uint64_t event_ = 0;  // the decision event start() recorded
+    std::uint64_t claimed_ = 0;  // the table this step writes, claimed in the store handle
 };
 
 } // namespace datachain::detail::exec

@@ -42,14 +42,14 @@ DATACHAIN_INLINE void table_writer::mark_done(write_batch& b, std::uint64_t ordi
     b.put(rec::done_key(table_, ordinal), hash_bytes(id));
 }
 
-DATACHAIN_INLINE void table_writer::refer(write_batch& b, std::uint64_t ordinal, const memo_loc& at,
+DATACHAIN_INLINE bool table_writer::refer(write_batch& b, std::uint64_t ordinal, const memo_loc& at,
                                           std::uint64_t rows, const std::uint64_t* hashes) {
     auto& s = seg_;
     const bool continues =
         s.count && s.from_table == at.table && s.from + s.count == at.ordinal && s.at + s.count == ordinal;
     if (!continues) {
         close_segment(b);
-        if (rows == 0) return;  // nothing to refer to
+        if (rows == 0) return false;  // nothing to refer to
         s = segment{ordinal, at.table, at.ordinal, 0, 0};
     }
     if (dg_)
@@ -58,14 +58,18 @@ DATACHAIN_INLINE void table_writer::refer(write_batch& b, std::uint64_t ordinal,
     s.rows += rows;
     seg_written_ = false;
     produced_ += rows;
+    return true;
 }
 
 DATACHAIN_INLINE void table_writer::close_segment(write_batch& b) {
-    if (seg_.count && !seg_written_) b.put(rec::segment_key(table_, seg_.at), pack_segment(seg_));
+    commit(b);
     seg_ = segment{};
-    seg_written_ = true;
 }
 
-DATACHAIN_INLINE void table_writer::commit(write_batch& b) { close_segment(b); }
+DATACHAIN_INLINE void table_writer::commit(write_batch& b) {
+    if (!seg_.count || seg_written_) return;
+    b.put(rec::segment_key(table_, seg_.at), pack_segment(seg_));
+    seg_written_ = true;
+}
 
 } // namespace datachain::detail::exec

@@ -17,14 +17,24 @@ DATACHAIN_INLINE void udf_memo::open(const hash128& id, bool read, std::uint64_t
 }
 
 DATACHAIN_INLINE void udf_memo::index_marked() {
+    auto& db = a_.db();
     guard([&] {
         memo_.build([&](std::uint64_t t, auto&& add) {
-            const auto segs = load_segments(a_.db(), t);
-            for (auto c = a_.db().scan(rec::done_prefix(t)); c->valid(); c->next())
-                if (c->key().size() == 17 && c->value().size() == 16) {
-                    const auto [table, ordinal] = stored_at(t, segs, key::read_be64(c->key(), 9));
-                    add(read_hash(c->value()), memo_loc{table, ordinal, 0});
+            // The inputs t computed (or took with no rows): its own done marks.
+            for (auto c = db.scan(rec::done_prefix(t)); c->valid(); c->next())
+                if (c->key().size() == 17 && c->value().size() == 16)
+                    add(read_hash(c->value()), memo_loc{t, key::read_be64(c->key(), 9), 0});
+            // The inputs t refers to: the done marks of the table that stores
+            // their rows (a segment marks its ordinals done).
+            for (const auto& s : load_segments(db, t)) {
+                auto c = db.scan(rec::done_prefix(s.from_table));
+                for (c->seek(rec::done_key(s.from_table, s.from)); c->valid(); c->next()) {
+                    if (c->key().size() != 17) continue;
+                    const auto o = key::read_be64(c->key(), 9);
+                    if (o >= s.from + s.count) break;
+                    if (c->value().size() == 16) add(read_hash(c->value()), memo_loc{s.from_table, o, 0});
                 }
+            }
         });
     });
 }

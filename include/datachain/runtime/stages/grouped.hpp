@@ -48,13 +48,21 @@ struct grouped_stage : stream<Out>, udf_stage_base {
     // skipping those done earlier and taking those whose input id (id_of(k),
     // memo.hpp) an earlier run of the same code stored; commits and queues
     // them in order. `row_of(k)` names a row of group k for error messages.
+    // The table refers to the rows of a group found in the memo (a segment,
+    // segments.hpp) instead of copying them: they are read (not decoded,
+    // unless they go downstream) to count them and, for the content digest,
+    // to hash them.
     template <class Compute, class RowOf, class IdOf>
     void run_groups(std::uint64_t base, std::size_t count, Compute&& compute, RowOf&& row_of, IdOf&& id_of) {
         std::vector<std::optional<std::vector<row_tuple<Out>>>> res(count);
         std::vector<std::vector<std::string>> enc(count);
         const bool write = table_ != 0;
         std::vector<hash128> ids(count);
-        std::vector<char> hit(count, 0);
+        std::vector<char> hit(count, 0);  // from the memo: 1, read (no table written); 2, referred to
+        std::vector<memo_loc> hit_at(count);
+        std::vector<std::uint64_t> hit_rows(count, 0);
+        std::vector<std::uint64_t> hashes;  // the value hashes of the rows referred to, in order
+        const bool digest = out_.digesting();
         auto keep = [&](std::size_t k, std::vector<row_tuple<Out>>&& rows) {
             if (write) {
                 enc[k].resize(rows.size());
@@ -67,13 +75,32 @@ struct grouped_stage : stream<Out>, udf_stage_base {
             if (is_done(base + k) || (!write && !memo().reads())) continue;
             ids[k] = id_of(k);
             if (!memo().reads()) continue;
-            if (auto at = memo().find(ids[k])) {
-                std::vector<row_tuple<Out>> rows;
+            auto at = memo().find(ids[k]);
+            if (!at) continue;
+            std::vector<row_tuple<Out>> rows;
+            if (!write) {
                 if (!memo().load(*at, rows)) continue;
                 keep(k, std::move(rows));
                 hit[k] = 1;
                 ++hits;
+                continue;
             }
+            const auto h0 = hashes.size();
+            std::uint64_t n = 0;
+            const bool ok = memo().visit(*at, [&](std::string_view key, std::string_view v) {
+                ++n;
+                if (digest) hashes.push_back(row_digest::value_hash(v));
+                if (emit()) rows.push_back(memo().template decode_earlier<row_tuple<Out>>(at->table, key, v));
+            });
+            if (!ok) {
+                hashes.resize(h0);
+                continue;
+            }
+            res[k].emplace(std::move(rows));
+            hit_at[k] = *at;
+            hit_rows[k] = n;
+            hit[k] = 2;
+            ++hits;
         }
         first_error err;
         if (hits < count) begin_calls();
@@ -87,8 +114,13 @@ struct grouped_stage : stream<Out>, udf_stage_base {
         });
         std::uint64_t now = 0, reused = 0;
         auto b = ctx_.a.db().batch();
+        std::size_t h = 0;
         for (std::size_t k = 0; k < count; ++k)
-            if (res[k]) {
+            if (hit[k] == 2) {
+                if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h))
+                    out_.mark_done(*b, base + k, ids[k]);
+                if (digest) h += static_cast<std::size_t>(hit_rows[k]);
+            } else if (res[k]) {
                 if (write) out_.put_outputs(*b, base + k, enc[k], ids[k]);
                 now += !hit[k];
             }

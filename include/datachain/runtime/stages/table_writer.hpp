@@ -62,15 +62,19 @@ public:
     // gen / agg: the done mark of input `ordinal` alone (its rows referred to).
     DATACHAIN_INLINE void mark_done(write_batch& b, std::uint64_t ordinal, const hash128& id);
     // The outputs of input `ordinal` are the `rows` rows stored at `at` (an
-    // earlier table that stores them itself, every sub-index): referred to,
-    // not copied. `hashes`: their row_digest::value_hash in sub-index order
-    // (read only while the digest is taken). Consecutive ordinals stored
-    // consecutively in one table make one segment. An input with no rows
-    // adds nothing unless it continues the open segment.
-    DATACHAIN_INLINE void refer(write_batch& b, std::uint64_t ordinal, const memo_loc& at, std::uint64_t rows,
+    // earlier table that stores them itself, every sub-index, and holds the
+    // input's done mark): referred to, not copied. `hashes`: their
+    // row_digest::value_hash in sub-index order (read only while the digest
+    // is taken). Consecutive ordinals stored consecutively in one table make
+    // one segment. True: a segment covers `ordinal`, which marks it done
+    // (gen / agg write no done mark for it); false: an input with no rows
+    // that does not continue the open segment (nothing added).
+    DATACHAIN_INLINE bool refer(write_batch& b, std::uint64_t ordinal, const memo_loc& at, std::uint64_t rows,
                                 const std::uint64_t* hashes);
     // map: one row, its value hash taken by the memo index.
-    void refer_row(write_batch& b, std::uint64_t ordinal, const memo_loc& at) { refer(b, ordinal, at, 1, &at.value); }
+    void refer_row(write_batch& b, std::uint64_t ordinal, const memo_loc& at) { (void)refer(b, ordinal, at, 1, &at.value); }
+    // Whether the content digest is taken (refer then needs the hashes).
+    bool digesting() const noexcept { return dg_.has_value(); }
     // Adds the open segment, as it stands, to the batch about to be written.
     DATACHAIN_INLINE void commit(write_batch& b);
 

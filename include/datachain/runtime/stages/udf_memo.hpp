@@ -81,8 +81,9 @@ public:
             });
         });
     }
-    // gen / agg: each done mark holds its input's id; an input whose rows
-    // the table refers to is located in the table that stores them.
+    // gen / agg: each done mark holds its input's id; the inputs a table
+    // refers to (segments) are found by the done marks of the table that
+    // stores their rows, and located there.
     DATACHAIN_INLINE void index_marked();
 
     // Appends the stored rows of an input found in the memo, in sub-index
