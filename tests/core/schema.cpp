@@ -10,9 +10,11 @@
 
 #include <boost/hana/define_struct.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -208,4 +210,21 @@ TEST_CASE("schema_text: a readable schema for messages", "[schema]") {
     CHECK(dc::schema_text<dc::schema<dc::column<"n", std::int32_t>, dc::column<"p", geo::Point>>>() ==
           "(n: int32, p: {x: f64, y: f64})");
     CHECK(dc::schema_text<dc::schema<>>() == "()");
+}
+
+TEST_CASE("for_each_column: every column once, in order, at compile time", "[schema]") {
+    using S = dc::schema<dc::column<"n", std::int32_t>, dc::column<"p", geo::Point>, dc::column<"s", std::string>>;
+    constexpr auto names = [] {
+        std::array<std::string_view, 3> out{};
+        std::size_t i = 0;
+        dc::for_each_column<S>([&]<class C>(C) { out[i++] = C::name.view(); });
+        return out;
+    }();
+    STATIC_REQUIRE(names == std::array<std::string_view, 3>{"n", "p", "s"});
+    constexpr int none = [] {
+        int k = 0;
+        dc::for_each_column<dc::schema<>>([&](auto) { ++k; });
+        return k;
+    }();
+    STATIC_REQUIRE(none == 0);
 }

@@ -26,6 +26,9 @@
 #include <datachain/core/schema.hpp>
 #include <datachain/core/types.hpp>
 
+#include <boost/callable_traits/args.hpp>
+#include <boost/callable_traits/return_type.hpp>
+
 #include <cstddef>
 #include <functional>
 #include <span>
@@ -36,35 +39,30 @@
 
 namespace datachain {
 
-template <class... T> struct type_list {
-    static constexpr std::size_t size = sizeof...(T);
-};
-
 namespace detail {
 
-template <class F, class = void> struct callable_traits {
-    static constexpr bool known = false;   // reported by make_udf; the rest is poisoned
-    using result = poisoned;
-    using args = type_list<>;
-};
-template <class R, class... A> struct signature_traits {
-    static constexpr bool known = true;
-    using result = R;
-    using args = type_list<A...>;
-};
-template <class R, class... A> struct callable_traits<R (*)(A...)> : signature_traits<R, A...> {};
-template <class R, class... A> struct callable_traits<R (*)(A...) noexcept> : signature_traits<R, A...> {};
-template <class R, class... A> struct callable_traits<R(A...)> : signature_traits<R, A...> {};
-template <class C, class R, class... A> struct callable_traits<R (C::*)(A...) const> : signature_traits<R, A...> {};
-template <class C, class R, class... A> struct callable_traits<R (C::*)(A...)> : signature_traits<R, A...> {};
-template <class C, class R, class... A> struct callable_traits<R (C::*)(A...) const noexcept> : signature_traits<R, A...> {};
-template <class C, class R, class... A> struct callable_traits<R (C::*)(A...) noexcept> : signature_traits<R, A...> {};
+// A UDF's signature, read by Boost.CallableTraits: functions, function
+// pointers, and classes with one non-template operator() (lambdas,
+// std::function). `args` is a std::tuple of the parameter types, used only
+// as a type list (std::tuple_size_v, std::tuple_element_t: no Mp11 header,
+// which would cost every translation unit ~0.05-0.1 s). `known` is false for
+// what has no signature to read (a generic lambda, an overloaded operator(),
+// a member pointer): make_udf (steps/udf_common.hpp) reports that once, in
+// words, and the rest is poisoned (result dc::poisoned, no parameters), so
+// no later check fails too.
 template <class F>
-struct callable_traits<F, std::void_t<decltype(&F::operator())>> : callable_traits<decltype(&F::operator())> {};
-
-template <class L, std::size_t I> struct nth_type;
-template <class H, class... T> struct nth_type<type_list<H, T...>, 0> { using type = H; };
-template <class H, class... T, std::size_t I> struct nth_type<type_list<H, T...>, I> : nth_type<type_list<T...>, I - 1> {};
+struct udf_signature {
+    static constexpr bool known = false;
+    using result = poisoned;
+    using args = std::tuple<>;
+};
+template <class F>
+    requires(!std::is_member_pointer_v<F>) && requires { typename boost::callable_traits::args_t<F>; }
+struct udf_signature<F> {
+    static constexpr bool known = true;
+    using result = boost::callable_traits::return_type_t<F>;
+    using args = boost::callable_traits::args_t<F>;
+};
 
 // Element type of an aggregate parameter: std::vector<T> or std::span<const T>.
 template <class A> struct agg_elem { using type = void; };
@@ -153,28 +151,28 @@ inline constexpr auto position_text = [] {
 }();
 
 // "file: datachain::File, n: long": the top-level columns with their types.
-template <class S> struct typed_column_list;
-template <class... C>
-struct typed_column_list<schema<C...>> {
+template <class S>
+struct typed_column_list {
     static constexpr std::size_t cap = 4000;
     static constexpr compile_error::builder<cap> all = [] {
         compile_error::builder<cap> b;
-        ((b.put(b.size ? ", " : "").put(C::name.view()).put(": ").put(
-             compile_error::type_spelling<typename C::type>())),
-         ...);
-        if (sizeof...(C) == 0) b.put("(none)");
+        for_each_column<S>([&]<class C>(C) {
+            b.put(b.size ? ", " : "").put(C::name.view()).put(": ").put(compile_error::type_spelling<typename C::type>());
+        });
+        if (S::size == 0) b.put("(none)");
         return b;
     }();
     static constexpr auto value = all.template as<all.size>();
 };
 
 // The names of the top-level columns of S whose type is T.
-template <class S, class T> struct matching_names;
-template <class... C, class T>
-struct matching_names<schema<C...>, T> {
+template <class S, class T>
+struct matching_names {
     static constexpr compile_error::builder<4000> all = [] {
         compile_error::builder<4000> b;
-        ((std::is_same_v<typename C::type, T> ? (void)b.put(b.size ? ", " : "").put(C::name.view()) : void()), ...);
+        for_each_column<S>([&]<class C>(C) {
+            if constexpr (std::is_same_v<typename C::type, T>) b.put(b.size ? ", " : "").put(C::name.view());
+        });
         return b;
     }();
     static constexpr auto value = all.template as<all.size>();
@@ -235,30 +233,31 @@ struct bind_one<S, Binding, I, V> {
 // checked, and the step is never run: the program does not compile).
 template <class S, class F, class Binding, bool Agg = false>
 struct binder {
-    using traits = detail::callable_traits<std::remove_cvref_t<F>>;
+    using traits = detail::udf_signature<std::remove_cvref_t<F>>;
     // An unknown signature was reported by make_udf (steps/udf_common.hpp).
     using args = typename traits::args;
+    static constexpr std::size_t arity = std::tuple_size_v<args>;
     static constexpr std::size_t bound_count() {
         if constexpr (is_params<Binding>::value) return Binding::size;
-        else return args::size;
+        else return arity;
     }
-    static_assert(!traits::known || bound_count() == args::size,
+    static_assert(!traits::known || bound_count() == arity,
                   "datachain: dc::params<...> must name exactly one column per UDF parameter");
 
     template <std::size_t I>
     using value_t = std::conditional_t<Agg,
-        typename detail::agg_elem<std::remove_cvref_t<typename detail::nth_type<args, I>::type>>::type,
-        std::remove_cvref_t<typename detail::nth_type<args, I>::type>>;
+        typename detail::agg_elem<std::remove_cvref_t<std::tuple_element_t<I, args>>>::type,
+        std::remove_cvref_t<std::tuple_element_t<I, args>>>;
 
     template <std::size_t I>
     using one = detail::bind_one<S, Binding, I, value_t<I>>;
 
-    static constexpr bool shape_ok = traits::known && bound_count() == args::size;
+    static constexpr bool shape_ok = traits::known && bound_count() == arity;
     static constexpr bool values_ok = [] {
         if constexpr (!shape_ok || !Agg) return shape_ok;
         else return []<std::size_t... I>(std::index_sequence<I...>) {
             return (!std::is_void_v<value_t<I>> && ...);
-        }(std::make_index_sequence<args::size>{});
+        }(std::make_index_sequence<arity>{});
     }();
     static_assert(!shape_ok || values_ok,
                   "datachain: agg UDF parameters must be std::vector<T> or std::span<const T> "
@@ -269,7 +268,7 @@ struct binder {
         if constexpr (!values_ok) return false;
         else return []<std::size_t... I>(std::index_sequence<I...>) {
             return (one<I>::ok && ...);
-        }(std::make_index_sequence<args::size>{});
+        }(std::make_index_sequence<arity>{});
     }
     static constexpr bool ok = bind_all();
     static constexpr bool check() { return ok || true; }   // instantiates the checks
@@ -279,14 +278,14 @@ struct binder {
     static decltype(auto) call(const Fn& f, const Tup& t) {
         return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
             return f(one<I>::get(t)...);
-        }(std::make_index_sequence<args::size>{});
+        }(std::make_index_sequence<arity>{});
     }
 
     static std::string describe() {
         std::string s;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             ((s += (I ? ", " : "") + one<I>::describe()), ...);
-        }(std::make_index_sequence<args::size>{});
+        }(std::make_index_sequence<arity>{});
         return s;
     }
 };
@@ -295,13 +294,13 @@ struct binder {
 // types for by-type binding (the schema upstream is already in the chain hash).
 template <class F, class Binding, bool Agg = false>
 constexpr void hash_binding(hasher& h) {
-    using traits = detail::callable_traits<std::remove_cvref_t<F>>;
+    using traits = detail::udf_signature<std::remove_cvref_t<F>>;
     if constexpr (is_params<Binding>::value) {
         h.tag("params").u32(Binding::size);
         for (auto p : Binding::paths) h.str(p);
     } else if constexpr (traits::known) {
         h.tag("by_type");
-        [&]<class... A>(type_list<A...>) {
+        [&]<class... A>(std::type_identity<std::tuple<A...>>) {
             h.u32(sizeof...(A));
             auto one = [&]<class V>(std::type_identity<V>) {
                 if constexpr (storable<V>) hash_type<V>(h);
@@ -311,7 +310,7 @@ constexpr void hash_binding(hasher& h) {
                 (one(std::type_identity<typename detail::agg_elem<std::remove_cvref_t<A>>::type>{}), ...);
             else
                 (one(std::type_identity<std::remove_cvref_t<A>>{}), ...);
-        }(typename traits::args{});
+        }(std::type_identity<typename traits::args>{});
     } else {
         h.tag("unknown_signature");
     }

@@ -71,6 +71,24 @@ template <class S> struct is_schema : std::false_type {};
 template <class... C> struct is_schema<schema<C...>> : std::true_type {};
 
 namespace detail {
+template <class... C, class F>
+constexpr void for_each_column_impl(std::type_identity<schema<C...>>, F& f) {
+    (f(C{}), ...);
+}
+} // namespace detail
+
+// The one fold over a schema's columns: calls f(C{}) for each column C of S,
+// in order (C is a dc::column: C::name, C::type). Usable in constant
+// expressions when f is. The column text, the column lists of compile
+// errors, the run-time schema (schema_of) and the UDF binding messages go
+// through it. (A C++ fold: Boost.Mp11's mp_for_each would do the same and
+// cost every translation unit its algorithm.hpp.)
+template <class S, class F>
+constexpr void for_each_column(F&& f) {
+    detail::for_each_column_impl(std::type_identity<S>{}, f);
+}
+
+namespace detail {
 
 template <class S, std::size_t I> struct column_at;
 template <class... C, std::size_t I>
@@ -187,14 +205,15 @@ constexpr void put_paths(compile_error::builder<N>& out, compile_error::builder<
         });
     }
 }
-template <class S> struct column_list;
-template <class... C>
-struct column_list<schema<C...>> {
+template <class S>
+struct column_list {
     static constexpr std::size_t cap = 4000;
     static constexpr compile_error::builder<cap> all = [] {
         compile_error::builder<cap> b;
-        (put_paths<typename C::type>(b, compile_error::builder<cap>{}.put(C::name.view())), ...);
-        if (sizeof...(C) == 0) b.put("(none)");
+        for_each_column<S>([&]<class C>(C) {
+            put_paths<typename C::type>(b, compile_error::builder<cap>{}.put(C::name.view()));
+        });
+        if (S::size == 0) b.put("(none)");
         return b;
     }();
     static constexpr auto value = all.template as<all.size>();
@@ -223,18 +242,14 @@ template <class S, fixed_string Path>
 using column_type_t = typename column_type<S, Path>::type;
 
 // "(file: {source: str, ...}, result: str)": a readable schema, for messages.
-template <class S> struct schema_text_impl;
-template <class... C>
-struct schema_text_impl<schema<C...>> {
-    static std::string get() {
-        std::string s = "(";
-        ((s += std::string(C::name.view()) + ": " + type_name<typename C::type>() + ", "), ...);
-        if (s.size() > 1) s.resize(s.size() - 2);
-        return s + ")";
-    }
-};
 template <class S>
-std::string schema_text() { return schema_text_impl<S>::get(); }
+std::string schema_text() {
+    std::string s = "(";
+    for_each_column<S>([&]<class C>(C) {
+        s += (s.size() > 1 ? ", " : "") + std::string(C::name.view()) + ": " + type_name<typename C::type>();
+    });
+    return s + ")";
+}
 
 template <class S1, class S2> struct concat_schema;
 template <class... A, class... B>

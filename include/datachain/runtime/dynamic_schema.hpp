@@ -121,17 +121,6 @@ field_type field_type_of() {
 }
 
 namespace detail {
-template <class S> struct schema_of_impl;
-template <class... C>
-struct schema_of_impl<schema<C...>> {
-    static dataset_schema get() {
-        dataset_schema s;
-        s.signature = schema<C...>::signature();
-        (s.columns.push_back({std::string(C::name.view()), field_type_of<typename C::type>()}), ...);
-        return s;
-    }
-};
-
 // The same hashing as hash_type<T> (types.hpp), from a field_type.
 inline void hash_field_type(hasher& h, const field_type& f) {
     switch (f.kind) {
@@ -156,7 +145,12 @@ inline void hash_field_type(hasher& h, const field_type& f) {
 // The dataset_schema of a compile-time schema S.
 template <class S>
 dataset_schema schema_of() {
-    return detail::schema_of_impl<S>::get();
+    dataset_schema s;
+    s.signature = S::signature();
+    for_each_column<S>([&]<class C>(C) {
+        s.columns.push_back({std::string(C::name.view()), field_type_of<typename C::type>()});
+    });
+    return s;
 }
 
 // The schema signature computed from the columns: equals S::signature()

@@ -5,6 +5,7 @@
 //   datachain::detail::describe_key(key)  // "row 7 of table 3 (key 54...)"
 #pragma once
 
+#include <datachain/core/byte_order.hpp>
 #include <datachain/runtime/compiled.hpp>
 #include <algorithm>
 #include <cstdint>

@@ -73,7 +73,7 @@ template <class B, class Row>
 void encode_bound(std::string& buf, const Row& r) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (encode(buf, B::template one<I>::get(r)), ...);
-    }(std::make_index_sequence<B::args::size>{});
+    }(std::make_index_sequence<B::arity>{});
 }
 
 // The identity of one input row of a map or gen step.

@@ -45,7 +45,7 @@ struct agg_step<U, Binding, partition_by_t<P...>, Out...>
     static constexpr std::string_view kind = "agg";
     using partition = partition_by_t<P...>;
     using fn_type = detail::udf_fn_t<U>;
-    using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    using return_type = std::remove_cvref_t<typename detail::udf_signature<fn_type>::result>;
     static_assert(is_poisoned_v<return_type> || std::ranges::input_range<return_type>,
                   "datachain: an agg UDF must return a sequence of output rows: std::vector<T>, an input "
                   "range or dc::generator<T>");

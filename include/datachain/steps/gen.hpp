@@ -36,7 +36,7 @@ template <class U, class Binding, fixed_string... Out>
 struct gen_step : detail::udf_step_base<gen_step<U, Binding, Out...>, U, Binding, Out...> {
     static constexpr std::string_view kind = "gen";
     using fn_type = detail::udf_fn_t<U>;
-    using return_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    using return_type = std::remove_cvref_t<typename detail::udf_signature<fn_type>::result>;
     static constexpr bool sequence = std::ranges::input_range<return_type> && !std::is_same_v<return_type, std::string>;
     static_assert(is_poisoned_v<return_type> || !std::is_same_v<return_type, std::string>,
                   "datachain: a gen UDF must return a sequence of rows; std::string is one value here "

@@ -19,7 +19,7 @@ template <class U, class Binding, fixed_string... Out>
 struct map_step : detail::udf_step_base<map_step<U, Binding, Out...>, U, Binding, Out...> {
     static constexpr std::string_view kind = "map";
     using fn_type = detail::udf_fn_t<U>;
-    using result_type = std::remove_cvref_t<typename detail::callable_traits<fn_type>::result>;
+    using result_type = std::remove_cvref_t<typename detail::udf_signature<fn_type>::result>;
     using outputs = typename detail::output_columns<result_type, Out...>::type;
 
     constexpr explicit map_step(U u) : detail::udf_step_base<map_step, U, Binding, Out...>(std::move(u)) {}

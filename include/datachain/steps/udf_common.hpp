@@ -123,7 +123,7 @@ constexpr auto make_udf(F f) {
                   "datachain: unhashable UDF (a plain lambda, function pointer or std::function) while "
                   "DATACHAIN_STRICT_UDF_HASH is on: wrap it in DC_UDF(...), DC_DEF(...) or dc::versioned(...)");
     auto u = to_udf(std::move(f));
-    static_assert(callable_traits<udf_fn_t<decltype(u)>>::known,
+    static_assert(udf_signature<udf_fn_t<decltype(u)>>::known,
                   "datachain: cannot read the UDF's signature: its call operator is a template (auto "
                   "parameters) or overloaded; write the parameter types out");
     return u;

@@ -15,10 +15,8 @@ DATACHAIN_INLINE std::string describe_key(std::string_view k) {
     }
     if (shown < k.size()) hex += "... (" + std::to_string(k.size()) + " bytes)";
     if (k.empty()) return "the first key (empty key)";
-    auto be = [&](std::size_t at, std::size_t n) {
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(k[at + i]);
-        return std::to_string(v);
+    auto be = [&](std::size_t at, std::size_t n) {   // n: 8 or 4 (callers check the key's size)
+        return std::to_string(n == 8 ? load_be<std::uint64_t>(k, at) : std::uint64_t{load_be<std::uint32_t>(k, at)});
     };
     std::string what;
     switch (k[0]) {

@@ -185,7 +185,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
                 return v;
             };
             return std::make_tuple(gather(std::integral_constant<std::size_t, I>{})...);
-        }(std::make_index_sequence<bind::args::size>{});
+        }(std::make_index_sequence<bind::arity>{});
         std::vector<row_tuple<Out>> out;
         auto&& seq = std::apply([&](auto&... a) { return st.udf.fn(a...); }, args);
         for (auto&& e : seq)
