@@ -8,6 +8,9 @@
 //   crash  run rt::crash_pipeline() on DC_RT_ROOT as job "victim" with
 //          batches of 10; the UDF writes 'r' at input DC_RT_ARG and blocks
 //          until the parent kills the process.
+//   slow_crash  the same with rt::slow_pipeline() (calls slower than the
+//          commit interval) and the default batch size; DC_RT_ARG "3g":
+//          rt::slow_gen_pipeline(), at input 3.
 //   plain  run a pipeline whose UDF is a plain (unhashable) lambda on
 //          DC_RT_ROOT as job "plain", write 'd', and finish.
 #include "support.hpp"
@@ -30,6 +33,11 @@ TEST_CASE("runtime child helper", "[.][child]") {
             dc::session s{rt::cfg(root, "victim")};
             s.config().batch_size = 10;
             (void)rt::crash_pipeline().run(s);
+            say('d');  // not reached: the parent kills us first
+        } else if (std::string_view(mode) == "slow_crash") {
+            dc::session s{rt::cfg(root, "victim")};
+            if (std::string_view(std::getenv("DC_RT_ARG")).ends_with("g")) (void)rt::slow_gen_pipeline().run(s);
+            else (void)rt::slow_pipeline().run(s);
             say('d');  // not reached: the parent kills us first
         } else if (std::string_view(mode) == "plain") {
             dc::session s{rt::cfg(root, "plain")};

@@ -182,6 +182,53 @@ TEST_CASE("jobs: a killed process leaves a crashed job and its work resumes", "[
     }
 }
 
+// A batch is committed in parts of about a second of calls (udf_stage.hpp,
+// commit_interval), so a kill inside a large batch of slow calls loses only
+// the call in flight. Each call sleeps longer than the interval, so this
+// holds however fast or loaded the machine is.
+TEST_CASE("jobs: a kill inside a batch of slow calls keeps the calls that finished", "[runtime][jobs][process]") {
+    rt::temp_dir d;
+    {
+        rt::child c;
+        rt::spawn_child(c, "slow_crash", d.store(), "3");  // default batch: all 6 inputs in one
+        REQUIRE(c.read_byte() == 'r');                     // the UDF reached input 3
+        c.kill9();
+        c.wait();
+    }
+    rt::square_calls = 0;
+    dc::session s{rt::cfg(d.store(), "victim")};
+    auto ds = rt::slow_pipeline().run(s);
+    CHECK(rt::square_calls == 3);  // inputs 3, 4, 5: 0-2 were committed before the kill
+    auto ev = s.events();
+    REQUIRE(!ev.empty());
+    CHECK(ev[0].kind == "udf_continued");
+    CHECK(ev[0].rows_before == 3);
+    auto rows = ds.to_vector();
+    REQUIRE(rows.size() == 6);
+    for (std::int64_t i = 0; i < 6; ++i) CHECK(rows[static_cast<std::size_t>(i)].get<"sq">() == i * i);
+}
+
+TEST_CASE("jobs: a kill inside a batch of slow gen calls keeps the inputs that finished", "[runtime][jobs][process]") {
+    rt::temp_dir d;
+    {
+        rt::child c;
+        rt::spawn_child(c, "slow_crash", d.store(), "3g");
+        REQUIRE(c.read_byte() == 'r');
+        c.kill9();
+        c.wait();
+    }
+    rt::square_calls = 0;
+    dc::session s{rt::cfg(d.store(), "victim")};
+    auto ds = rt::slow_gen_pipeline().run(s);
+    CHECK(rt::square_calls == 3);
+    auto rows = ds.to_vector();
+    REQUIRE(rows.size() == 12);
+    for (std::int64_t i = 0; i < 6; ++i) {
+        CHECK(rows[static_cast<std::size_t>(2 * i)].get<"g">() == i);
+        CHECK(rows[static_cast<std::size_t>(2 * i + 1)].get<"g">() == i * i);
+    }
+}
+
 TEST_CASE("jobs: a live session of this process is not marked crashed", "[runtime][jobs]") {
     rt::temp_dir d;
     dc::session a{rt::cfg(d.store(), "one")};

@@ -31,6 +31,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -257,11 +258,11 @@ inline void umount_dir(const fs::path& dir) {
 
 inline std::atomic<int> square_calls{0};
 
-// In a "crash" child: at input n == DC_RT_ARG, tell the parent and block
+// In a "crash" or "slow_crash" child: at input n == DC_RT_ARG, tell the parent and block
 // until killed. Elsewhere: nothing.
 inline void crash_point(std::int64_t n) {
     static const char* mode = std::getenv("DC_RT_MODE");
-    if (!mode || std::strcmp(mode, "crash") != 0) return;
+    if (!mode || (std::strcmp(mode, "crash") != 0 && std::strcmp(mode, "slow_crash") != 0)) return;
     static const long at = std::atol(std::getenv("DC_RT_ARG"));
     static const int out = std::atoi(std::getenv("DC_RT_OUT"));
     if (n != at) return;
@@ -276,10 +277,34 @@ DC_DEF(crash_square, (std::int64_t n) -> std::int64_t {
     return n * n;
 });
 
+// A slow UDF in the "slow_crash" child (every call takes longer than the
+// stage's commit interval; at input DC_RT_ARG it tells the parent and
+// blocks), a quick one in the parent.
+DC_DEF(slow_square, (std::int64_t n) -> std::int64_t {
+    rt::crash_point(n);
+    if (std::getenv("DC_RT_MODE")) std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // in the child
+    ++rt::square_calls;
+    return n * n;
+});
+
 inline std::vector<std::int64_t> iota64(std::int64_t n) {
     std::vector<std::int64_t> v(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
     return v;
+}
+
+DC_DEF(slow_twice, (std::int64_t n) -> std::vector<std::int64_t> {
+    rt::crash_point(n);
+    if (std::getenv("DC_RT_MODE")) std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // in the child
+    ++rt::square_calls;
+    return {n, n * n};
+});
+
+inline auto slow_pipeline() {
+    return dc::read_values<"n">(iota64(6)) | dc::map<"sq">(slow_square) | dc::save("slow");
+}
+inline auto slow_gen_pipeline() {
+    return dc::read_values<"n">(iota64(6)) | dc::gen<"g">(slow_twice) | dc::save("slow_gen");
 }
 
 inline auto crash_pipeline() {

@@ -203,6 +203,11 @@ protected:
         return *pool_;
     }
 
+    // A batch's calls are committed in parts of about this much time (map
+    // and gen; agg commits every few partitions), so that a kill or a power
+    // cut loses at most about a second of UDF work, however large the batch.
+    static constexpr std::chrono::milliseconds commit_interval{1000};
+
     // Before a batch's UDF calls: marks the step as running its UDF, so that
     // a job that ends inside a call (a throw, a kill) says so durably.
     void begin_calls() {

@@ -6,11 +6,14 @@
 //   pool.run(n, err.stop, [&](std::size_t i) { try { work(i); } catch (...) { err.set(i); } });
 //
 // run(n, stop, f) calls f(i) for i in [0, n) on the workers and the calling
-// thread, one index at a time, and returns when all are done. Threads start
-// once per step, not once per batch. f must not throw. Stops handing out work
-// once `stop` is set. Not reentrant: one run() at a time.
+// thread, one index at a time in order, and returns when all are done.
+// Threads start once per step, not once per batch. f must not throw. Stops
+// handing out work once `stop` is set, and returns how many indexes were
+// handed out: f ran for exactly [0, returned). Not reentrant: one run() at a
+// time.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -41,10 +44,11 @@ public:
     }
 
     template <class F>
-    void run(std::size_t n, const std::atomic<bool>& stop, F&& f) {
+    std::size_t run(std::size_t n, const std::atomic<bool>& stop, F&& f) {
         if (workers_.empty() || n < 2) {
-            for (std::size_t i = 0; i < n && !stop.load(std::memory_order_relaxed); ++i) f(i);
-            return;
+            std::size_t i = 0;
+            for (; i < n && !stop.load(std::memory_order_relaxed); ++i) f(i);
+            return i;
         }
         {
             std::lock_guard l(m_);
@@ -60,6 +64,7 @@ public:
         work();
         std::unique_lock l(m_);
         idle_.wait(l, [&] { return busy_ == 0; });
+        return std::min(n, next_.load(std::memory_order_relaxed));
     }
 
 private:

@@ -6,6 +6,8 @@
 
 #include <datachain/runtime/stages/udf_build.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,7 +72,6 @@ struct grouped_stage : stream<Out>, udf_stage_base {
             }
             res[k].emplace(std::move(rows));
         };
-        std::uint64_t hits = 0;
         for (std::size_t k = 0; k < count; ++k) {
             if (is_done(base + k) || (!write && !memo().reads())) continue;
             ids[k] = id_of(k);
@@ -82,7 +83,6 @@ struct grouped_stage : stream<Out>, udf_stage_base {
                 if (!memo().load(*at, rows)) continue;
                 keep(k, std::move(rows));
                 hit[k] = 1;
-                ++hits;
                 continue;
             }
             const auto h0 = hashes.size();
@@ -100,33 +100,49 @@ struct grouped_stage : stream<Out>, udf_stage_base {
             hit_at[k] = *at;
             hit_rows[k] = n;
             hit[k] = 2;
-            ++hits;
         }
         first_error err;
-        if (hits < count) begin_calls();
-        this->pool().run(count, err.stop, [&](std::size_t k) {
-            if (hit[k] || is_done(base + k)) return;
-            try {
-                keep(k, compute(k));
-            } catch (...) {
-                err.set(k);
-            }
-        });
-        std::uint64_t now = 0, reused = 0;
-        auto b = ctx_.a.db().batch();
         std::size_t h = 0;
-        for (std::size_t k = 0; k < count; ++k)
-            if (hit[k] == 2) {
-                if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h))
-                    out_.mark_done(*b, base + k, ids[k]);
-                if (digest) h += static_cast<std::size_t>(hit_rows[k]);
-            } else if (res[k]) {
-                if (write) out_.put_outputs(*b, base + k, enc[k], ids[k]);
-                now += !hit[k];
-            }
-        commit(*b, err.ep != nullptr);
-        udf_stage_base::count(now, hits);
-        memo().reused(hits);
+        // Computed and committed in parts of about commit_interval of calls
+        // (udf_stage.hpp): a kill loses at most that much work.
+        for (std::size_t from = 0; from < count;) {
+            bool calls = false;
+            for (std::size_t k = from; k < count && !calls; ++k) calls = !hit[k] && !is_done(base + k);
+            if (calls) begin_calls();
+            std::atomic<bool> cut{false};
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::size_t to = from + this->pool().run(count - from, cut, [&](std::size_t i) {
+                const std::size_t k = from + i;
+                if (hit[k] || is_done(base + k)) return;
+                try {
+                    keep(k, compute(k));
+                } catch (...) {
+                    err.set(k);
+                    cut.store(true, std::memory_order_relaxed);
+                    return;
+                }
+                if (std::chrono::steady_clock::now() - t0 > commit_interval) cut.store(true, std::memory_order_relaxed);
+            });
+            std::uint64_t now = 0, part_hits = 0;
+            auto b = ctx_.a.db().batch();
+            for (std::size_t k = from; k < to; ++k)
+                if (hit[k] == 2) {
+                    if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h))
+                        out_.mark_done(*b, base + k, ids[k]);
+                    if (digest) h += static_cast<std::size_t>(hit_rows[k]);
+                    ++part_hits;
+                } else if (res[k]) {
+                    if (write) out_.put_outputs(*b, base + k, enc[k], ids[k]);
+                    now += !hit[k];
+                    part_hits += hit[k] != 0;
+                }
+            commit(*b, err.ep != nullptr);
+            udf_stage_base::count(now, part_hits);
+            memo().reused(part_hits);
+            if (err.ep) break;
+            from = to;
+        }
+        std::uint64_t reused = 0;
         if (err.ep) fail(err.ep, base + err.at, row_of(err.at), where(base + err.at));
         for (std::size_t k = 0; k < count; ++k) {
             if (res[k]) {
