@@ -337,6 +337,31 @@ TEST_CASE("row reuse: the same step over another source in between does not hide
     CHECK(calls == 1);
 }
 
+// Without a file list (a read_dataset source) only the row counts are
+// known: 2 removed and 3 added is "1 more", never "1 added".
+TEST_CASE("row reuse: a source without file names is explained by its counts", "[runtime][rowreuse]") {
+    rt::temp_dir d;
+    using V = dc::schema<dc::column<"x", std::int64_t>>;
+    auto values = [](std::vector<std::int64_t> v) { return dc::read_values<"x">(std::move(v)) | dc::save("vals"); };
+    auto chain = dc::read_dataset<V>("vals") | dc::map<"sq">(dc::versioned("square", 1, &square)) | dc::save("counts");
+    auto cfg = rt::cfg(d.store());
+    {
+        dc::session s{cfg};
+        (void)values({6, 1, 2, 3, 4}).run(s);
+        (void)chain.run(s);
+    }
+    calls = 0;
+    dc::session s{cfg};
+    (void)values({6, 1, 2, 8, 9, 10}).run(s);
+    (void)chain.run(s);
+    CHECK(calls == 3);
+    std::string why;
+    for (auto& e : s.events()) why += e.why + "\n";
+    INFO(why);
+    CHECK(contains(why, "source: contents changed, 1 more (vals@"));
+    CHECK(!contains(why, "added"));
+}
+
 TEST_CASE("row reuse: the explanation names the files added, modified and removed, gc drops unneeded listings",
           "[runtime][rowreuse]") {
     rt::temp_dir d;

@@ -77,9 +77,9 @@ cli(0 "\"compared_with\": *2[,}]" ARGS explain out --json)
 # Alpha with changed code whose first UDF throws at its 5th call (input row 4).
 model(alpha 1 0 3 1 1 throw 1 5)                             # job 5, parent 3: failed
 expect("^failed\n.*injected failure" "${model_out}" "alpha, failing")
-cli(0 "\n4 +complete +2 [^\n]*\n5 +failed +3 [^\n]*\n[^\n]*error: [^\n]*map<a>\\(f1\\)[^\n]* failed at input row 4: injected failure"
+cli(0 "\n4 +complete +2 [^\n]*\n5 +failed +3 [^\n]*\n[^\n]*error: [^\n]*map<a>\\(f1\\)[^\n]* failed at input row 4 \\(counting from 0\\): injected failure"
     ARGS jobs)
-cli(0 "\"id\": *5,[^{}]*\"status\": *\"failed\"[^{}]*\"error\": *\"[^\"]*failed at input row 4: injected failure"
+cli(0 "\"id\": *5,[^{}]*\"status\": *\"failed\"[^{}]*\"error\": *\"[^\"]*failed at input row 4 \\(counting from 0\\): injected failure"
     ARGS jobs --json)
 cli(0 "\"id\": *4,[^{}]*\"error\": *null" ARGS jobs --json)
 

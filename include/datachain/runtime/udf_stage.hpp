@@ -95,8 +95,8 @@ public:
     ~udf_stage_base() {
         if (claimed_) ctx_.a.handle().release_table(claimed_);
         if (event_ && !finished_) try {
-                ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, computed_, seconds(), d_.why,
-                                       d_.from_job, event_);
+                ctx_.a.log().udf_ended(step_, ended_kind(), ctx_.full, done_before_ + memo_.hits(), computed_,
+                                       seconds(), d_.why, d_.from_job, event_);
             } catch (...) {
             }
     }
@@ -281,18 +281,22 @@ public:
             what = e.what();
         } catch (...) {
         }
-        if (at.empty()) at = "input row " + std::to_string(ordinal);
+        if (at.empty()) at = "input row " + std::to_string(ordinal) + " (counting from 0)";
         std::string msg = "datachain: " + step_ + " failed at " + at +
                           (path.empty() ? std::string{} : " (file '" + path + "')") + ": " + what + ". ";
-        if (d_.record())
-            msg += std::to_string(done_before_ + computed_) +
-                   " " + done_unit_ + " are done and saved; fix the problem and run again to continue from there.";
-        else
+        const std::uint64_t before = done_before_ + memo_.hits(), done = before + computed_;
+        if (d_.record()) {
+            std::string unit = done_unit_;  // plural
+            if (done == 1) unit.pop_back();
+            msg += std::to_string(done) + " " + unit + (done == 1 ? " is" : " are") +
+                   " done and saved; fix the problem and run again to continue from there.";
+        } else {
             msg += "Checkpoints are off: nothing of this step was kept.";
+        }
         save_record(false);
         auto& log = ctx_.a.log();
-        log.udf_ended(step_, started_kind(), ctx_.full, done_before_, computed_, seconds(), d_.why, d_.from_job, event_);
-        log.udf_ended(step_, event_kind::udf_failed, ctx_.full, done_before_, computed_, seconds(),
+        log.udf_ended(step_, ended_kind(), ctx_.full, before, computed_, seconds(), d_.why, d_.from_job, event_);
+        log.udf_ended(step_, event_kind::udf_failed, ctx_.full, before, computed_, seconds(),
                       {change_kind::none, what}, 0);
         ctx_.a.fail(msg);
         try {
@@ -327,6 +331,8 @@ private:
         ctx_.a.record_checkpoint(pkey_, r);
     }
     event_kind started_kind() const { return d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch; }
+    // What a run cut short did: reused by input when the memo gave outputs.
+    event_kind ended_kind() const { return memo_.hits() > 0 ? event_kind::udf_reused : started_kind(); }
     double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
 
 protected:

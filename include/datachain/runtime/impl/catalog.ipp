@@ -95,12 +95,14 @@ DATACHAIN_INLINE std::string explain_change(const chain_record& old, const chain
             return "source: endpoint " + a + " became " + b + " (" + old.source_data + " -> " + now.source_data + ")";
         std::string s = "source: ";
         if (!source_files.empty()) return s.append(source_files) + "; " + old.source_data + " -> " + now.source_data;
+        // Without a file list only the counts are known: a difference of
+        // counts is not what was added or removed (2 removed and 3 added is
+        // "1 more").
+        s += "contents changed";
         if (now.source_count > old.source_count)
-            s += std::to_string(now.source_count - old.source_count) + " added";
+            s += ", " + std::to_string(now.source_count - old.source_count) + " more";
         else if (now.source_count < old.source_count)
-            s += std::to_string(old.source_count - now.source_count) + " removed";
-        else
-            s += "contents changed";
+            s += ", " + std::to_string(old.source_count - now.source_count) + " fewer";
         return s + " (" + old.source_data + " -> " + now.source_data + ")";
     }
     std::size_t n = std::min(old.steps.size(), now.steps.size());
