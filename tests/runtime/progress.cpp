@@ -87,6 +87,30 @@ TEST_CASE("progress: a summary line on a non-terminal, with the rows of an earli
     CHECK(third.find("rows computed") == std::string::npos);  // no UDF ran, no progress
 }
 
+DC_DEF(progress_three, (std::int64_t n) -> std::vector<std::int64_t> { return {n, n, n}; });
+DC_DEF(progress_sum, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
+    std::int64_t t = 0;
+    for (auto x : v) t += x;
+    return {t};
+});
+
+// gen counts its inputs and agg its partitions, not the rows they output.
+TEST_CASE("progress: gen counts inputs, agg counts partitions", "[runtime][progress]") {
+    rt::temp_dir d;
+    std::string out = capture_stderr(d, [&] {
+        dc::session s{loud(d.store())};
+        (void)(dc::read_values<"n">(rt::iota64(10)) | dc::gen<"g">(progress_three) | dc::save("tripled")).run(s);
+        (void)(dc::read_values<"n">(rt::iota64(10)) | dc::map<"k">(progress_double) |
+               dc::agg<"t">(progress_sum, dc::partition_by<"k">, dc::params<"n">) | dc::save("sums"))
+            .run(s);
+    });
+    INFO(out);
+    CHECK(out.find("gen<g>(progress_three)") != std::string::npos);
+    CHECK(out.find(": 10 inputs computed, 0 reused from an earlier run") != std::string::npos);
+    CHECK(out.find("10 partitions computed, 0 reused from an earlier run") != std::string::npos);
+    CHECK(out.find("30 rows computed") == std::string::npos);
+}
+
 TEST_CASE("progress: settings and DATACHAIN_QUIET silence reports and progress", "[runtime][progress]") {
     rt::temp_dir d;
     auto pipeline = dc::read_values<"n">(rt::iota64(50)) | dc::map<"d">(progress_double) | dc::save("doubled");

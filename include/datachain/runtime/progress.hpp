@@ -150,6 +150,10 @@ public:
     // last count; a UDF step prints its summary.
     void finish();
 
+    // What the counts are of ("rows" for a UDF step by default; gen:
+    // "inputs", agg: "partitions"): plural, the singular drops the 's'.
+    void unit(std::string u) { unit_ = std::move(u); }
+
     progress_kind kind() const noexcept { return kind_; }
     bool on_terminal() const noexcept { return tty_; }
     std::uint64_t computed() const noexcept { return computed_; }
@@ -169,6 +173,7 @@ private:
     bool ticked_ = false;  // registered with the ticker
     progress_kind kind_;
     std::string step_;
+    std::string unit_;  // empty: by kind
     std::optional<std::uint64_t> total_;
     std::uint64_t earlier_;
     std::atomic<std::uint64_t> computed_{0}, reused_{0}, pending_{0};

@@ -129,11 +129,13 @@ public:
         ctx_.a.status().step(step_, total, done_before_);
         prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
                                            &ctx_.a.status());
+        prog_->unit(progress_unit_);
     }
     void set_total(std::optional<std::uint64_t> total) {
         ctx_.a.status().step(step_, total, done_before_);
         prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
                                            &ctx_.a.status());
+        prog_->unit(progress_unit_);
     }
 
 protected:
@@ -346,6 +348,7 @@ protected:
     udf_memo memo_;
     table_writer out_;
     const char* done_unit_ = "inputs";  // what fail() counts as done: agg, "partitions"
+    const char* progress_unit_ = "rows";  // what progress counts: gen, "inputs"; agg, "partitions"
 
 private:
     std::unique_ptr<cursor> rd_;

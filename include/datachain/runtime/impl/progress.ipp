@@ -76,9 +76,10 @@ DATACHAIN_INLINE std::string progress_text(const progress_view& v, std::size_t w
 DATACHAIN_INLINE std::string progress_summary(const progress_view& v, std::uint64_t reused) {
     char b[160];
     const double rate = v.seconds > 0 ? static_cast<double>(v.computed) / v.seconds : 0.0;
-    std::snprintf(b, sizeof b, ": %llu %s computed, %llu reused from an earlier run, %.2fs (%.0f rows/s)",
-                  static_cast<unsigned long long>(v.computed), v.computed == 1 ? "row" : "rows",
-                  static_cast<unsigned long long>(reused), v.seconds, rate);
+    const std::string one = v.unit.ends_with('s') ? v.unit.substr(0, v.unit.size() - 1) : v.unit;
+    std::snprintf(b, sizeof b, ": %llu %s computed, %llu reused from an earlier run, %.2fs (%.0f %s/s)",
+                  static_cast<unsigned long long>(v.computed), (v.computed == 1 ? one : v.unit).c_str(),
+                  static_cast<unsigned long long>(reused), v.seconds, rate, v.unit.c_str());
     return v.step + b;
 }
 
@@ -129,7 +130,7 @@ DATACHAIN_INLINE void progress::finish() {
 DATACHAIN_INLINE progress_view progress::view(clock::time_point t) const {
     progress_view v;
     v.step = step_;
-    v.unit = kind_ == progress_kind::listing ? "files" : "rows";
+    v.unit = !unit_.empty() ? unit_ : kind_ == progress_kind::listing ? "files" : "rows";
     v.computed = computed_ + pending_;
     v.done = v.computed + reused_;
     v.total = total_;

@@ -53,6 +53,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     agg_stage(const Step& s, const step_context& c, hash128 partial)
         : grouped_stage<Out>(c, s.describe(), partial), st(s) {
         this->done_unit_ = "partitions";
+        this->progress_unit_ = "partitions";
     }
 
     // "partition 5 (key 'a', 3)" for failure messages.

@@ -22,7 +22,9 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
     std::vector<row_tuple<In>> in;
 
     gen_stage(const Step& s, const step_context& c, hash128 partial)
-        : grouped_stage<Out>(c, s.describe(), partial), st(s) {}
+        : grouped_stage<Out>(c, s.describe(), partial), st(s) {
+        this->progress_unit_ = "inputs";  // one input gives any number of rows
+    }
 
     void open(stream_ptr<In> u) {
         up = std::move(u);
