@@ -6,6 +6,7 @@
 #  - explain NAME compares the last job that saved NAME with its own parent,
 #    never with a job of the other lineage (issue 7);
 #  - jobs shows a failed job's stored error (issue 7, item 8);
+#  - explain says when the run it compares with failed, and why;
 #  - gc --older-than 0s keeps what skipping needs: a rerun of an unchanged
 #    program calls no UDF and makes no new version (issue 7, item 9).
 # No compiler runs: model_program is built with the tests.
@@ -82,18 +83,27 @@ cli(0 "\n4 +complete +2 [^\n]*\n5 +failed +3 [^\n]*\n[^\n]*error: [^\n]*map<a>\\
 cli(0 "\"id\": *5,[^{}]*\"status\": *\"failed\"[^{}]*\"error\": *\"[^\"]*failed at input row 4 \\(counting from 0\\): injected failure"
     ARGS jobs --json)
 cli(0 "\"id\": *4,[^{}]*\"error\": *null" ARGS jobs --json)
+# The same program once its UDF no longer throws (job 6, parent 5): explain
+# compares it with job 5, whose chain is the same, and says that job 5 failed
+# and why ("unchanged" alone would read as if job 5 had saved it).
+model(alpha 0 0 3 1 1 none 0 0)                              # job 6, parent 5: continues
+expect("^version 1\\.0\\.3\n" "${model_out}" "alpha, fixed")
+cli(0 "^job 6:\n.*\ncompared with job 5: the chain is unchanged\njob 5 failed: [^\n]*injected failure" ARGS explain out)
+cli(0 "\"compared_status\": *\"failed\"[^{}]*\"compared_error\": *\"[^\"]*injected failure" ARGS explain out --json)
+cli(0 "^job 4:\n.*\ncompared with job 2: [^\n]*code changed\n$" ARGS explain out@1.0.2)
+cli(0 "\"compared_status\": *null" ARGS explain out@1.0.2 --json)
 
 # ---- gc keeps what skipping needs -------------------------------------------------------
 cli(0 "Usage: datachain gc [^\n]*\n.*--older-than TEXT" ARGS gc --help)
 cli(0 "gc: removed [1-9][0-9]* checkpoint records" ARGS gc --older-than 0s)
 # Beta's last program again: skipped, no UDF call, the same version.
-model(beta 0 2 3 1 1 none 0 0)                               # job 6, parent 4
+model(beta 0 2 3 1 1 none 0 0)                               # job 7, parent 4
 expect("^version 1\\.0\\.2\ncalls 0 0 0\n" "${model_out}" "beta, unchanged after gc")
-cli(0 "save_skipped" NOT "udf_|save_completed" ARGS events 6)
-# Alpha's program A again (its lineage's last job, 5, ran other code and
-# failed): job 3's save checkpoint still names out@1.0.0, so it is skipped too.
-model(alpha 0 0 1 1 1 none 0 0)                              # job 7, parent 5
-expect("^version 1\\.0\\.0\ncalls 0 0 0\n" "${model_out}" "alpha, unchanged after gc")
 cli(0 "save_skipped" NOT "udf_|save_completed" ARGS events 7)
+# Alpha's program A again (its lineage's last job, 6, ran other code): job
+# 3's save checkpoint still names out@1.0.0, so it is skipped too.
+model(alpha 0 0 1 1 1 none 0 0)                              # job 8, parent 6
+expect("^version 1\\.0\\.0\ncalls 0 0 0\n" "${model_out}" "alpha, unchanged after gc")
+cli(0 "save_skipped" NOT "udf_|save_completed" ARGS events 8)
 # No new version of "out".
-cli(0 "\nout +1\\.0\\.0 [^\n]*\nout +1\\.0\\.1 [^\n]*\nout +1\\.0\\.2 [^\n]*\n$" ARGS ls out)
+cli(0 "\nout +1\\.0\\.0 [^\n]*\nout +1\\.0\\.1 [^\n]*\nout +1\\.0\\.2 [^\n]*\nout +1\\.0\\.3 [^\n]*\n$" ARGS ls out)
