@@ -35,6 +35,19 @@ namespace bench {
 
 namespace dc = datachain;
 
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE__)
+// scripts/test.sh builds the benchmarks without optimisation, only to check
+// that they compile: figures from such a build would be meaningless.
+inline const bool unoptimized_build_refused = [] {
+    std::fputs("benchmark: this program was built without optimisation (DATACHAIN_BENCHMARK_OPTIMIZE; "
+               "scripts/test.sh builds benchmarks only to check that they compile); build it as "
+               "benchmarks/README.md says (cmake -B build/bench -DCMAKE_BUILD_TYPE=Release ...)\n",
+               stderr);
+    std::exit(2);
+    return true;
+}();
+#endif
+
 // The same trivial UDF in every benchmark: upper-case a path.
 DC_DEF(upper, (const std::string& p) -> std::string {
     std::string s = p;
