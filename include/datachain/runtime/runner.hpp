@@ -184,9 +184,10 @@ private:
             }
             table = b.table->id;
             rows = b.table->rows();
-            // The digest the stage took while writing its rows (map), or the
-            // adopted table read back once: its digest, and a check that it
-            // holds exactly the rows the stage reports.
+            // The digest the stage took while writing its rows (after those
+            // a resumed step stored before, read once: udf_stage.hpp), or
+            // the adopted table read back once: its digest, and a check
+            // that it holds exactly the rows the stage reports.
             std::uint64_t n = rows;
             hash128 d;
             if (!(b.table->digest && b.table->digest(d.hi, d.lo))) {

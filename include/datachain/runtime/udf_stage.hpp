@@ -29,7 +29,9 @@
 #include <datachain/runtime/stream.hpp>
 #include <datachain/runtime/worker_pool.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -140,47 +142,53 @@ public:
 
 protected:
     // ---- progress of an earlier run (resume) ---------------------------------
+    // A stage's open() calls load_prefix (map) or load_marks (gen / agg)
+    // whatever the decision: when save adopts the table, they also start
+    // its content digest (read_stored).
 
     // map: its rows are always a prefix of the inputs (batches are written in
     // order, and a failing batch keeps only the rows before the failure), so
     // the count is found with a few point reads instead of a scan.
     void load_prefix() {
-        if (d_.action != udf_action::resume) return;
-        const auto segs = load_segments(ctx_.a.db(), table_);
-        auto exists = [&](std::uint64_t o) { return table_has(ctx_.a.db(), table_, segs, o); };
-        std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
-        if (exists(0)) {
-            lo = 1;
-            while (exists(hi)) {
-                lo = hi + 1;
-                hi *= 2;
+        if (d_.action == udf_action::resume) {
+            const auto segs = load_segments(ctx_.a.db(), table_);
+            auto exists = [&](std::uint64_t o) { return table_has(ctx_.a.db(), table_, segs, o); };
+            std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
+            if (exists(0)) {
+                lo = 1;
+                while (exists(hi)) {
+                    lo = hi + 1;
+                    hi *= 2;
+                }
+                while (lo < hi) {
+                    std::uint64_t mid = lo + (hi - lo) / 2;
+                    if (exists(mid)) lo = mid + 1;
+                    else hi = mid;
+                }
             }
-            while (lo < hi) {
-                std::uint64_t mid = lo + (hi - lo) / 2;
-                if (exists(mid)) lo = mid + 1;
-                else hi = mid;
-            }
+            done_prefix_ = lo;
+            done_before_ = lo;
+            out_.add_produced(lo);
         }
-        done_prefix_ = lo;
-        done_before_ = lo;
-        out_.add_produced(lo);
+        read_stored(false);
     }
 
     // gen / agg: an input or partition is done when it has a done mark or a
     // segment covers it (its rows referred to, table_writer.hpp).
     void load_marks() {
-        if (d_.action != udf_action::resume) return;
-        auto mark = [&](std::uint64_t o) {
-            if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
-            auto& d = done_[static_cast<std::size_t>(o)];
-            done_before_ += d == 0;
-            d = 1;
-        };
-        for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next())
-            if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9));
-        for (const auto& s : load_segments(ctx_.a.db(), table_))
-            for (std::uint64_t o = s.at; o < s.at + s.count; ++o) mark(o);
-        for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) out_.add_produced(1);
+        if (d_.action == udf_action::resume) {
+            auto mark = [&](std::uint64_t o) {
+                if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
+                auto& d = done_[static_cast<std::size_t>(o)];
+                done_before_ += d == 0;
+                d = 1;
+            };
+            for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next())
+                if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9));
+            for (const auto& s : load_segments(ctx_.a.db(), table_))
+                for (std::uint64_t o = s.at; o < s.at + s.count; ++o) mark(o);
+        }
+        read_stored(true);
     }
 
     bool is_done(std::uint64_t o) const {
@@ -239,17 +247,9 @@ protected:
 
     udf_memo& memo() noexcept { return memo_; }
 
-    // Writing the table save adopts from its first row: the rows' content
-    // digest is taken as they are written (row_digest; the rows referred to
-    // through segments by the hashes of their stored values: map, taken by
-    // the memo index; gen / agg, read when the input is found).
-    void digest_while_writing() {
-        if (ctx_.want_table && table_ && done_before_ == 0 && d_.action != udf_action::resume) out_.start_digest();
-    }
-
 public:
-    // The content digest of the rows written, when taken while writing them
-    // (digest_while_writing) and the step ran to its end.
+    // The content digest of the rows the table holds, when taken while
+    // writing them (read_stored) and the step ran to its end.
     bool content_digest(std::uint64_t& hi, std::uint64_t& lo) const {
         return finished_ && out_.digest(hi, lo);
     }
@@ -309,6 +309,39 @@ public:
     }
 
 private:
+    // When save adopts the table, starts its content digest, so that save
+    // does not read the table back: taken while writing (row_digest; the
+    // rows referred to through segments by the hashes of their stored
+    // values: map, taken by the memo index; gen / agg, read when the input
+    // is found). A resumed step first reads the rows the table holds, once,
+    // in key order (counting them: `count`, gen / agg) and digests them,
+    // when they all come before every row this run writes: those of the
+    // inputs before the first one not done. After a gen or agg UDF threw,
+    // other threads may have stored inputs beyond it: then no digest is
+    // taken and save reads the table back.
+    void read_stored(bool count) {
+        const bool resume = d_.action == udf_action::resume;
+        bool digest = ctx_.want_table && table_ != 0;
+        std::uint64_t first = done_prefix_;  // the first input not done (map); gen / agg: from the marks
+        while (first < done_.size() && done_[static_cast<std::size_t>(first)]) ++first;
+        if (first < done_.size() &&
+            std::find(done_.begin() + static_cast<std::ptrdiff_t>(first), done_.end(), 1) != done_.end())
+            digest = false;  // inputs done beyond it
+        if (digest) out_.start_digest();
+        if (!resume || !(count || digest)) return;
+        for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) {
+            if (count) out_.add_produced(1);
+            if (!digest) continue;
+            if (c->key().size() < 17 || key::read_be64(c->key(), 9) >= first) {
+                out_.stop_digest();  // a row beyond it: save reads the table back
+                digest = false;
+                if (!count) return;
+                continue;
+            }
+            out_.digest_stored(c->key(), c->value());
+        }
+    }
+
     checkpoint_record complete_record() const {
         checkpoint_record r{};
         r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);

@@ -29,7 +29,6 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
     void open(stream_ptr<In> u) {
         up = std::move(u);
         this->load_marks();
-        this->digest_while_writing();
         if (this->memo().reads()) this->memo().index_marked();
         this->start(up->size_hint);
     }

@@ -61,7 +61,6 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
         up = std::move(u);
         this->size_hint = up->size_hint;
         load_prefix();
-        digest_while_writing();
         if (memo().reads()) memo().template index_map<bind, row_tuple<In>, outputs_t>();
         start(up->size_hint);
     }

@@ -7,6 +7,7 @@
 //
 //   table_writer w(table);
 //   w.start_digest();                       // optional: save adopts the table
+//   w.digest_stored(key, value);            // resumed: each row stored before
 //   w.put_row(b, ordinal, enc);             // map: its one output
 //   w.put_outputs(b, ordinal, enc, id);     // gen / agg: outputs + done mark
 //   w.refer(b, ordinal, at, rows, hashes);  // reused rows: part of a segment
@@ -49,8 +50,14 @@ public:
     void add_produced(std::uint64_t n) noexcept { produced_ += n; }
 
     // Takes the content digest (digest kind 2) of every row from here on;
-    // call before the first row, on a table that holds none.
+    // call before the first row. On a table that holds rows already (a
+    // resumed step), pass each of them to digest_stored first, in key order,
+    // and write only rows whose keys come after them.
     void start_digest() { dg_.emplace(); }
+    // A row the table holds already (key, stored value), read in key order.
+    void digest_stored(std::string_view key, std::string_view value) { dg_->add(key, value); }
+    // Stops taking the digest (save then reads the table back).
+    void stop_digest() noexcept { dg_.reset(); }
     // The digest, when taken for every row the table holds.
     DATACHAIN_INLINE bool digest(std::uint64_t& hi, std::uint64_t& lo) const;
 
