@@ -182,7 +182,7 @@ TEST_CASE("jobs: a killed process leaves a crashed job and its work resumes", "[
     }
 }
 
-// A batch is committed in parts of about a second of calls (udf_stage.hpp,
+// A batch is committed in parts of about a second of calls (stages/udf_parts.hpp,
 // commit_interval), so a kill inside a large batch of slow calls loses only
 // the call in flight. Each call sleeps longer than the interval, so this
 // holds however fast or loaded the machine is.

@@ -5,6 +5,7 @@
 //   udf_stage_base base(ctx, step_description, partial_hash);   // decides
 //   base.begin_calls();      // before a batch's UDF calls: "running" mark
 //   base.commit(batch);      // outputs + done marks + mark cleared, atomically
+//                            // (map, gen: in parts of a batch, stages/udf_parts.hpp)
 //   base.finish();           // complete record and the decision's event
 //
 // Stored outputs: table T, key (input ordinal, sub-index), written through
@@ -26,6 +27,7 @@
 #include <datachain/runtime/sources.hpp>
 #include <datachain/runtime/stages/table_writer.hpp>
 #include <datachain/runtime/stages/udf_memo.hpp>
+#include <datachain/runtime/stages/udf_parts.hpp>
 #include <datachain/runtime/stream.hpp>
 #include <datachain/runtime/worker_pool.hpp>
 
@@ -212,11 +214,6 @@ protected:
         if (!pool_) pool_ = std::make_unique<worker_pool>(ctx_.threads);
         return *pool_;
     }
-
-    // A batch's calls are committed in parts of about this much time (map
-    // and gen; agg commits every few partitions), so that a kill or a power
-    // cut loses at most about a second of UDF work, however large the batch.
-    static constexpr std::chrono::milliseconds commit_interval{1000};
 
     // Before a batch's UDF calls: marks the step as running its UDF, so that
     // a job that ends inside a call (a throw, a kill) says so durably.

@@ -6,8 +6,6 @@
 
 #include <datachain/runtime/stages/udf_build.hpp>
 
-#include <atomic>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,45 +101,29 @@ struct grouped_stage : stream<Out>, udf_stage_base {
         }
         first_error err;
         std::size_t h = 0;
-        // Computed and committed in parts of about commit_interval of calls
-        // (udf_stage.hpp): a kill loses at most that much work.
-        for (std::size_t from = 0; from < count;) {
-            bool calls = false;
-            for (std::size_t k = from; k < count && !calls; ++k) calls = !hit[k] && !is_done(base + k);
-            if (calls) begin_calls();
-            std::atomic<bool> cut{false};
-            const auto t0 = std::chrono::steady_clock::now();
-            const std::size_t to = from + this->pool().run(count - from, cut, [&](std::size_t i) {
-                const std::size_t k = from + i;
-                if (hit[k] || is_done(base + k)) return;
-                try {
-                    keep(k, compute(k));
-                } catch (...) {
-                    err.set(k);
-                    cut.store(true, std::memory_order_relaxed);
-                    return;
-                }
-                if (std::chrono::steady_clock::now() - t0 > commit_interval) cut.store(true, std::memory_order_relaxed);
+        // Computed and committed in parts of about a second of calls
+        // (stages/udf_parts.hpp): a kill loses at most that much work.
+        run_in_parts(
+            this->pool(), count, err, [&] { begin_calls(); },
+            [&](std::size_t k) { return hit[k] || is_done(base + k); }, [&](std::size_t k) { keep(k, compute(k)); },
+            [&](std::size_t from, std::size_t to) {
+                std::uint64_t now = 0, part_hits = 0;
+                auto b = ctx_.a.db().batch();
+                for (std::size_t k = from; k < to; ++k)
+                    if (hit[k] == 2) {
+                        if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h))
+                            out_.mark_done(*b, base + k, ids[k]);
+                        if (digest) h += static_cast<std::size_t>(hit_rows[k]);
+                        ++part_hits;
+                    } else if (res[k]) {
+                        if (write) out_.put_outputs(*b, base + k, enc[k], ids[k]);
+                        now += !hit[k];
+                        part_hits += hit[k] != 0;
+                    }
+                commit(*b, err.ep != nullptr);
+                udf_stage_base::count(now, part_hits);
+                memo().reused(part_hits);
             });
-            std::uint64_t now = 0, part_hits = 0;
-            auto b = ctx_.a.db().batch();
-            for (std::size_t k = from; k < to; ++k)
-                if (hit[k] == 2) {
-                    if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h))
-                        out_.mark_done(*b, base + k, ids[k]);
-                    if (digest) h += static_cast<std::size_t>(hit_rows[k]);
-                    ++part_hits;
-                } else if (res[k]) {
-                    if (write) out_.put_outputs(*b, base + k, enc[k], ids[k]);
-                    now += !hit[k];
-                    part_hits += hit[k] != 0;
-                }
-            commit(*b, err.ep != nullptr);
-            udf_stage_base::count(now, part_hits);
-            memo().reused(part_hits);
-            if (err.ep) break;
-            from = to;
-        }
         std::uint64_t reused = 0;
         if (err.ep) fail(err.ep, base + err.at, row_of(err.at), where(base + err.at));
         for (std::size_t k = 0; k < count; ++k) {

@@ -9,8 +9,6 @@
 #include <datachain/runtime/stages/udf_build.hpp>
 #include <datachain/steps/map.hpp>
 
-#include <atomic>
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,55 +99,41 @@ struct map_stage final : stream<typename Step::template apply<In>::type>, udf_st
             }
         first_error err;
         const std::uint64_t base = ord;
-        // Computed and committed in parts of about commit_interval of calls
-        // (udf_stage.hpp): a kill loses at most that much work, whatever
-        // the batch size.
-        for (std::size_t from = 0; from < m;) {
-            bool calls = false;
-            for (std::size_t k = from; k < m && !calls; ++k) calls = !hit[k] && !is_done(base + k);
-            if (calls) begin_calls();
-            std::atomic<bool> cut{false};
-            const auto t0 = std::chrono::steady_clock::now();
-            const std::size_t to = from + pool().run(m - from, cut, [&](std::size_t i) {
-                const std::size_t k = from + i;
-                if (hit[k] || is_done(base + k)) return;
-                try {
-                    auto r = bind::call(st.udf.fn, in[k]);
-                    row_done();
-                    res[k].emplace(std::tuple_cat(std::move(in[k]), as_tuple<Step::outputs::size>(std::move(r))));
-                    if (write) encode(enc[k], *res[k]);
-                } catch (...) {
-                    err.set(k);
-                    cut.store(true, std::memory_order_relaxed);
-                    return;
-                }
-                if (std::chrono::steady_clock::now() - t0 > commit_interval) cut.store(true, std::memory_order_relaxed);
+        // Computed and committed in parts of about a second of calls
+        // (stages/udf_parts.hpp): a kill loses at most that much work,
+        // whatever the batch size.
+        run_in_parts(
+            pool(), m, err, [&] { begin_calls(); }, [&](std::size_t k) { return hit[k] || is_done(base + k); },
+            [&](std::size_t k) {
+                auto r = bind::call(st.udf.fn, in[k]);
+                row_done();
+                res[k].emplace(std::tuple_cat(std::move(in[k]), as_tuple<Step::outputs::size>(std::move(r))));
+                if (write) encode(enc[k], *res[k]);
+            },
+            [&](std::size_t from, std::size_t to) {
+                // Keep the stored rows a prefix of the inputs: after a failure,
+                // rows that other threads finished beyond it are dropped (never
+                // durable, so they are computed again on the next run).
+                if (err.ep)
+                    for (std::size_t k = err.at + 1; k < to; ++k) {
+                        res[k].reset();
+                        hit[k] = 0;
+                    }
+                std::uint64_t now = 0, part_hits = 0;
+                auto b = ctx_.a.db().batch();
+                for (std::size_t k = from; k < to; ++k)
+                    if (hit[k] == 2) {
+                        out_.refer_row(*b, base + k, hit_at[k]);
+                        ++part_hits;
+                    } else if (res[k]) {
+                        if (write) out_.put_row(*b, base + k, enc[k]);
+                        now += !hit[k];
+                        part_hits += hit[k] != 0;
+                    }
+                commit(*b, err.ep != nullptr);
+                count(now, part_hits);
+                memo().reused(part_hits);
             });
-            // Keep the stored rows a prefix of the inputs: after a failure,
-            // rows that other threads finished beyond it are dropped (never
-            // durable, so they are computed again on the next run).
-            if (err.ep)
-                for (std::size_t k = err.at + 1; k < to; ++k) {
-                    res[k].reset();
-                    hit[k] = 0;
-                }
-            std::uint64_t now = 0, part_hits = 0;
-            auto b = ctx_.a.db().batch();
-            for (std::size_t k = from; k < to; ++k)
-                if (hit[k] == 2) {
-                    out_.refer_row(*b, base + k, hit_at[k]);
-                    ++part_hits;
-                } else if (res[k]) {
-                    if (write) out_.put_row(*b, base + k, enc[k]);
-                    now += !hit[k];
-                    part_hits += hit[k] != 0;
-                }
-            commit(*b, err.ep != nullptr);
-            count(now, part_hits);
-            memo().reused(part_hits);
-            if (err.ep) break;
-            from = to;
-        }
         if (err.ep) fail(err.ep, base + err.at, row_path<In>(in[err.at]));
         std::uint64_t reused = 0;
         for (std::size_t k = 0; k < m; ++k) {
