@@ -87,6 +87,37 @@ TEST_CASE("progress: a summary line on a non-terminal, with the rows of an earli
     CHECK(third.find("rows computed") == std::string::npos);  // no UDF ran, no progress
 }
 
+// Reusing outputs by input: one line says it (the summary, with where the
+// reused rows came from), not a summary and a report line.
+TEST_CASE("progress: a step that reuses outputs by input says so in one line", "[runtime][progress]") {
+    rt::temp_dir d;
+    auto run = [&](std::int64_t n) {
+        return capture_stderr(d, [&] {
+            dc::session s{loud(d.store())};
+            (void)(dc::read_values<"n">(rt::iota64(n)) | dc::map<"d">(progress_double) | dc::save("doubled")).run(s);
+        });
+    };
+    (void)run(100);
+    const std::string out = run(110);
+    INFO(out);
+    CHECK(out.find("map<d>(progress_double) -> int64: 10 rows computed, 100 reused (100 by input from earlier runs), ") !=
+          std::string::npos);
+    CHECK(out.find("reused (100 by input") == out.rfind("reused (100 by input"));  // once
+    CHECK(out.find("inputs computed") == std::string::npos);
+
+    // Progress off: the report line says it.
+    std::string quiet = capture_stderr(d, [&] {
+        auto cfg = loud(d.store());
+        cfg.progress = false;
+        dc::session s{cfg};
+        (void)(dc::read_values<"n">(rt::iota64(120)) | dc::map<"d">(progress_double) | dc::save("doubled")).run(s);
+    });
+    INFO(quiet);
+    CHECK(quiet.find("map<d>(progress_double) -> int64: 10 inputs computed, 110 reused (110 by input from earlier runs)") !=
+          std::string::npos);
+    CHECK(quiet.find("rows computed") == std::string::npos);
+}
+
 DC_DEF(progress_three, (std::int64_t n) -> std::vector<std::int64_t> { return {n, n, n}; });
 DC_DEF(progress_sum, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
     std::int64_t t = 0;

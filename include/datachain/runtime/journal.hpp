@@ -43,8 +43,11 @@ public:
     // `memo`: inputs seen before are looked up in the row memo.
     void udf_decided(const std::string& step, const udf_decision& d, bool memo = false);
 
-    // The line that says how many inputs a UDF step computed and reused.
+    // The line that says how many inputs a UDF step computed and reused
+    // (when no progress summary says it: udf_stage_base::finish).
     void udf_rows(const std::string& step, std::uint64_t computed, std::uint64_t continued, std::uint64_t memo) const;
+    // Where reused inputs came from: "400 by input from earlier runs, 60 continued".
+    static std::string reused_from(std::uint64_t continued, std::uint64_t memo);
 
     // The event that says what a UDF step did: skipped (all reused),
     // continued, from scratch, or failed. Returns its sequence number; given

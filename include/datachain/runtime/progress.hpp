@@ -23,7 +23,8 @@
 //   every settings::progress_every (default 10 s; 0 = none) while the work
 //   goes on (output_line::final = false; UDF steps, and phases while no UDF
 //   step runs), and the summary line of a UDF step (final = true):
-//   "STEP: N rows computed, M reused from an earlier run, 1.23s (456 rows/s)".
+//   "STEP: N rows computed, M reused from an earlier run, 1.23s (456 rows/s)"
+//   (or "M reused (M by input from earlier runs)" when the step says so).
 // - the status file (status_file.hpp), given for UDF steps: the rows done, at
 //   most every 250 ms while they change, and at the step's end.
 // Lines from the ticker reach settings::output from the ticker's thread.
@@ -73,7 +74,10 @@ DATACHAIN_INLINE std::string duration_text(double s);
 DATACHAIN_INLINE std::string progress_text(const progress_view& v, std::size_t width);
 
 // The summary line of a UDF step.
-DATACHAIN_INLINE std::string progress_summary(const progress_view& v, std::uint64_t reused);
+// `reused_from`: where the reused units came from ("400 by input from
+// earlier runs"); empty: "from an earlier run".
+DATACHAIN_INLINE std::string progress_summary(const progress_view& v, std::uint64_t reused,
+                                              const std::string& reused_from = {});
 
 class progress;
 
@@ -154,6 +158,13 @@ public:
     // "inputs", agg: "partitions"): plural, the singular drops the 's'.
     void unit(std::string u) { unit_ = std::move(u); }
 
+    // Where the reused units came from, for the summary line (call before
+    // finish): "400 by input from earlier runs, 60 continued".
+    void reused_from(std::string text) { reused_from_ = std::move(text); }
+
+    // finish() prints a summary line (a UDF step with progress on).
+    bool prints_summary() const noexcept { return on_ && kind_ == progress_kind::udf; }
+
     progress_kind kind() const noexcept { return kind_; }
     bool on_terminal() const noexcept { return tty_; }
     std::uint64_t computed() const noexcept { return computed_; }
@@ -174,6 +185,7 @@ private:
     progress_kind kind_;
     std::string step_;
     std::string unit_;  // empty: by kind
+    std::string reused_from_;
     std::optional<std::uint64_t> total_;
     std::uint64_t earlier_;
     std::atomic<std::uint64_t> computed_{0}, reused_{0}, pending_{0};

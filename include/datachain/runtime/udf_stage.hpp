@@ -255,16 +255,20 @@ public:
     void finish() {
         if (finished_) return;
         finished_ = true;
+        const auto hits = memo_.hits();
+        // One line says what was reused: the progress summary when it is
+        // printed, else the report line.
+        const bool summary = prog_ && prog_->prints_summary();
+        if (summary && hits > 0) prog_->reused_from(journal::reused_from(done_before_, hits));
         if (prog_) prog_->finish();
         save_record(true);
         memo_.complete();
         event_kind k = event_kind::udf_from_scratch;
         if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
-        const auto hits = memo_.hits();
         if (hits > 0) k = event_kind::udf_reused;
         ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + hits, computed_, seconds(), d_.why,
                                d_.from_job, event_);
-        if (hits > 0) ctx_.a.log().udf_rows(step_, computed_, done_before_, hits);
+        if (hits > 0 && !summary) ctx_.a.log().udf_rows(step_, computed_, done_before_, hits);
     }
 
     // Rethrows a UDF failure as udf_error, after the durable part is written:

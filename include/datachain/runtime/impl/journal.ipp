@@ -59,11 +59,14 @@ DATACHAIN_INLINE void journal::udf_decided(const std::string& step, const udf_de
                (d.why.text.empty() || d.why.kind == change_kind::off ? std::string{} : " (" + d.why.text + ")"));
 }
 
+DATACHAIN_INLINE std::string journal::reused_from(std::uint64_t continued, std::uint64_t memo) {
+    return std::to_string(memo) + " by input from earlier runs" +
+           (continued ? ", " + std::to_string(continued) + " continued" : std::string{});
+}
+
 DATACHAIN_INLINE void journal::udf_rows(const std::string& step, std::uint64_t computed, std::uint64_t continued, std::uint64_t memo) const {
     report(step + ": " + std::to_string(computed) + (computed == 1 ? " input" : " inputs") + " computed, " +
-           std::to_string(continued + memo) +
-           " reused (" + std::to_string(memo) + " by input from earlier runs" +
-           (continued ? ", " + std::to_string(continued) + " continued" : std::string{}) + ")");
+           std::to_string(continued + memo) + " reused (" + reused_from(continued, memo) + ")");
 }
 
 DATACHAIN_INLINE std::uint64_t journal::udf_ended(const std::string& step, event_kind kind, const hash128& full, std::uint64_t before,
