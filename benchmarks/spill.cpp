@@ -14,6 +14,7 @@
 //                    rows: g = i*7919 % 10000 (10k partitions), path ~25 B, n = i (~50 B a row in the store)
 //   order N DIR B    read_dataset<S>("input") | order_by(path desc, n) | save("sorted"), spill_bytes = B
 //   agg N DIR B      read_dataset<S>("input") | agg<"t">(sum, partition_by<"g">, params<"n">) | save("sums")
+//   settle 0 DIR     opens the store once and closes it (see copy_of)
 //   raw N DIR        the input's rows (key T+table+ordinal+0, value encode(row)) written by hand with
 //                    LevelDB WriteBatch (2000 rows a batch, the adapter's Options): the same bytes
 //
@@ -46,11 +47,18 @@ DC_DEF(total, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> 
 namespace {
 
 // A copy of the store with the saved input, so every measured run computes
-// (no checkpoint or row memo of an earlier run to reuse).
+// (no checkpoint or row memo of an earlier run to reuse). The copy is opened
+// once in a process of its own ("settle") before it is measured: the input's
+// last LevelDB log (up to ~120 MB at 10M rows: its last batches) is replayed
+// into a memtable and written out as a table by whichever process opens the
+// store first, which costs ~150-400 MB of memory that stays with that process
+// (freed memtable blocks are not returned to the OS); that is the input's
+// cost, not the phase's.
 std::string copy_of(const std::string& d) {
     const auto c = d + "-run";
     bench::fresh(c);
     std::filesystem::copy(d, c, std::filesystem::copy_options::recursive);
+    bench::run_child({"--phase", "settle", "0", c});
     ::sync();
     return c;
 }
@@ -101,6 +109,8 @@ int phase(int argc, char** argv) {
                        .run(s)
                        .size();
         });
+    } else if (what == "settle") {
+        dc::open_leveldb_store(dir);  // replays the input's log into a table, then closes
     } else if (what == "raw") {
         t = raw(n, dir);
         rows = n;
@@ -186,6 +196,11 @@ int main(int argc, char** argv) {
                     bench::median(ta), bench::median(tm), bench::median(tr));
         std::printf("  agg/raw %.2fx (in memory: %.2fx)  target <= 2x: %s\n", bench::median(ra), bench::median(rm),
                     bench::median(ra) <= 2.0 ? "PASS" : "MISS");
+        auto spread = [](std::vector<double> v) {
+            std::sort(v.begin(), v.end());
+            return std::to_string(v.front()).substr(0, 4) + "-" + std::to_string(v.back()).substr(0, 4) + "x";
+        };
+        std::printf("  per-repetition ratios: spilled %s, in memory %s\n", spread(ra).c_str(), spread(rm).c_str());
         bench::fresh(d);
     }
     return 0;

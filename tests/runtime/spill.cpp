@@ -2,8 +2,11 @@
 // runtime/spill.hpp, runtime/external_sort.hpp, stages/agg.hpp): the same
 // rows in the same order as the in-memory path, for random inputs with ties,
 // negative/unsigned/NaN/-0.0/string keys, descending and multi-column keys;
-// temporary tables gone after the run; an agg that throws after spilling
-// continues correctly.
+// the spill file closed and nothing left in the store after the run or a
+// failure; an agg that throws after spilling continues correctly; spill
+// directories a killed process left are removed when the store opens, and
+// nothing else is; a full disk while spilling is store_io (a tmpfs: skipped
+// where mounting is not permitted).
 #include "support.hpp"
 
 #include <datachain/runtime/sort_key.hpp>
@@ -11,7 +14,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <limits>
+#include <mutex>
 #include <set>
 
 using namespace std::string_literals;
@@ -98,6 +103,38 @@ DC_DEF(sp_count, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_
     return {t};
 });
 
+// The spill files this process has open: unlinked files made in a
+// "datachain-spill.XXXXXX" directory (spill.hpp), as /proc names them.
+std::vector<std::string> open_spill_files() {
+    std::vector<std::string> v;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code e;
+        auto t = std::filesystem::read_symlink(it->path(), e).string();
+        if (!e && t.find("/datachain-spill.") != std::string::npos) v.push_back(t);
+    }
+    return v;
+}
+
+// The most spill files sp_probe saw open in one call.
+std::atomic<int> probe_seen{-1};
+std::mutex probe_m;
+std::vector<std::string> probe_paths;  // under probe_m
+DC_DEF(sp_probe, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
+    auto f = open_spill_files();
+    std::lock_guard lock(probe_m);
+    if (static_cast<int>(f.size()) > probe_seen) probe_seen = static_cast<int>(f.size()), probe_paths = f;
+    return {static_cast<std::int64_t>(v.size())};
+});
+
+// 10,000 rows in 1,000 partitions: more than one read batch (4,096 rows) of
+// a spilled agg, so its first partitions run while its spill file is open.
+auto probe_source() {
+    I64 k, v;
+    for (std::int64_t r = 0; r < 10000; ++r) k.push_back(r * 7 % 1000), v.push_back(r);
+    return dc::read_values<"k", "v">(k, v);
+}
+
 } // namespace
 
 TEST_CASE("sort keys: byte order is value order", "[runtime][spill]") {
@@ -133,7 +170,7 @@ TEST_CASE("sort keys: byte order is value order", "[runtime][spill]") {
         }
 }
 
-TEST_CASE("order_by through the store equals order_by in memory", "[runtime][spill]") {
+TEST_CASE("order_by through a spill file equals order_by in memory", "[runtime][spill]") {
     rt::temp_dir d;
     auto in = make_input(3000, 42);
     auto run = [&](std::size_t spill_bytes, auto... keys) {
@@ -147,7 +184,7 @@ TEST_CASE("order_by through the store equals order_by in memory", "[runtime][spi
     };
     auto check_all = [&](auto... keys) {
         auto mem = run(std::size_t{1} << 40, keys...);
-        CHECK(run(0, keys...) == mem);      // everything through the store
+        CHECK(run(0, keys...) == mem);      // everything through the spill file
         CHECK(run(5000, keys...) == mem);   // spills after ~100 rows
         return mem;
     };
@@ -175,7 +212,7 @@ TEST_CASE("order_by through the store equals order_by in memory", "[runtime][spi
     check_all(C<"b">.desc(), C<"u">, C<"s">);
 }
 
-TEST_CASE("agg through the store equals agg in memory", "[runtime][spill]") {
+TEST_CASE("agg through a spill file equals agg in memory", "[runtime][spill]") {
     rt::temp_dir d;
     auto in = make_input(3000, 7);
     auto run = [&](std::size_t spill_bytes, std::string job, auto part) {
@@ -257,7 +294,7 @@ TEST_CASE("agg that throws after spilling continues from its done partitions", "
     CHECK(want.size() == 400);
 }
 
-TEST_CASE("spill_bytes decides whether a temporary table is used", "[runtime][spill]") {
+TEST_CASE("spill_bytes decides whether a spill file is used", "[runtime][spill]") {
     rt::memory_root d;
     auto in = make_input(500, 3);
     auto tables = [](dc::session& s) {
@@ -267,14 +304,140 @@ TEST_CASE("spill_bytes decides whether a temporary table is used", "[runtime][sp
     for (std::size_t limit : {std::size_t{0}, std::size_t{1} << 40}) {
         auto c = rt::cfg(d.store(), "limit" + std::to_string(limit));
         c.spill_bytes = limit;
-        c.checkpoints = false;  // no table of outputs: only a temporary table moves the counter
+        c.checkpoints = false;  // no table of outputs
         dc::session s{c};
         const auto before = tables(s);
+        probe_seen = -1;
         dc::collect(source(in) | dc::order_by(dc::C<"s">), s);
-        CHECK(tables(s) - before == (limit == 0 ? 1u : 0u));
-        dc::collect(source(in) | dc::agg<"h", "n">(sp_sum, dc::partition_by<"s">, dc::params<"pos">), s);
-        CHECK(tables(s) - before == (limit == 0 ? 2u : 0u));
-        CHECK(stray_tables(s).empty());
-        CHECK(!s.db().scan("T")->valid());  // nothing left, not even empty rows
+        dc::collect(probe_source() | dc::agg<"n">(sp_probe, dc::partition_by<"k">, dc::params<"v">), s);
+        // The agg's spill file is open (unlinked) while its first UDF calls
+        // run; both are closed once their last row is read.
+        CHECK(probe_seen == (limit == 0 ? 1 : 0));
+        CHECK(open_spill_files().empty());
+        CHECK(tables(s) == before);  // the store is not used for spilling
+        CHECK(!s.db().scan("T")->valid());
     }
+}
+
+TEST_CASE("spill files leave nothing behind, after success and after a failure", "[runtime][spill]") {
+    rt::temp_dir d;
+    auto in = make_input(2000, 11);
+    auto c = rt::cfg(d.path / "db", "files");
+    c.spill_bytes = 0;
+    dc::session s{c};
+    const std::filesystem::path loc = s.db().location();
+    auto spill_dirs = [&] {
+        std::vector<std::string> v;
+        for (const auto& e : std::filesystem::directory_iterator(loc))
+            if (e.path().filename().string().starts_with("datachain-spill")) v.push_back(e.path().string());
+        return v;
+    };
+    probe_seen = -1;
+    probe_paths.clear();
+    auto sorted = dc::collect(source(in) | dc::order_by(dc::C<"d">), s);
+    auto rows = dc::collect(probe_source() | dc::agg<"n">(sp_probe, dc::partition_by<"k">, dc::params<"v">), s);
+    CHECK(sorted.size() == in.pos.size());
+    CHECK(rows.size() == 1000);
+    // While the agg ran, its spill file was open, made in the store's
+    // directory and already unlinked.
+    REQUIRE(probe_seen == 1);
+    REQUIRE(probe_paths.size() == 1);
+    CHECK(probe_paths[0].starts_with((loc / "datachain-spill.").string()));
+    CHECK(probe_paths[0].ends_with(" (deleted)"));
+    CHECK(spill_dirs().empty());
+    CHECK(open_spill_files().empty());
+    // A UDF that throws after the input spilled: nothing left either.
+    I64 key, val;
+    for (std::int64_t r = 0; r < 2000; ++r) key.push_back(r % 100), val.push_back(r < 100 ? r : 1000 + r);
+    agg_fail_at = 50;
+    CHECK_THROWS_AS(dc::collect(dc::read_values<"k", "v">(key, val) |
+                                    dc::agg<"t">(sp_count, dc::partition_by<"k">, dc::params<"v">),
+                                s),
+                    dc::udf_error);
+    agg_fail_at = -1;
+    CHECK(spill_dirs().empty());
+    CHECK(open_spill_files().empty());
+}
+
+TEST_CASE("a spill directory left by a killed process is removed when the store opens", "[runtime][spill]") {
+    namespace fs = std::filesystem;
+    rt::temp_dir d;
+    auto in = make_input(1500, 5);
+    fs::path loc;
+    std::vector<std::int64_t> want;
+    {
+        auto c = rt::cfg(d.path / "db", "first");
+        dc::session s{c};
+        loc = s.db().location();
+        want = positions(dc::collect(source(in) | dc::order_by(dc::C<"s">.desc(), dc::C<"i">), s));
+    }
+    // What a process killed while making its spill file leaves (spill.hpp),
+    // and look-alikes that are not provably ours.
+    const std::string marker = "datachain spill format 1\n";
+    rt::write_file(loc / "datachain-spill.k1LLed" / "datachain-spill", marker);
+    rt::write_file(loc / "datachain-spill.k1LLed" / "runs", std::string(100000, 'x'));
+    rt::write_file(loc / "datachain-spill.m4rker" / "datachain-spill", marker);
+    fs::create_directories(loc / "datachain-spill.EMPTY0");
+    rt::write_file(loc / "datachain-spill.user01" / "notes.txt", "mine");
+    rt::write_file(loc / "datachain-spill.badmrk" / "datachain-spill", "something else\n");
+    rt::write_file(loc / "datachain-spill.badmrk" / "runs", "keep");
+    rt::write_file(loc / "datachain-spill.extra1" / "datachain-spill", marker);
+    rt::write_file(loc / "datachain-spill.extra1" / "runs", "x");
+    rt::write_file(loc / "datachain-spill.extra1" / "other", "keep");
+    rt::write_file(d.path / "elsewhere" / "datachain-spill", marker);
+    fs::create_directory_symlink(d.path / "elsewhere", loc / "datachain-spill.link01");
+    {
+        auto c = rt::cfg(d.path / "db", "second");
+        c.spill_bytes = 0;
+        dc::session s{c};
+        CHECK(positions(dc::collect(source(in) | dc::order_by(dc::C<"s">.desc(), dc::C<"i">), s)) == want);
+    }
+    CHECK(!fs::exists(loc / "datachain-spill.k1LLed"));
+    CHECK(!fs::exists(loc / "datachain-spill.m4rker"));
+    CHECK(!fs::exists(loc / "datachain-spill.EMPTY0"));
+    CHECK(rt::read_file(loc / "datachain-spill.user01" / "notes.txt") == "mine");
+    CHECK(rt::read_file(loc / "datachain-spill.badmrk" / "runs") == "keep");
+    CHECK(rt::read_file(loc / "datachain-spill.extra1" / "other") == "keep");
+    CHECK(fs::is_symlink(loc / "datachain-spill.link01"));
+    CHECK(rt::read_file(d.path / "elsewhere" / "datachain-spill") == marker);
+    // The look-alikes do not stop the store from opening again.
+    auto c = rt::cfg(d.path / "db", "third");
+    dc::session s{c};
+    CHECK(positions(dc::collect(source(in) | dc::order_by(dc::C<"s">.desc(), dc::C<"i">), s)) == want);
+}
+
+TEST_CASE("a full disk while spilling is store_io, leaves nothing, and a rerun works", "[runtime][spill]") {
+    namespace fs = std::filesystem;
+    rt::temp_dir d;
+    const auto mnt = d / "mnt";
+    if (!rt::mount_tmpfs(mnt, "4m")) DC_SKIP("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)");
+    struct unmount {
+        fs::path p;
+        ~unmount() { rt::umount_dir(p); }
+    } guard{mnt};
+    auto in = make_input(20000, 9);  // about 1 MB of runs
+    auto c = rt::cfg(mnt / "db", "full");
+    c.spill_bytes = 0;
+    std::vector<std::int64_t> want;
+    {
+        dc::session s{c};
+        // Leave about 200 KB.
+        auto avail = fs::space(mnt).available;
+        REQUIRE(avail > 1'000'000);
+        rt::write_file(mnt / "filler", std::string(static_cast<std::size_t>(avail - 200'000), 'f'));
+        auto e = rt::catch_error([&] { (void)dc::collect(source(in) | dc::order_by(dc::C<"s">, dc::C<"i">), s); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_io);
+        CHECK(std::string(e.what()).find("cannot spill") != std::string::npos);
+        CHECK(std::string(e.what()).find((mnt / "db").string()) != std::string::npos);
+        CHECK(open_spill_files().empty());
+        for (const auto& f : fs::directory_iterator(mnt / "db"))
+            CHECK(!f.path().filename().string().starts_with("datachain-spill"));
+        fs::remove(mnt / "filler");  // space is back
+        want = positions(dc::collect(source(in) | dc::order_by(dc::C<"s">, dc::C<"i">), s));
+    }
+    auto mem = rt::cfg(d.path / "mem", "mem");
+    mem.spill_bytes = std::size_t{1} << 40;
+    dc::session s{mem};
+    CHECK(positions(dc::collect(source(in) | dc::order_by(dc::C<"s">, dc::C<"i">), s)) == want);
 }

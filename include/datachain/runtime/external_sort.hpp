@@ -1,22 +1,25 @@
 // Rows sorted by a byte key, in memory while small, through a temporary
-// table of the store (spill.hpp) past a byte limit: the sort of order_by and
+// file of sorted runs (spill.hpp) past a byte limit: the sort of order_by and
 // of a large agg's partitions. Past the limit, each `limit` bytes of rows are
-// sorted in memory and written as one run (keys: be32 run, key, be64
-// position); finish() opens a cursor per run and next() merges them.
+// sorted in memory and written as one run; finish() opens a reader per run
+// and next() merges them.
 //
-//   detail::sorted_rows<Row> s(db, cfg.spill_bytes, [&] { return a.new_table(); });
-//   for (...) s.add(key, std::move(row));   // key: sort_key.hpp encoding
+//   detail::sorted_rows<Row> s(db.location(), cfg.spill_bytes);
+//   for (...) s.add(key, std::move(row));   // key: sort_key.hpp encoding (copied)
 //   s.finish();
 //   while (s.next(out, 4096)) use(out);
 //
 // add() appends a be64 sequence number to each key, so equal keys keep their
 // input order (the sort is stable) and both paths give exactly the same
-// order: memory sorts and merges the same byte strings LevelDB's
-// comparator sorts. Writing whole sorted runs (not rows in random key order)
-// keeps LevelDB from rewriting the table in compactions while it is filled.
-// Memory: the rows of one run (about `limit` bytes, their estimated size in
-// memory) while adding; one cursor per run and a batch of rows while reading.
-// The temporary table is dropped when the rows have been read or the object
+// order: memory sorts and merges the same byte strings (compared as unsigned
+// bytes). Until the first run is written rows are held as they came; after
+// it, encoded (codec.hpp) in one buffer with their keys, which is what a run
+// stores, so a row is encoded once and decoded once on its way through the
+// file.
+// Memory: the rows of one run (about `limit` bytes: their estimated size in
+// memory, then their encoded size) while adding; a read buffer per run while
+// reading (together about max(limit, 16 MiB), each 16 KiB to 1 MiB). The
+// file is closed (and so freed) when the rows have been read or the object
 // is destroyed. Not thread-safe.
 #pragma once
 
@@ -26,10 +29,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,23 +40,43 @@ namespace datachain::detail {
 template <class Row>
 class sorted_rows {
 public:
-    sorted_rows(store& db, std::size_t limit, std::function<std::uint64_t()> new_table)
-        : db_(db), limit_(limit), new_table_(std::move(new_table)) {}
+    // `location`: the store's (store::location()); spill files are made in
+    // its directory, or the OS temporary directory if it has none.
+    sorted_rows(std::string location, std::size_t limit) : where_(std::move(location)), limit_(limit) {}
 
-    void add(std::string key, Row&& row) {
-        append_be(key, seq_++);
+    void add(std::string_view key, Row&& row) {
+        if (spill_) {
+            // Spilling: the key and the encoded row go straight into the
+            // buffer of the next run.
+            ent e{0, arena_.size(), static_cast<std::uint32_t>(key.size() + 8), 0};
+            arena_.append(key);
+            append_be(arena_, seq_++);
+            e.pre = key_prefix(std::string_view(arena_).substr(e.off, e.klen));
+            encode(arena_, row);
+            e.vlen = static_cast<std::uint32_t>(arena_.size() - e.off - e.klen);
+            ents_.push_back(e);
+            if (arena_.size() + ents_.size() * sizeof(ent) > std::max(limit_, min_run)) write_arena_run();
+            return;
+        }
+        std::string k;
+        k.reserve(key.size() + 8);
+        k.append(key);
+        append_be(k, seq_++);
         enc_.clear();
         encode(enc_, row);
         // What holding it costs, roughly: the pair, the key's and the row's
         // heap bytes (about its codec size).
-        held_ += sizeof(std::pair<std::string, Row>) + key.size() + enc_.size();
-        mem_.emplace_back(std::move(key), std::move(row));
-        // Once spilling, runs are at least min_run bytes (limit 0 or a tiny
-        // limit would make a run of every row, and a cursor for each).
-        if (held_ > (spill_ ? std::max(limit_, min_run) : limit_)) write_run();
+        held_ += sizeof(std::pair<std::string, Row>) + k.size() + enc_.size();
+        mem_.emplace_back(std::move(k), std::move(row));
+        if (held_ > limit_) write_first_run();
+    }
+    // Writes what is held as a run now, so later rows go straight to the
+    // next run's buffer (for a caller that knows its input is large).
+    void spill_now() {
+        if (!spill_) write_first_run();
     }
     std::uint64_t size() const noexcept { return seq_; }
-    bool spilled() const noexcept { return spill_.has_value(); }
+    bool spilled() const noexcept { return spill_ != nullptr; }
 
     // No add() after this.
     void finish() {
@@ -62,91 +84,122 @@ public:
             sort_held();
             return;
         }
-        if (!mem_.empty()) write_run();
-        spill_->flush();
-        for (std::uint32_t r = 0; r < runs_; ++r) {
-            std::string p;
-            append_be(p, r);
-            auto c = spill_->scan(p);
-            if (c->valid()) heads_.push_back({std::move(c)});
+        if (!ents_.empty()) write_arena_run();
+        std::string().swap(arena_);
+        std::vector<ent>().swap(ents_);
+        const std::size_t per =
+            std::clamp<std::size_t>(std::max<std::size_t>(limit_, 16u << 20) / std::max<std::size_t>(runs_.size(), 1),
+                                    16u << 10, 1u << 20);
+        heads_.reserve(runs_.size());
+        for (auto r : runs_) {
+            heads_.emplace_back(*spill_, r, per);
+            if (!heads_.back().valid()) heads_.pop_back();
         }
-        heapify();
+        order_.resize(heads_.size());
+        for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
+        std::make_heap(order_.begin(), order_.end(), later());
     }
 
-    // Up to n rows in order into `out` (cleared); false at the end.
-    bool next(std::vector<Row>& out, std::size_t n) {
+    // Up to n rows in order into `out` (cleared); false at the end. With
+    // `lead`, also the first 8 bytes of each row's key (as given to add())
+    // read as a big-endian u64, in the same order.
+    bool next(std::vector<Row>& out, std::size_t n, std::vector<std::uint64_t>* lead = nullptr) {
         out.clear();
+        if (lead) lead->clear();
         if (!spill_) {
-            for (; at_ < mem_.size() && out.size() < n; ++at_) out.push_back(std::move(mem_[at_].second));
+            for (; at_ < mem_.size() && out.size() < n; ++at_) {
+                if (lead) lead->push_back(load_be<std::uint64_t>(mem_[at_].first, 0));
+                out.push_back(std::move(mem_[at_].second));
+            }
             if (at_ == mem_.size()) std::vector<std::pair<std::string, Row>>().swap(mem_), at_ = 0;
             return !out.empty();
         }
-        while (!heads_.empty() && out.size() < n) {
-            std::pop_heap(heads_.begin(), heads_.end(), later_);
-            auto& c = heads_.back().c;
-            out.push_back(decode<Row>(c->value()));
-            spill_->erase(c->key());
-            c->next();
-            if (c->valid()) {
-                std::push_heap(heads_.begin(), heads_.end(), later_);
+        const auto cmp = later();
+        while (!order_.empty() && out.size() < n) {
+            std::pop_heap(order_.begin(), order_.end(), cmp);
+            auto& h = heads_[order_.back()];
+            if (lead) lead->push_back(load_be<std::uint64_t>(h.key(), 0));
+            out.push_back(decode<Row>(h.value()));
+            h.next();
+            if (h.valid()) {
+                std::push_heap(order_.begin(), order_.end(), cmp);
             } else {
-                heads_.pop_back();
+                order_.pop_back();
             }
         }
-        if (heads_.empty() && !dropped_) {
-            spill_->drop();
-            dropped_ = true;
+        if (order_.empty() && !heads_.empty()) {
+            heads_.clear();
+            spill_.reset();  // frees the file
         }
         return !out.empty();
     }
 
 private:
-    struct head {
-        std::unique_ptr<cursor> c;
+    // A row held encoded: key at arena_[off, off+klen), row after it; `pre`
+    // is the key's first 8 bytes (zero-padded) as a big-endian number, so
+    // most comparisons of the sort are one integer comparison.
+    struct ent {
+        std::uint64_t pre;
+        std::size_t off;
+        std::uint32_t klen, vlen;
     };
-    // Run prefix (4 bytes) then the caller's key: heads compare by the key.
-    std::size_t skip() const { return spill_->prefix_size() + 4; }
-    void heapify() {
-        later_ = [k = skip()](const head& a, const head& b) { return a.c->key().substr(k) > b.c->key().substr(k); };
-        std::make_heap(heads_.begin(), heads_.end(), later_);
+
+    // Heap order over heads_ by current key: the smallest on top.
+    auto later() const {
+        return [this](std::uint32_t a, std::uint32_t b) {
+            const auto &x = heads_[a], &y = heads_[b];
+            if (x.prefix() != y.prefix()) return x.prefix() > y.prefix();
+            return x.key() > y.key();
+        };
     }
     void sort_held() {
         std::sort(mem_.begin(), mem_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     }
-    // One sorted run: its keys are contiguous and written in order, so
-    // LevelDB stores the runs side by side without rewriting them; next()
-    // merges the runs.
-    void write_run() {
-        if (!spill_) spill_.emplace(db_, new_table_());
+    // The rows held as they came, sorted, as the first run.
+    void write_first_run() {
+        spill_ = std::make_unique<spill_file>(where_);
+        arena_.reserve(std::max(limit_, min_run) + (64u << 10));  // address space: pages come as written
         sort_held();
-        std::string k, e;
         for (auto& [key, r] : mem_) {
-            k.clear();
-            append_be(k, runs_);
-            k.append(key);
-            e.clear();
-            encode(e, r);
-            spill_->put(k, e);
+            enc_.clear();
+            encode(enc_, r);
+            spill_->append(key, enc_);
         }
-        ++runs_;
+        runs_.push_back(spill_->end_run());
         std::vector<std::pair<std::string, Row>>().swap(mem_);
+        std::string().swap(enc_);
         held_ = 0;
     }
+    // The rows held encoded, sorted by key, as a run.
+    void write_arena_run() {
+        const char* a = arena_.data();
+        std::sort(ents_.begin(), ents_.end(), [a](const ent& x, const ent& y) {
+            if (x.pre != y.pre) return x.pre < y.pre;
+            return std::string_view(a + x.off, x.klen) < std::string_view(a + y.off, y.klen);
+        });
+        for (const auto& e : ents_)
+            spill_->append(std::string_view(a + e.off, e.klen), std::string_view(a + e.off + e.klen, e.vlen));
+        runs_.push_back(spill_->end_run());
+        arena_.clear();
+        ents_.clear();
+    }
 
+    // Once spilling, runs are at least min_run bytes (limit 0 or a tiny
+    // limit would make a run of every row, and a reader for each).
     static constexpr std::size_t min_run = 64u << 10;
-    store& db_;
+    std::string where_;
     std::size_t limit_;
-    std::function<std::uint64_t()> new_table_;
     std::uint64_t seq_ = 0;
     std::size_t held_ = 0;
     std::string enc_;
     std::vector<std::pair<std::string, Row>> mem_;
     std::size_t at_ = 0;
-    std::uint32_t runs_ = 0;
-    bool dropped_ = false;
-    std::optional<spill_table> spill_;
-    std::vector<head> heads_;  // destroyed before spill_
-    std::function<bool(const head&, const head&)> later_;
+    std::string arena_;
+    std::vector<ent> ents_;
+    std::vector<spill_file::run> runs_;
+    std::unique_ptr<spill_file> spill_;
+    std::vector<spill_run> heads_;      // destroyed before spill_
+    std::vector<std::uint32_t> order_;  // a heap of indices into heads_
 };
 
 } // namespace datachain::detail

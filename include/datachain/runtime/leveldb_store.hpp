@@ -22,12 +22,14 @@
 // through that open store is refused (store_io) until it is reopened: LevelDB
 // would write it after a torn log record (see leveldb_store::apply). Writes are not fsync'ed: they
 // survive the process being killed (the OS has them), which is the failure
-// checkpoints are for.
+// checkpoints are for. Opening also removes what order_by/agg spills of a
+// killed process may have left in the directory (spill.hpp).
 #pragma once
 
 #include <datachain/core/error.hpp>
 #include <datachain/runtime/key_names.hpp>
 #include <datachain/runtime/leveldb_env.hpp>
+#include <datachain/runtime/spill.hpp>
 #include <datachain/runtime/store.hpp>
 #include <datachain/runtime/store_options.hpp>
 
@@ -312,6 +314,9 @@ public:
         auto st = leveldb::DB::Open(opt, where_, &db);
         if (!st.ok()) throw_status(st, where_, "opening it", hint_);
         db_.reset(db);
+        // Holding the LOCK: no other process uses the store, so a spill
+        // directory in it is a killed process's (spill.hpp).
+        remove_stale_spill_dirs(dir);
     }
 
     std::optional<std::string> get(std::string_view k) const override {

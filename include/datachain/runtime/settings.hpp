@@ -65,11 +65,11 @@ struct settings {
     bool report = true;               // one line per decision
     unsigned max_depth = 100;         // ancestry depth for checkpoint lookup
     // order_by and agg keep their input in memory up to about this many bytes
-    // (estimated: rows' size in memory); past it they sort through a temporary table of the
-    // store (runtime/spill.hpp), so memory stays flat. Same results either
-    // way; 0 = always through the store.
-    // The default keeps a sort of about a million rows in memory (spilling
-    // makes an agg about 5x slower: benchmarks/README.md).
+    // (estimated: rows' size in memory); past it they sort through a temporary
+    // file of sorted runs (runtime/spill.hpp), so memory stays flat. Same
+    // results either way; 0 = always through the file.
+    // The default keeps a sort of about a million rows in memory (a spilled
+    // agg takes about 1.3x the time: benchmarks/README.md).
     std::size_t spill_bytes = std::size_t{256} << 20;
     // Receives reports, warnings and progress lines; empty: stderr. Called
     // from the threads that run pipelines and, for periodic progress lines,

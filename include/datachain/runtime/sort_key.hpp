@@ -1,7 +1,7 @@
 // Order-preserving byte encoding of sort keys: comparing two encodings as
 // unsigned bytes (memcmp, LevelDB's default comparator) gives the order of
 // the values. order_by and agg sort with it in memory and, past
-// settings::spill_bytes, through a temporary table of the store (spill.hpp),
+// settings::spill_bytes, through a temporary file of sorted runs (spill.hpp),
 // so both paths give the same order.
 //
 //   std::string k;

@@ -2,7 +2,7 @@
 // The sort is stable: equal keys keep their input order. Numbers sort by
 // value (-0.0 equals 0.0; NaN after every number, first when descending),
 // strings bytewise. Inputs larger than settings::spill_bytes are sorted
-// through a temporary table of the store, so memory stays flat; the order is
+// through a temporary file of sorted runs, so memory stays flat; the order is
 // the same either way (runtime/sort_key.hpp, runtime/external_sort.hpp).
 //
 // ```cpp
@@ -40,7 +40,7 @@ template <fixed_string P> struct sort_key<descending<col_ref<P>>> {
 
 namespace detail::exec {
 // Reads its whole input into a sorted_rows (in memory up to
-// settings::spill_bytes, past it through a temporary table of the store),
+// settings::spill_bytes, past it through a temporary file of sorted runs),
 // then streams it. Stable: the sort key ends with the input position.
 template <class S, class... K>
 struct order_stream final : stream<S> {
@@ -49,24 +49,24 @@ struct order_stream final : stream<S> {
     std::string what;      // "order_by(file.size)"
     sorted_rows<row_tuple<S>> sorted;
     bool loaded = false;
-    order_stream(stream_ptr<S> u, const settings& c, std::string w, store& db, std::function<std::uint64_t()> new_table)
-        : up(std::move(u)), cfg(c), what(std::move(w)), sorted(db, c.spill_bytes, std::move(new_table)) {
+    order_stream(stream_ptr<S> u, const settings& c, std::string w, const store& db)
+        : up(std::move(u)), cfg(c), what(std::move(w)), sorted(db.location(), c.spill_bytes) {
         this->size_hint = up->size_hint;
     }
 
-    static std::string key_of(const row_tuple<S>& r) {
-        std::string k;
+    static void key_of(std::string& k, const row_tuple<S>& r) {
+        k.clear();
         (sort_key_append(k, lookup<S, sort_key<K>::path>::get(r), sort_key<K>::desc), ...);
-        return k;
     }
     bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
         if (!loaded) {
             progress shown(cfg, "sorting " + what, up->size_hint, 0, progress_kind::sorting);
             std::vector<row_tuple<S>> buf;
+            std::string k;
             while (up->next(buf, 4096)) {
                 for (auto& r : buf) {
-                    auto k = key_of(r);
-                    sorted.add(std::move(k), std::move(r));
+                    key_of(k, r);
+                    sorted.add(k, std::move(r));
                 }
                 shown.add(buf.size());
             }
@@ -107,9 +107,7 @@ struct order_by_step : step_base<order_by_step<K...>> {
 
     template <class In, class Up, class Ctx>
     friend detail::exec::built<In> make_stage(const order_by_step& st, std::type_identity<In>, Up&& up, Ctx& c) {
-        auto a = c.a;
-        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), st.describe(), c.a.db(),
-                                                                       [a] { return a.new_table(); })};
+        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), st.describe(), c.a.db())};
     }
 };
 

@@ -3,10 +3,10 @@
 // each partition's outputs commit atomically with its done mark, and a
 // resumed run skips finished partitions. Inputs larger than
 // settings::spill_bytes are sorted by (partition number, position) through a
-// temporary table of the store and read back a chunk of partitions at a
-// time, so memory stays flat but for one entry per partition key (its codec
-// bytes and number); partitions, their numbers, done marks and outputs are
-// the same either way.
+// temporary file of sorted runs (external_sort.hpp) and read back a chunk of
+// partitions at a time, so memory stays flat but for one entry per partition
+// key (its codec bytes and number); partitions, their numbers, done marks and
+// outputs are the same either way.
 #pragma once
 
 #include <datachain/runtime/external_sort.hpp>
@@ -42,12 +42,13 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     std::size_t next_part = 0;
     bool loaded = false;
     // Past settings::spill_bytes of input: the rows sorted by (partition
-    // number, position) through the store (external_sort.hpp). Partition
+    // number, position) through a spill file (external_sort.hpp). Partition
     // numbers are given in order of first appearance (`numbers`: one entry
     // per partition key); `ahead` is the first row of the next partition.
     std::optional<sorted_rows<row_tuple<In>>> spilled;
     std::unordered_map<std::string, std::uint64_t> numbers;
     std::vector<row_tuple<In>> ahead;
+    std::vector<std::uint64_t> ahead_part;  // the partition number of each row of `ahead`
     std::size_t ahead_at = 0;
 
     agg_stage(const Step& s, const step_context& c, hash128 partial)
@@ -89,13 +90,13 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         return numbers.try_emplace(std::move(kb), numbers.size()).first->second;
     }
     void add_spilled(row_tuple<In>&& r) {
-        std::string k;
-        append_be(k, number_of(r));
-        spilled->add(std::move(k), std::move(r));
+        unsigned char k[8];
+        store_be(k, number_of(r));
+        spilled->add(std::string_view(reinterpret_cast<const char*>(k), 8), std::move(r));
     }
 
     // All input rows, grouped by partition key in order of first appearance;
-    // past settings::spill_bytes, through the store.
+    // past settings::spill_bytes, through a spill file.
     void load() {
         std::vector<row_tuple<In>> buf;
         std::string enc;
@@ -112,8 +113,8 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
                 held += sizeof(row_tuple<In>) + enc.size();  // roughly its size in memory
                 rows.push_back(std::move(r));
                 if (held > limit) {
-                    auto a = this->ctx_.a;
-                    spilled.emplace(a.db(), limit, [a] { return a.new_table(); });
+                    spilled.emplace(this->ctx_.a.db().location(), limit);
+                    spilled->spill_now();  // rows go to the run buffer, encoded once
                     for (auto& h : rows) add_spilled(std::move(h));
                     std::vector<row_tuple<In>>().swap(rows);
                 }
@@ -153,12 +154,10 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         while (true) {
             if (ahead_at == ahead.size()) {
                 ahead_at = 0;
-                if (!spilled->next(ahead, 4096)) break;
+                if (!spilled->next(ahead, 4096, &ahead_part)) break;
             }
             auto& r = ahead[ahead_at];
-            std::string kb;
-            encode(kb, key_of(r, typename Step::partition{}));
-            const std::size_t p = numbers.at(kb);
+            const std::size_t p = ahead_part[ahead_at];  // the sort key is the partition number
             if (p >= base + count) break;
             const std::size_t k = p - base;
             if (!seen[k]) {
@@ -207,7 +206,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     bool produce() override {
         if (!loaded) load();
         if (next_part >= total_parts) {
-            spilled.reset();  // drops the temporary table
+            spilled.reset();  // frees the spill file
             return false;
         }
         std::size_t chunk =
