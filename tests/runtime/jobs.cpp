@@ -258,3 +258,69 @@ TEST_CASE("jobs: a crashed job is detected while this process has another store 
     CHECK(j->name == "victim");
     CHECK(j->state() == dc::job_status::crashed);
 }
+
+namespace {
+
+std::atomic<int> claim_calls{0};
+std::atomic<bool> claim_throws{true};
+DC_DEF(rt_jobs_claim, (std::int64_t n) -> std::int64_t {
+    ++claim_calls;
+    if (claim_throws && n == 5) throw std::runtime_error("five");
+    return n;
+});
+
+// A store whose row-memo registrations ('Q' keys) fail while `armed`.
+class failing_memo_put final : public dc::store {
+public:
+    explicit failing_memo_put(std::shared_ptr<dc::store> s) : s_(std::move(s)) {}
+    std::atomic<bool> armed{false};
+    std::optional<std::string> get(std::string_view k) const override { return s_->get(k); }
+    void put(std::string_view k, std::string_view v) override {
+        if (armed && k.starts_with('Q')) throw std::runtime_error("injected: the memo registration fails");
+        s_->put(k, v);
+    }
+    void del(std::string_view k) override { s_->del(k); }
+    std::unique_ptr<dc::write_batch> batch() const override { return s_->batch(); }
+    void write(dc::write_batch& b) override { s_->write(b); }
+    std::unique_ptr<dc::cursor> scan(std::string_view prefix) const override { return s_->scan(prefix); }
+    const std::string& location() const override { return s_->location(); }
+    void compact() override { s_->compact(); }
+
+private:
+    std::shared_ptr<dc::store> s_;
+};
+
+} // namespace
+
+// A step claims the partial table it continues (so that two runs of one
+// chain in one process never write it at once); a step whose set-up fails
+// after that claim releases it, so a later run in the same process still
+// continues the table instead of starting over.
+TEST_CASE("jobs: a step whose set-up fails releases the table it claimed", "[runtime][jobs]") {
+    rt::temp_dir d;
+    auto db = std::make_shared<failing_memo_put>(dc::open_leveldb_store(d.store()));
+    auto handle = dc::detail::register_store(d.store(), db);
+    auto pipeline = dc::read_values<"n">(rt::iota64(100)) | dc::map<"m">(rt_jobs_claim) | dc::save("claimed");
+    {
+        dc::session s{rt::cfg(d.store())};
+        CHECK_THROWS_AS(pipeline.run(s), dc::udf_error);  // inputs 0..4 done
+    }
+    claim_throws = false;
+    db->armed = true;
+    {
+        dc::session s{rt::cfg(d.store())};
+        CHECK_THROWS_WITH(pipeline.run(s), Catch::Contains("the memo registration fails"));
+    }
+    db->armed = false;
+    claim_calls = 0;
+    dc::session s{rt::cfg(d.store())};
+    CHECK(pipeline.run(s).size() == 100);
+    CHECK(claim_calls == 95);  // 5 inputs were done
+    // It continued job 1's table (with the table still claimed it would
+    // start a table of its own and reuse those 5 by input: udf_reused).
+    auto ev = s.events();
+    REQUIRE_FALSE(ev.empty());
+    CHECK(ev[0].kind == "udf_continued");
+    CHECK(ev[0].rows_before == 5);
+    claim_throws = true;
+}

@@ -85,6 +85,34 @@ private:
     std::set<std::uint64_t> writing_;      // tables a UDF step of this process is writing
 };
 
+// A table claimed in a store_handle (claim_table) until this is destroyed,
+// however its owner's construction ends.
+class table_claim {
+public:
+    table_claim() = default;
+    table_claim(const table_claim&) = delete;
+    table_claim& operator=(const table_claim&) = delete;
+    ~table_claim() { release(); }
+    // Claims `id` (dropping any earlier claim); false if another writer has it.
+    bool claim(store_handle& h, std::uint64_t id) {
+        if (!h.claim_table(id)) return false;
+        release();
+        h_ = &h;
+        id_ = id;
+        return true;
+    }
+    std::uint64_t table() const noexcept { return id_; }
+
+private:
+    void release() noexcept {
+        if (h_) h_->release_table(id_);
+        h_ = nullptr;
+        id_ = 0;
+    }
+    store_handle* h_ = nullptr;
+    std::uint64_t id_ = 0;
+};
+
 // The handles open in this process, by absolute location.
 struct store_registry {
     std::mutex m;

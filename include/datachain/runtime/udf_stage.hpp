@@ -84,20 +84,18 @@ public:
         // The table to continue is being written by another step of this
         // process (the same chain run on two threads at once): its writes
         // and this run's would overlap, so this run starts its own table.
-        if (d_.action == udf_action::resume && !ctx_.a.handle().claim_table(d_.table)) {
+        // (claim_ is released however this constructor ends.)
+        if (d_.action == udf_action::resume && !claim_.claim(ctx_.a.handle(), d_.table)) {
             d_.action = udf_action::scratch;
             d_.table = 0;
-        } else if (d_.action == udf_action::resume) {
-            claimed_ = d_.table;
         }
         table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
-        if (table_ && !claimed_ && ctx_.a.handle().claim_table(table_)) claimed_ = table_;
+        if (table_ && !claim_.table()) claim_.claim(ctx_.a.handle(), table_);
         out_ = table_writer(table_);
         if (d_.record()) memo_.open(c.memo, c.resume, table_);
     }
     // Cut short by another step's failure: the decision event gets the rows computed.
     ~udf_stage_base() {
-        if (claimed_) ctx_.a.handle().release_table(claimed_);
         if (event_ && !finished_) try {
                 ctx_.a.log().udf_ended(step_, ended_kind(), ctx_.full, done_before_ + memo_.hits(), computed_,
                                        seconds(), d_.why, d_.from_job, event_);
@@ -393,7 +391,7 @@ private:
     std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
     bool finished_ = false;
     std::uint64_t event_ = 0;  // the decision event start() recorded
-    std::uint64_t claimed_ = 0;  // the table this step writes, claimed in the store handle
+    table_claim claim_;  // the table this step writes, claimed in the store handle
 };
 
 } // namespace datachain::detail::exec
