@@ -375,7 +375,11 @@ TEST_CASE("a spill directory left by a killed process is removed when the store 
     // and look-alikes that are not provably ours.
     const std::string marker = "datachain spill format 1\n";
     rt::write_file(loc / "datachain-spill.k1LLed" / "datachain-spill", marker);
-    rt::write_file(loc / "datachain-spill.k1LLed" / "runs", std::string(100000, 'x'));
+    rt::write_file(loc / "datachain-spill.k1LLed" / "runs", "");  // unlinked before its first byte
+    rt::write_file(loc / "datachain-spill.full01" / "datachain-spill", marker);
+    rt::write_file(loc / "datachain-spill.full01" / "runs", "user data");  // never ours: kept
+    fs::create_directories(loc / "datachain-spill.empty");  // not a mkdtemp name: kept
+    fs::create_directories(loc / "datachain-spill.bad-01");
     rt::write_file(loc / "datachain-spill.m4rker" / "datachain-spill", marker);
     fs::create_directories(loc / "datachain-spill.EMPTY0");
     rt::write_file(loc / "datachain-spill.user01" / "notes.txt", "mine");
@@ -396,6 +400,10 @@ TEST_CASE("a spill directory left by a killed process is removed when the store 
     CHECK(!fs::exists(loc / "datachain-spill.m4rker"));
     CHECK(!fs::exists(loc / "datachain-spill.EMPTY0"));
     CHECK(rt::read_file(loc / "datachain-spill.user01" / "notes.txt") == "mine");
+    CHECK(rt::read_file(loc / "datachain-spill.full01" / "runs") == "user data");
+    CHECK(rt::read_file(loc / "datachain-spill.full01" / "datachain-spill") == marker);
+    CHECK(fs::is_directory(loc / "datachain-spill.empty"));
+    CHECK(fs::is_directory(loc / "datachain-spill.bad-01"));
     CHECK(rt::read_file(loc / "datachain-spill.badmrk" / "runs") == "keep");
     CHECK(rt::read_file(loc / "datachain-spill.extra1" / "other") == "keep");
     CHECK(fs::is_symlink(loc / "datachain-spill.link01"));

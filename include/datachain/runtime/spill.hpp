@@ -17,8 +17,10 @@
 // process ends, however it ends, and no tombstones or compactions are left in
 // the store. A process killed inside those few calls can leave the directory
 // behind; the next open of the store removes it (remove_stale_spill_dirs):
-// only a directory of that name holding nothing, or the marker with its text
-// and a file named `runs`; anything else in it is a user's and is kept.
+// only a directory of exactly that name (six letters or digits) holding
+// nothing, or the marker with its text and an empty file named `runs` (it is
+// unlinked before its first byte); anything else in it is a user's and is
+// kept.
 //
 // Records: u32 key size, u32 value size (native byte order: the file never
 // outlives the process), key, value. Writes go through a 1 MiB buffer, reads
@@ -58,6 +60,14 @@ inline std::filesystem::path spill_parent(const std::string& location) {
     return std::filesystem::temp_directory_path();
 }
 
+// A name mkdtemp gives: the prefix and exactly six letters or digits.
+inline bool is_spill_dir_name(std::string_view name) noexcept {
+    if (!name.starts_with(spill_dir_prefix) || name.size() != spill_dir_prefix.size() + 6) return false;
+    return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(spill_dir_prefix.size()), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    });
+}
+
 // Removes a spill directory left by a killed process if it is provably one
 // (see the header comment); true if it is gone. Never throws.
 inline bool remove_spill_dir(const std::filesystem::path& dir) noexcept {
@@ -74,10 +84,17 @@ inline bool remove_spill_dir(const std::filesystem::path& dir) noexcept {
             ours = n == static_cast<ssize_t>(spill_marker_text.size()) &&
                    std::string_view(buf, static_cast<std::size_t>(n)) == spill_marker_text;
         }
+        // `runs` is unlinked before its first byte is written: a leftover one
+        // is empty; one with data (or not a regular file) is not ours.
         if (ours) {
-            (void)::unlink((dir / spill_runs_name).c_str());
-            (void)::unlink(marker.c_str());
+            const auto runs = dir / spill_runs_name;
+            struct stat rs {};
+            if (::lstat(runs.c_str(), &rs) == 0) {
+                if (S_ISREG(rs.st_mode) && rs.st_size == 0) (void)::unlink(runs.c_str());
+                else ours = false;
+            }
         }
+        if (ours) (void)::unlink(marker.c_str());
         return ::rmdir(dir.c_str()) == 0;  // only if empty: anything else is kept
     } catch (...) {
         return false;
@@ -93,7 +110,7 @@ inline std::size_t remove_stale_spill_dirs(const std::filesystem::path& store_di
         std::error_code ec;
         std::vector<std::filesystem::path> found;
         for (std::filesystem::directory_iterator it(store_dir, ec), end; !ec && it != end; it.increment(ec))
-            if (it->path().filename().string().starts_with(spill_dir_prefix)) found.push_back(it->path());
+            if (is_spill_dir_name(it->path().filename().string())) found.push_back(it->path());
         for (const auto& d : found) n += remove_spill_dir(d);
     } catch (...) {
     }
