@@ -550,16 +550,25 @@ int cmd_explain(const dc::store& db, const options& o) {
         if (a && b && *a != *b) files = dc::detail::describe_listing_change(db, *a, *b).value_or("");
     }
     const std::string change = prev ? dc::catalog::explain_change(prev->second, *now, files) : "";
-    // A run that did not complete (failed, crashed) is said so: "unchanged"
-    // alone would read as if it had saved what this run saved.
-    std::optional<dc::job_record> prev_job;
-    if (prev)
-        if (auto j = dc::catalog::job(db, prev->first); j && as_seen(db, *j).state() != dc::job_status::complete)
-            prev_job = as_seen(db, *j);
+    // A run that did not complete (failed, crashed) is said so, this one or
+    // the one it is compared with: "unchanged" alone would read as if it had
+    // saved the data.
+    auto unfinished = [&](std::uint64_t id) -> std::optional<dc::job_record> {
+        if (auto j = dc::catalog::job(db, id); j && as_seen(db, *j).state() != dc::job_status::complete)
+            return as_seen(db, *j);
+        return std::nullopt;
+    };
+    const auto this_job = unfinished(job);
+    const auto prev_job = prev ? unfinished(prev->first) : std::nullopt;
+    auto status_line = [](const dc::job_record& j) {
+        return "job " + std::to_string(j.id) + " " + dc::to_string(j.state()) + (j.error.empty() ? "" : ": " + j.error);
+    };
     if (o.json) {
         std::string steps = "[";
         for (std::size_t i = 0; i < now->steps.size(); ++i) steps += (i ? "," : "") + js(now->steps[i]);
         std::printf("%s\n", jobj{}.num("job", job).str("dataset", name).raw("steps", steps + "]")
+                                .raw("status", this_job ? js(dc::to_string(this_job->state())) : js("complete"))
+                                .raw("error", this_job && !this_job->error.empty() ? js(this_job->error) : "null")
                                 .raw("compared_with", prev ? std::to_string(prev->first) : "null")
                                 .raw("change", prev ? js(change) : "null")
                                 .raw("compared_status", prev_job ? js(dc::to_string(prev_job->state())) : "null")
@@ -571,9 +580,8 @@ int cmd_explain(const dc::store& db, const options& o) {
     for (auto& st : now->steps) std::printf("  %s\n", st.c_str());
     if (!prev) std::printf("first recorded run of this chain in its lineage\n");
     else std::printf("compared with job %llu: %s\n", static_cast<unsigned long long>(prev->first), change.c_str());
-    if (prev_job)
-        std::printf("job %llu %s%s%s\n", static_cast<unsigned long long>(prev->first), dc::to_string(prev_job->state()),
-                    prev_job->error.empty() ? "" : ": ", prev_job->error.c_str());
+    if (prev_job) std::printf("%s\n", status_line(*prev_job).c_str());
+    if (this_job) std::printf("%s\n", status_line(*this_job).c_str());
     return 0;
 }
 

@@ -85,7 +85,7 @@ cli_json("^json array 14\n" show hostile -n 100)
 cli_json("^json object 5\n" show hostile --schema)
 cli_json("^json array [0-9]+\n" jobs)
 cli_json("^json array [0-9]+\n" events)
-cli_json("^json object 7\n" explain hostile)
+cli_json("^json object 9\n" explain hostile)
 cli_json("^json array 1\n" verify)
 cli_json("^json object 5\n" gc --older-than 4h)
 

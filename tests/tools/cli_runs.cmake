@@ -6,7 +6,8 @@
 #  - explain NAME compares the last job that saved NAME with its own parent,
 #    never with a job of the other lineage (issue 7);
 #  - jobs shows a failed job's stored error (issue 7, item 8);
-#  - explain says when the run it compares with failed, and why;
+#  - explain says when the run it explains, or the one it compares with,
+#    failed, and why;
 #  - gc --older-than 0s keeps what skipping needs: a rerun of an unchanged
 #    program calls no UDF and makes no new version (issue 7, item 9).
 # No compiler runs: model_program is built with the tests.
@@ -83,6 +84,9 @@ cli(0 "\n4 +complete +2 [^\n]*\n5 +failed +3 [^\n]*\n[^\n]*error: [^\n]*map<a>\\
 cli(0 "\"id\": *5,[^{}]*\"status\": *\"failed\"[^{}]*\"error\": *\"[^\"]*failed at input row 4 \\(counting from 0\\): injected failure"
     ARGS jobs --json)
 cli(0 "\"id\": *4,[^{}]*\"error\": *null" ARGS jobs --json)
+# explain of the failed run itself says that it failed, and why.
+cli(0 "^job 5:\n.*\ncompared with job 3: [^\n]*code changed\njob 5 failed: [^\n]*injected failure" ARGS explain out)
+cli(0 "\"status\": *\"failed\", *\"error\": *\"[^\"]*injected failure" ARGS explain out --json)
 # The same program once its UDF no longer throws (job 6, parent 5): explain
 # compares it with job 5, whose chain is the same, and says that job 5 failed
 # and why ("unchanged" alone would read as if job 5 had saved it).
@@ -91,7 +95,7 @@ expect("^version 1\\.0\\.3\n" "${model_out}" "alpha, fixed")
 cli(0 "^job 6:\n.*\ncompared with job 5: the chain is unchanged\njob 5 failed: [^\n]*injected failure" ARGS explain out)
 cli(0 "\"compared_status\": *\"failed\"[^{}]*\"compared_error\": *\"[^\"]*injected failure" ARGS explain out --json)
 cli(0 "^job 4:\n.*\ncompared with job 2: [^\n]*code changed\n$" ARGS explain out@1.0.2)
-cli(0 "\"compared_status\": *null" ARGS explain out@1.0.2 --json)
+cli(0 "\"status\": *\"complete\", *\"error\": *null[^{}]*\"compared_status\": *null" ARGS explain out@1.0.2 --json)
 
 # ---- gc keeps what skipping needs -------------------------------------------------------
 cli(0 "Usage: datachain gc [^\n]*\n.*--older-than TEXT" ARGS gc --help)
