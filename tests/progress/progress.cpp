@@ -172,6 +172,10 @@ TEST_CASE("progress: the summary line of a UDF step", "[progress]") {
     v.computed = 1;
     v.seconds = 0.5;
     CHECK(dcd::progress_summary(v, 0) == "map<d>(f) -> int64: 1 row computed, 0 reused from an earlier run, 0.50s (2 rows/s)");
+    CHECK(dcd::progress_summary(v, 3, "3 by input from earlier runs") ==
+          "map<d>(f) -> int64: 1 row computed, 3 reused (3 by input from earlier runs), 0.50s (2 rows/s)");
+    CHECK(dcd::progress_summary(v, 0, {}, true) ==
+          "map<d>(f) -> int64: failed after 1 row computed, 0 reused from an earlier run, 0.50s (2 rows/s)");
 }
 
 TEST_CASE("progress: under a pseudo-terminal of 80 and 200 columns", "[progress][pty]") {

@@ -65,7 +65,7 @@ TEST_CASE("progress: a summary line on a non-terminal, with the rows of an earli
     });
     // the failing run: decision, summary of what it did, no carriage returns (not a tty)
     CHECK(first.find("map<d>(progress_double) -> int64: from scratch") != std::string::npos);
-    CHECK(first.find("map<d>(progress_double) -> int64: 60 rows computed, 0 reused from an earlier run") !=
+    CHECK(first.find("map<d>(progress_double) -> int64: failed after 60 rows computed, 0 reused from an earlier run") !=
           std::string::npos);
     CHECK(first.find('\r') == std::string::npos);
 

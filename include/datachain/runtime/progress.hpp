@@ -24,7 +24,8 @@
 //   goes on (output_line::final = false; UDF steps, and phases while no UDF
 //   step runs), and the summary line of a UDF step (final = true):
 //   "STEP: N rows computed, M reused from an earlier run, 1.23s (456 rows/s)"
-//   (or "M reused (M by input from earlier runs)" when the step says so).
+//   (or "M reused (M by input from earlier runs)" when the step says so;
+//   "STEP: failed after N rows computed, ..." when it failed).
 // - the status file (status_file.hpp), given for UDF steps: the rows done, at
 //   most every 250 ms while they change, and at the step's end.
 // Lines from the ticker reach settings::output from the ticker's thread.
@@ -77,7 +78,7 @@ DATACHAIN_INLINE std::string progress_text(const progress_view& v, std::size_t w
 // `reused_from`: where the reused units came from ("400 by input from
 // earlier runs"); empty: "from an earlier run".
 DATACHAIN_INLINE std::string progress_summary(const progress_view& v, std::uint64_t reused,
-                                              const std::string& reused_from = {});
+                                              const std::string& reused_from = {}, bool failed = false);
 
 class progress;
 
@@ -162,6 +163,9 @@ public:
     // finish): "400 by input from earlier runs, 60 continued".
     void reused_from(std::string text) { reused_from_ = std::move(text); }
 
+    // The step failed: the summary says so ("failed after N rows computed").
+    void failed() noexcept { failed_ = true; }
+
     // finish() prints a summary line (a UDF step with progress on).
     bool prints_summary() const noexcept { return on_ && kind_ == progress_kind::udf; }
 
@@ -186,6 +190,7 @@ private:
     std::string step_;
     std::string unit_;  // empty: by kind
     std::string reused_from_;
+    bool failed_ = false;
     std::optional<std::uint64_t> total_;
     std::uint64_t earlier_;
     std::atomic<std::uint64_t> computed_{0}, reused_{0}, pending_{0};

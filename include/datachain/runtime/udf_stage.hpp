@@ -274,7 +274,10 @@ public:
     // `at` names the failing unit when it is not an input row (agg: "partition 5 (key 'a')").
     [[noreturn]] void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path, std::string at = {}) {
         finished_ = true;
-        if (prog_) prog_->finish();
+        if (prog_) {
+            prog_->failed();
+            prog_->finish();
+        }
         std::string what = "unknown exception";
         try {
             std::rethrow_exception(ep);

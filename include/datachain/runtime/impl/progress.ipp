@@ -74,11 +74,11 @@ DATACHAIN_INLINE std::string progress_text(const progress_view& v, std::size_t w
 
 // The summary line of a UDF step.
 DATACHAIN_INLINE std::string progress_summary(const progress_view& v, std::uint64_t reused,
-                                              const std::string& reused_from) {
+                                              const std::string& reused_from, bool failed) {
     char b[96];
     const double rate = v.seconds > 0 ? static_cast<double>(v.computed) / v.seconds : 0.0;
     const std::string one = v.unit.ends_with('s') ? v.unit.substr(0, v.unit.size() - 1) : v.unit;
-    std::string s = v.step + ": " + std::to_string(v.computed) + " " + (v.computed == 1 ? one : v.unit) +
+    std::string s = v.step + (failed ? ": failed after " : ": ") + std::to_string(v.computed) + " " + (v.computed == 1 ? one : v.unit) +
                     " computed, " + std::to_string(reused) + " reused " +
                     (reused_from.empty() ? "from an earlier run" : "(" + reused_from + ")");
     std::snprintf(b, sizeof b, ", %.2fs (%.0f %s/s)", v.seconds, rate, v.unit.c_str());
@@ -117,7 +117,7 @@ DATACHAIN_INLINE void progress::finish() {
     if (status_) status_->rows(step_, total_, earlier_, computed_ + pending_ + reused_);
     if (!on_ || kind_ != progress_kind::udf) return;
     auto v = view();
-    std::string line = progress_summary(v, reused_, reused_from_);
+    std::string line = progress_summary(v, reused_, reused_from_, failed_);
     if (tty_) {  // fit the terminal: drop the rate, then cut the name
         const std::size_t w = terminal_width(), prefix = 11;  // "datachain: "
         if (line.size() + prefix >= w) line = line.substr(0, line.rfind(" ("));
