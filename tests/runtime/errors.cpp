@@ -603,11 +603,8 @@ auto big_pipeline() {
 void disk_full(const std::string& store_name) {
     rt::temp_dir d;
     const auto mnt = d / "mnt";
-    if (!rt::mount_tmpfs(mnt, "4m")) DC_SKIP("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)");
-    struct unmount {
-        fs::path p;
-        ~unmount() { rt::umount_dir(p); }
-    } guard{mnt};
+    rt::tmpfs_mount tmpfs(mnt, "4m");
+    if (!tmpfs.mounted) DC_SKIP("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)");
     const auto root = mnt / store_name;
     save_baseline(root);
 

@@ -418,11 +418,8 @@ TEST_CASE("a full disk while spilling is store_io, leaves nothing, and a rerun w
     namespace fs = std::filesystem;
     rt::temp_dir d;
     const auto mnt = d / "mnt";
-    if (!rt::mount_tmpfs(mnt, "4m")) DC_SKIP("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)");
-    struct unmount {
-        fs::path p;
-        ~unmount() { rt::umount_dir(p); }
-    } guard{mnt};
+    rt::tmpfs_mount tmpfs(mnt, "4m");
+    if (!tmpfs.mounted) DC_SKIP("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)");
     auto in = make_input(20000, 9);  // about 1 MB of runs
     auto c = rt::cfg(mnt / "db", "full");
     c.spill_bytes = 0;

@@ -244,15 +244,27 @@ inline void spawn_child(child& c, const std::string& mode, const fs::path& root,
 
 // ---- a mounted tmpfs (for disk-full tests) ---------------------------------
 
-inline bool mount_tmpfs(const fs::path& dir, const std::string& size) {
-    fs::create_directories(dir);
-    std::string cmd = "mount -t tmpfs -o size=" + size + " tmpfs '" + dir.string() + "' 2>/dev/null";
-    return std::system(cmd.c_str()) == 0;
-}
-inline void umount_dir(const fs::path& dir) {
-    std::string cmd = "umount '" + dir.string() + "' 2>/dev/null";
-    (void)std::system(cmd.c_str());
-}
+// A tmpfs of `size` mounted at `dir` until this is destroyed; `mounted` is
+// false where mounting is not allowed (not root / no CAP_SYS_ADMIN).
+class tmpfs_mount {
+public:
+    tmpfs_mount(const fs::path& dir, const std::string& size) : dir_(dir) {
+        fs::create_directories(dir);
+        std::string cmd = "mount -t tmpfs -o size=" + size + " tmpfs '" + dir.string() + "' 2>/dev/null";
+        mounted = std::system(cmd.c_str()) == 0;
+    }
+    tmpfs_mount(const tmpfs_mount&) = delete;
+    tmpfs_mount& operator=(const tmpfs_mount&) = delete;
+    ~tmpfs_mount() {
+        if (!mounted) return;
+        std::string cmd = "umount '" + dir_.string() + "' 2>/dev/null";
+        (void)std::system(cmd.c_str());
+    }
+    bool mounted = false;
+
+private:
+    fs::path dir_;
+};
 
 // ---- the pipeline the "crash" child runs and the parent resumes ------------
 
