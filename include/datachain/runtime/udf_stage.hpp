@@ -16,6 +16,7 @@
 
 #include <datachain/core/error.hpp>
 #include <datachain/core/file.hpp>
+#include <datachain/runtime/compiled.hpp>
 #include <datachain/runtime/codec.hpp>
 #include <datachain/runtime/decide.hpp>
 #include <datachain/runtime/digest.hpp>
@@ -35,9 +36,11 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -58,50 +61,13 @@ struct step_context {
 };
 
 // Reads the lineage's records for a UDF step and decides (decide.hpp).
-inline udf_decision decide_step(const step_context& c, const hash128& pkey) {
-    udf_state st;
-    st.checkpoints = c.checkpoints;
-    st.resume = c.resume;
-    st.full = c.full;
-    st.upstream = c.upstream;
-    if (c.checkpoints && c.resume) {
-        for (auto job : catalog::ancestry(c.a.db(), c.a.job(), c.a.config().max_depth)) {
-            auto cp = catalog::checkpoint(c.a.db(), job, pkey);
-            if (!cp || cp->kind != static_cast<std::uint8_t>(checkpoint_kind::udf)) continue;
-            st.seen.push_back({job, *cp, c.a.db().get(rec::active_key(job, pkey)).has_value()});
-        }
-    }
-    return decide_udf(st);
-}
+DATACHAIN_INLINE udf_decision decide_step(const step_context& c, const hash128& pkey);
 
 class udf_stage_base {
 public:
-    udf_stage_base(const step_context& c, std::string step, const hash128& partial)
-        : ctx_(c), step_(std::move(step)), memo_(c.a, step_) {
-        pkey_ = combine("udf.partial", c.before, partial);
-        d_ = decide_step(c, pkey_);
-        if (d_.action == udf_action::skip) return;
-        // The table to continue is being written by another step of this
-        // process (the same chain run on two threads at once): its writes
-        // and this run's would overlap, so this run starts its own table.
-        // (claim_ is released however this constructor ends.)
-        if (d_.action == udf_action::resume && !claim_.claim(ctx_.a.handle(), d_.table)) {
-            d_.action = udf_action::scratch;
-            d_.table = 0;
-        }
-        table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
-        if (table_ && !claim_.table()) claim_.claim(ctx_.a.handle(), table_);
-        out_ = table_writer(table_);
-        if (d_.record()) memo_.open(c.memo, c.resume, table_);
-    }
+    DATACHAIN_INLINE udf_stage_base(const step_context& c, std::string step, const hash128& partial);
     // Cut short by another step's failure: the decision event gets the rows computed.
-    ~udf_stage_base() {
-        if (event_ && !finished_) try {
-                ctx_.a.log().udf_ended(step_, ended_kind(), ctx_.full, done_before_ + memo_.hits(), computed_,
-                                       seconds(), d_.why, d_.from_job, event_);
-            } catch (...) {
-            }
-    }
+    DATACHAIN_INLINE ~udf_stage_base();
     udf_stage_base(const udf_stage_base&) = delete;
     udf_stage_base& operator=(const udf_stage_base&) = delete;
 
@@ -124,21 +90,8 @@ public:
     }
 
     // Starts computing: the report line, the partial record, progress.
-    void start(std::optional<std::uint64_t> total) {
-        ctx_.a.log().udf_decided(step_, d_, memo_.reads());
-        event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, 0.0, d_.why, d_.from_job);
-        save_record(false);
-        ctx_.a.status().step(step_, total, done_before_);
-        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
-                                           &ctx_.a.status());
-        prog_->unit(progress_unit_);
-    }
-    void set_total(std::optional<std::uint64_t> total) {
-        ctx_.a.status().step(step_, total, done_before_);
-        prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
-                                           &ctx_.a.status());
-        prog_->unit(progress_unit_);
-    }
+    DATACHAIN_INLINE void start(std::optional<std::uint64_t> total);
+    DATACHAIN_INLINE void set_total(std::optional<std::uint64_t> total);
 
 protected:
     // ---- progress of an earlier run (resume) ---------------------------------
@@ -149,61 +102,26 @@ protected:
     // map: its rows are always a prefix of the inputs (batches are written in
     // order, and a failing batch keeps only the rows before the failure), so
     // the count is found with a few point reads instead of a scan.
-    void load_prefix() {
-        if (d_.action == udf_action::resume) {
-            const auto segs = load_segments(ctx_.a.db(), table_);
-            auto exists = [&](std::uint64_t o) { return table_has(ctx_.a.db(), table_, segs, o); };
-            std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
-            if (exists(0)) {
-                lo = 1;
-                while (exists(hi)) {
-                    lo = hi + 1;
-                    hi *= 2;
-                }
-                while (lo < hi) {
-                    std::uint64_t mid = lo + (hi - lo) / 2;
-                    if (exists(mid)) lo = mid + 1;
-                    else hi = mid;
-                }
-            }
-            done_prefix_ = lo;
-            done_before_ = lo;
-            out_.add_produced(lo);
-        }
-        read_stored(false);
-    }
+    DATACHAIN_INLINE void load_prefix();
 
     // gen / agg: an input or partition is done when it has a done mark or a
     // segment covers it (its rows referred to, table_writer.hpp).
-    void load_marks() {
-        if (d_.action == udf_action::resume) {
-            auto mark = [&](std::uint64_t o) {
-                if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
-                auto& d = done_[static_cast<std::size_t>(o)];
-                done_before_ += d == 0;
-                d = 1;
-            };
-            for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next())
-                if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9));
-            for (const auto& s : load_segments(ctx_.a.db(), table_))
-                for (std::uint64_t o = s.at; o < s.at + s.count; ++o) mark(o);
-        }
-        read_stored(true);
-    }
+    DATACHAIN_INLINE void load_marks();
 
     bool is_done(std::uint64_t o) const {
         return o < done_prefix_ || (o < done_.size() && done_[static_cast<std::size_t>(o)]);
     }
 
+    // Calls f(key, value) for each stored row of input `ordinal`, in
+    // sub-index order; returns how many.
+    DATACHAIN_INLINE std::size_t visit_stored(std::uint64_t ordinal,
+                                              const std::function<void(std::string_view, std::string_view)>& f);
     // Appends the stored rows of input `ordinal` (in sub-index order).
     template <class Row>
     void load_stored(std::uint64_t ordinal, std::vector<Row>& into) {
-        auto& db = ctx_.a.db();
-        if (!rd_) rd_ = scan_table(db, table_);
-        auto prefix = rec::table_prefix(table_);
-        key::be64(prefix, ordinal);
-        for (rd_->seek(prefix); rd_->valid() && rd_->key().starts_with(prefix); rd_->next())
-            into.push_back(decode_row<Row>(db, "the outputs of " + step_, rd_->key(), rd_->value()));
+        visit_stored(ordinal, [&](std::string_view k, std::string_view v) {
+            into.push_back(decode_row<Row>(ctx_.a.db(), "the outputs of " + step_, k, v));
+        });
     }
 
     // ---- writing ----------------------------------------------------------------
@@ -215,17 +133,11 @@ protected:
 
     // Before a batch's UDF calls: marks the step as running its UDF, so that
     // a job that ends inside a call (a throw, a kill) says so durably.
-    void begin_calls() {
-        if (d_.record()) ctx_.a.db().put(rec::active_key(ctx_.a.job(), pkey_), "");
-    }
+    DATACHAIN_INLINE void begin_calls();
 
     // Writes a batch's outputs; clears the running mark with them unless a
     // UDF of the batch threw (then the mark stays: its own UDF failed).
-    void commit(write_batch& b, bool failed) {
-        out_.commit(b);
-        if (d_.record() && !failed) b.del(rec::active_key(ctx_.a.job(), pkey_));
-        if (table_ || d_.record()) ctx_.a.db().write(b);
-    }
+    DATACHAIN_INLINE void commit(write_batch& b, bool failed);
 
     // One UDF call finished (any thread of the batch): moves the progress
     // line and the status file (by time, from the progress thread).
@@ -250,65 +162,13 @@ public:
     }
 
     // The step ran to its end: complete record and the event.
-    void finish() {
-        if (finished_) return;
-        finished_ = true;
-        const auto hits = memo_.hits();
-        // One line says what was reused: the progress summary when it is
-        // printed, else the report line.
-        const bool summary = prog_ && prog_->prints_summary();
-        if (summary && hits > 0) prog_->reused_from(journal::reused_from(done_before_, hits));
-        if (prog_) prog_->finish();
-        save_record(true);
-        memo_.complete();
-        event_kind k = event_kind::udf_from_scratch;
-        if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
-        if (hits > 0) k = event_kind::udf_reused;
-        ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + hits, computed_, seconds(), d_.why,
-                               d_.from_job, event_);
-        if (hits > 0 && !summary) ctx_.a.log().udf_rows(step_, computed_, done_before_, hits);
-    }
+    DATACHAIN_INLINE void finish();
 
     // Rethrows a UDF failure as udf_error, after the durable part is written:
     // records the decision's event (what this run did) and udf_failed.
     // `at` names the failing unit when it is not an input row (agg: "partition 5 (key 'a')").
-    [[noreturn]] void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path, std::string at = {}) {
-        finished_ = true;
-        if (prog_) {
-            prog_->failed();
-            prog_->finish();
-        }
-        std::string what = "unknown exception";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
-        }
-        if (at.empty()) at = "input row " + std::to_string(ordinal) + " (counting from 0)";
-        std::string msg = "datachain: " + step_ + " failed at " + at +
-                          (path.empty() ? std::string{} : " (file '" + path + "')") + ": " + what + ". ";
-        const std::uint64_t before = done_before_ + memo_.hits(), done = before + computed_;
-        if (d_.record()) {
-            std::string unit = done_unit_;  // plural
-            if (done == 1) unit.pop_back();
-            msg += std::to_string(done) + " " + unit + (done == 1 ? " is" : " are") +
-                   " done and saved; fix the problem and run again to continue from there.";
-        } else {
-            msg += "Checkpoints are off: nothing of this step was kept.";
-        }
-        save_record(false);
-        auto& log = ctx_.a.log();
-        log.udf_ended(step_, ended_kind(), ctx_.full, before, computed_, seconds(), d_.why, d_.from_job, event_);
-        log.udf_ended(step_, event_kind::udf_failed, ctx_.full, before, computed_, seconds(),
-                      {change_kind::none, what}, 0);
-        ctx_.a.fail(msg);
-        try {
-            std::rethrow_exception(ep);
-        } catch (...) {
-            std::throw_with_nested(udf_error(msg, step_, ordinal, path));
-        }
-    }
+    [[noreturn]] DATACHAIN_INLINE void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path,
+                                            std::string at = {});
 
 private:
     // When save adopts the table, starts its content digest, so that save
@@ -321,52 +181,10 @@ private:
     // inputs before the first one not done. After a gen or agg UDF threw,
     // other threads may have stored inputs beyond it: then no digest is
     // taken and save reads the table back.
-    void read_stored(bool count) {
-        const bool resume = d_.action == udf_action::resume;
-        bool digest = ctx_.want_table && table_ != 0;
-        std::uint64_t first = done_prefix_;  // the first input not done (map); gen / agg: from the marks
-        while (first < done_.size() && done_[static_cast<std::size_t>(first)]) ++first;
-        if (first < done_.size() &&
-            std::find(done_.begin() + static_cast<std::ptrdiff_t>(first), done_.end(), 1) != done_.end())
-            digest = false;  // inputs done beyond it
-        if (digest) out_.start_digest();
-        if (!resume || !(count || digest)) return;
-        for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) {
-            if (count) out_.add_produced(1);
-            if (!digest) continue;
-            if (c->key().size() < 17 || key::read_be64(c->key(), 9) >= first) {
-                out_.stop_digest();  // a row beyond it: save reads the table back
-                digest = false;
-                if (!count) return;
-                continue;
-            }
-            out_.digest_stored(c->key(), c->value());
-        }
-    }
+    DATACHAIN_INLINE void read_stored(bool count);
 
-    checkpoint_record complete_record() const {
-        checkpoint_record r{};
-        r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);
-        r.step = step_;
-        r.table = d_.table;
-        r.full_hi = ctx_.full.hi;
-        r.full_lo = ctx_.full.lo;
-        r.complete = true;
-        r.rows = d_.rows;
-        return r;
-    }
-    void save_record(bool complete) {
-        if (!d_.record()) return;
-        checkpoint_record r{};
-        r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);
-        r.step = step_;
-        r.table = table_;
-        r.full_hi = ctx_.full.hi;
-        r.full_lo = ctx_.full.lo;
-        r.complete = complete;
-        r.rows = out_.produced();
-        ctx_.a.record_checkpoint(pkey_, r);
-    }
+    DATACHAIN_INLINE checkpoint_record complete_record() const;
+    DATACHAIN_INLINE void save_record(bool complete);
     event_kind started_kind() const { return d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch; }
     // What a run cut short did: reused by input when the memo gave outputs.
     event_kind ended_kind() const { return memo_.hits() > 0 ? event_kind::udf_reused : started_kind(); }
@@ -398,3 +216,7 @@ private:
 };
 
 } // namespace datachain::detail::exec
+
+#if DATACHAIN_RUNTIME_DEFINITIONS
+#include <datachain/runtime/impl/udf_stage.ipp>
+#endif

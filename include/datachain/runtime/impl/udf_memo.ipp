@@ -16,6 +16,27 @@ DATACHAIN_INLINE void udf_memo::open(const hash128& id, bool read, std::uint64_t
         });
 }
 
+DATACHAIN_INLINE void udf_memo::index_map(
+    const std::function<hash128(std::string_view value, std::size_t& n)>& decode) {
+    auto& db = a_.db();
+    guard([&] {
+        memo_.build([&](std::uint64_t t, auto&& add) {
+            for (auto c = open_table_cursor(db, t); c->valid(); c->next()) {
+                auto v = c->value();
+                std::size_t n = 0;
+                hash128 id;
+                try {
+                    id = decode(v, n);
+                } catch (const error& e) {
+                    throw damaged_row(db, earlier(t), c->key(), e.what());
+                }
+                add(id, memo_loc{c->stored_table(), key::read_be64(c->stored_key(), 9), XXH3_64bits(v.data(), n),
+                                 row_digest::value_hash(v)});
+            }
+        });
+    });
+}
+
 DATACHAIN_INLINE void udf_memo::index_marked() {
     auto& db = a_.db();
     guard([&] {

@@ -211,15 +211,21 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         }
         std::size_t chunk =
             std::min<std::size_t>(total_parts - next_part, std::max<unsigned>(this->ctx_.threads, 1) * 4);
-        std::size_t base = next_part;
+        const std::size_t base = next_part;
         if (spilled) load_window(base, chunk);
-        this->run_groups(
-            base, chunk, [&](std::size_t k) { return run_partition(base + k); },
-            [&](std::size_t k) { return row_path<In>(rows[parts[base + k - window_base].front()]); },
-            [&](std::size_t k) { return partition_id(base + k); });
+        call_base = base;
+        this->run_groups(base, chunk);
         next_part += chunk;
         return true;
     }
+
+private:
+    std::size_t call_base = 0;  // the first partition of the current run_groups
+    std::vector<row_tuple<Out>> compute(std::size_t k) override { return run_partition(call_base + k); }
+    std::string row_of(std::size_t k) override {
+        return row_path<In>(rows[parts[call_base + k - window_base].front()]);
+    }
+    hash128 group_id(std::size_t k) override { return partition_id(call_base + k); }
 };
 
 } // namespace detail::exec

@@ -6,6 +6,7 @@
 #include <datachain/runtime/stages/grouped.hpp>
 #include <datachain/steps/gen.hpp>
 
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -35,20 +36,20 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
 
     bool produce() override {
         if (!up->next(in, this->ctx_.batch)) return false;
-        this->run_groups(
-            ord, in.size(),
-            [&](std::size_t k) {
-                std::vector<row_tuple<Out>> rows;
-                auto&& seq = bind::call(st.udf.fn, in[k]);
-                for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
-                this->row_done();
-                return rows;
-            },
-            [&](std::size_t k) { return row_path<In>(in[k]); },
-            [&](std::size_t k) { return row_input_id<bind>(in[k]); });
+        this->run_groups(ord, in.size());
         ord += in.size();
         return true;
     }
+
+private:
+    std::vector<row_tuple<Out>> compute(std::size_t k) override {
+        std::vector<row_tuple<Out>> rows;
+        auto&& seq = bind::call(st.udf.fn, in[k]);
+        for (auto&& e : seq) rows.push_back(as_tuple<Step::outputs::size>(std::move(e)));
+        return rows;
+    }
+    std::string row_of(std::size_t k) override { return row_path<In>(in[k]); }
+    hash128 group_id(std::size_t k) override { return row_input_id<bind>(in[k]); }
 };
 
 } // namespace detail::exec

@@ -7,7 +7,7 @@
 //
 //   udf_memo m(ctx.a, step);
 //   m.open(memo_id, read, own_table);         // chooses the earlier tables
-//   m.index_marked();                         // gen / agg (map: index_map<...>)
+//   m.index_marked();                         // gen / agg (map: index_map(decode))
 //   if (auto at = m.find(input_id)) m.load(*at, rows);
 //
 // Not thread-safe: the stage's thread only.
@@ -26,6 +26,7 @@
 #include <xxhash.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,33 +55,11 @@ public:
     // map: indexes the earlier tables. Each stored row (its input columns,
     // then its outputs) gives its input id, the hash of its input columns'
     // encoding and of the whole row; the location is where the row is
-    // stored (through segments: the earlier table). A row that does not
-    // decode stops reuse.
-    template <class Bind, class InRow, class Outputs>
-    void index_map() {
-        auto& db = a_.db();
-        guard([&] {
-            InRow in{};  // decoded into again and again (strings keep their capacity)
-            Outputs outs{};
-            memo_.build([&](std::uint64_t t, auto&& add) {
-                for (auto c = open_table_cursor(db, t); c->valid(); c->next()) {
-                    auto v = c->value();
-                    std::size_t n = 0;
-                    try {
-                        codec::reader r{v.data(), v.data() + v.size()};
-                        codec::get(r, in);
-                        n = static_cast<std::size_t>(r.p - v.data());
-                        codec::get(r, outs);
-                        if (r.p != r.end) codec::corrupt("trailing bytes after the row");
-                    } catch (const error& e) {
-                        throw damaged_row(db, earlier(t), c->key(), e.what());
-                    }
-                    add(row_input_id<Bind>(in), memo_loc{c->stored_table(), key::read_be64(c->stored_key(), 9),
-                                                         XXH3_64bits(v.data(), n), row_digest::value_hash(v)});
-                }
-            });
-        });
-    }
+    // stored (through segments: the earlier table). `decode(value, n)`
+    // decodes a stored row, checks it has no trailing bytes, and returns its
+    // input id, with n set to the size of its input columns' encoding; a row
+    // that does not decode (it throws) stops reuse.
+    DATACHAIN_INLINE void index_map(const std::function<hash128(std::string_view value, std::size_t& n)>& decode);
     // gen / agg: each done mark holds its input's id; the inputs a table
     // refers to (segments) are found by the done marks of the table that
     // stores their rows, and located there.

@@ -1,0 +1,232 @@
+// Definitions for udf_stage.hpp: inline (header-only), or compiled once
+// with DATACHAIN_SEPARATE_COMPILATION (runtime/compiled.hpp).
+#pragma once
+
+namespace datachain::detail::exec {
+
+DATACHAIN_INLINE udf_decision decide_step(const step_context& c, const hash128& pkey) {
+    udf_state st;
+    st.checkpoints = c.checkpoints;
+    st.resume = c.resume;
+    st.full = c.full;
+    st.upstream = c.upstream;
+    if (c.checkpoints && c.resume) {
+        for (auto job : catalog::ancestry(c.a.db(), c.a.job(), c.a.config().max_depth)) {
+            auto cp = catalog::checkpoint(c.a.db(), job, pkey);
+            if (!cp || cp->kind != static_cast<std::uint8_t>(checkpoint_kind::udf)) continue;
+            st.seen.push_back({job, *cp, c.a.db().get(rec::active_key(job, pkey)).has_value()});
+        }
+    }
+    return decide_udf(st);
+}
+
+DATACHAIN_INLINE udf_stage_base::udf_stage_base(const step_context& c, std::string step, const hash128& partial)
+    : ctx_(c), step_(std::move(step)), memo_(c.a, step_) {
+    pkey_ = combine("udf.partial", c.before, partial);
+    d_ = decide_step(c, pkey_);
+    if (d_.action == udf_action::skip) return;
+    // The table to continue is being written by another step of this
+    // process (the same chain run on two threads at once): its writes
+    // and this run's would overlap, so this run starts its own table.
+    // (claim_ is released however this constructor ends.)
+    if (d_.action == udf_action::resume && !claim_.claim(ctx_.a.handle(), d_.table)) {
+        d_.action = udf_action::scratch;
+        d_.table = 0;
+    }
+    table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
+    if (table_ && !claim_.table()) claim_.claim(ctx_.a.handle(), table_);
+    out_ = table_writer(table_);
+    if (d_.record()) memo_.open(c.memo, c.resume, table_);
+}
+
+DATACHAIN_INLINE udf_stage_base::~udf_stage_base() {
+    if (event_ && !finished_) try {
+            ctx_.a.log().udf_ended(step_, ended_kind(), ctx_.full, done_before_ + memo_.hits(), computed_,
+                                   seconds(), d_.why, d_.from_job, event_);
+        } catch (...) {
+        }
+}
+
+DATACHAIN_INLINE void udf_stage_base::start(std::optional<std::uint64_t> total) {
+    ctx_.a.log().udf_decided(step_, d_, memo_.reads());
+    event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, 0.0, d_.why, d_.from_job);
+    save_record(false);
+    ctx_.a.status().step(step_, total, done_before_);
+    prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
+                                       &ctx_.a.status());
+    prog_->unit(progress_unit_);
+}
+
+DATACHAIN_INLINE void udf_stage_base::set_total(std::optional<std::uint64_t> total) {
+    ctx_.a.status().step(step_, total, done_before_);
+    prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
+                                       &ctx_.a.status());
+    prog_->unit(progress_unit_);
+}
+
+DATACHAIN_INLINE void udf_stage_base::load_prefix() {
+    if (d_.action == udf_action::resume) {
+        const auto segs = load_segments(ctx_.a.db(), table_);
+        auto exists = [&](std::uint64_t o) { return table_has(ctx_.a.db(), table_, segs, o); };
+        std::uint64_t lo = 0, hi = 1;  // invariant once started: exists(lo - 1), !exists(hi)
+        if (exists(0)) {
+            lo = 1;
+            while (exists(hi)) {
+                lo = hi + 1;
+                hi *= 2;
+            }
+            while (lo < hi) {
+                std::uint64_t mid = lo + (hi - lo) / 2;
+                if (exists(mid)) lo = mid + 1;
+                else hi = mid;
+            }
+        }
+        done_prefix_ = lo;
+        done_before_ = lo;
+        out_.add_produced(lo);
+    }
+    read_stored(false);
+}
+
+DATACHAIN_INLINE void udf_stage_base::load_marks() {
+    if (d_.action == udf_action::resume) {
+        auto mark = [&](std::uint64_t o) {
+            if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
+            auto& d = done_[static_cast<std::size_t>(o)];
+            done_before_ += d == 0;
+            d = 1;
+        };
+        for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next())
+            if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9));
+        for (const auto& s : load_segments(ctx_.a.db(), table_))
+            for (std::uint64_t o = s.at; o < s.at + s.count; ++o) mark(o);
+    }
+    read_stored(true);
+}
+
+DATACHAIN_INLINE std::size_t udf_stage_base::visit_stored(
+    std::uint64_t ordinal, const std::function<void(std::string_view, std::string_view)>& f) {
+    if (!rd_) rd_ = scan_table(ctx_.a.db(), table_);
+    auto prefix = rec::table_prefix(table_);
+    key::be64(prefix, ordinal);
+    std::size_t n = 0;
+    for (rd_->seek(prefix); rd_->valid() && rd_->key().starts_with(prefix); rd_->next(), ++n) f(rd_->key(), rd_->value());
+    return n;
+}
+
+DATACHAIN_INLINE void udf_stage_base::begin_calls() {
+    if (d_.record()) ctx_.a.db().put(rec::active_key(ctx_.a.job(), pkey_), "");
+}
+
+DATACHAIN_INLINE void udf_stage_base::commit(write_batch& b, bool failed) {
+    out_.commit(b);
+    if (d_.record() && !failed) b.del(rec::active_key(ctx_.a.job(), pkey_));
+    if (table_ || d_.record()) ctx_.a.db().write(b);
+}
+
+DATACHAIN_INLINE void udf_stage_base::finish() {
+    if (finished_) return;
+    finished_ = true;
+    const auto hits = memo_.hits();
+    // One line says what was reused: the progress summary when it is
+    // printed, else the report line.
+    const bool summary = prog_ && prog_->prints_summary();
+    if (summary && hits > 0) prog_->reused_from(journal::reused_from(done_before_, hits));
+    if (prog_) prog_->finish();
+    save_record(true);
+    memo_.complete();
+    event_kind k = event_kind::udf_from_scratch;
+    if (d_.action == udf_action::resume) k = computed_ == 0 ? event_kind::udf_skipped : event_kind::udf_continued;
+    if (hits > 0) k = event_kind::udf_reused;
+    ctx_.a.log().udf_ended(step_, k, ctx_.full, done_before_ + hits, computed_, seconds(), d_.why,
+                           d_.from_job, event_);
+    if (hits > 0 && !summary) ctx_.a.log().udf_rows(step_, computed_, done_before_, hits);
+}
+
+DATACHAIN_INLINE void udf_stage_base::fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path, std::string at) {
+    finished_ = true;
+    if (prog_) {
+        prog_->failed();
+        prog_->finish();
+    }
+    std::string what = "unknown exception";
+    try {
+        std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    if (at.empty()) at = "input row " + std::to_string(ordinal) + " (counting from 0)";
+    std::string msg = "datachain: " + step_ + " failed at " + at +
+                      (path.empty() ? std::string{} : " (file '" + path + "')") + ": " + what + ". ";
+    const std::uint64_t before = done_before_ + memo_.hits(), done = before + computed_;
+    if (d_.record()) {
+        std::string unit = done_unit_;  // plural
+        if (done == 1) unit.pop_back();
+        msg += std::to_string(done) + " " + unit + (done == 1 ? " is" : " are") +
+               " done and saved; fix the problem and run again to continue from there.";
+    } else {
+        msg += "Checkpoints are off: nothing of this step was kept.";
+    }
+    save_record(false);
+    auto& log = ctx_.a.log();
+    log.udf_ended(step_, ended_kind(), ctx_.full, before, computed_, seconds(), d_.why, d_.from_job, event_);
+    log.udf_ended(step_, event_kind::udf_failed, ctx_.full, before, computed_, seconds(),
+                  {change_kind::none, what}, 0);
+    ctx_.a.fail(msg);
+    try {
+        std::rethrow_exception(ep);
+    } catch (...) {
+        std::throw_with_nested(udf_error(msg, step_, ordinal, path));
+    }
+}
+
+DATACHAIN_INLINE void udf_stage_base::read_stored(bool count) {
+    const bool resume = d_.action == udf_action::resume;
+    bool digest = ctx_.want_table && table_ != 0;
+    std::uint64_t first = done_prefix_;  // the first input not done (map); gen / agg: from the marks
+    while (first < done_.size() && done_[static_cast<std::size_t>(first)]) ++first;
+    if (first < done_.size() &&
+        std::find(done_.begin() + static_cast<std::ptrdiff_t>(first), done_.end(), 1) != done_.end())
+        digest = false;  // inputs done beyond it
+    if (digest) out_.start_digest();
+    if (!resume || !(count || digest)) return;
+    for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) {
+        if (count) out_.add_produced(1);
+        if (!digest) continue;
+        if (c->key().size() < 17 || key::read_be64(c->key(), 9) >= first) {
+            out_.stop_digest();  // a row beyond it: save reads the table back
+            digest = false;
+            if (!count) return;
+            continue;
+        }
+        out_.digest_stored(c->key(), c->value());
+    }
+}
+
+DATACHAIN_INLINE checkpoint_record udf_stage_base::complete_record() const {
+    checkpoint_record r{};
+    r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);
+    r.step = step_;
+    r.table = d_.table;
+    r.full_hi = ctx_.full.hi;
+    r.full_lo = ctx_.full.lo;
+    r.complete = true;
+    r.rows = d_.rows;
+    return r;
+}
+
+DATACHAIN_INLINE void udf_stage_base::save_record(bool complete) {
+    if (!d_.record()) return;
+    checkpoint_record r{};
+    r.kind = static_cast<std::uint8_t>(checkpoint_kind::udf);
+    r.step = step_;
+    r.table = table_;
+    r.full_hi = ctx_.full.hi;
+    r.full_lo = ctx_.full.lo;
+    r.complete = complete;
+    r.rows = out_.produced();
+    ctx_.a.record_checkpoint(pkey_, r);
+}
+
+} // namespace datachain::detail::exec
