@@ -87,6 +87,36 @@ TEST_CASE("operator: a thread count is 1 to 256, from the environment or in code
     CHECK(std::string(e2.what()).find("settings::parallel = 1000") != std::string::npos);
 }
 
+TEST_CASE("operator: DATACHAIN_SPILL_BYTES is a byte count or a size with K, M, G, T", "[runtime][operator]") {
+    using dc::settings;
+    CHECK(settings::byte_size("0", "V") == 0);
+    CHECK(settings::byte_size("268435456", "V") == std::size_t{256} << 20);
+    CHECK(settings::byte_size("512K", "V") == std::size_t{512} << 10);
+    CHECK(settings::byte_size("64M", "V") == std::size_t{64} << 20);
+    CHECK(settings::byte_size("64MiB", "V") == std::size_t{64} << 20);
+    CHECK(settings::byte_size("1G", "V") == std::size_t{1} << 30);
+    CHECK(settings::byte_size("2T", "V") == std::size_t{2} << 40);
+    {
+        rt::scoped_env v("DATACHAIN_SPILL_BYTES", "64M");
+        CHECK(settings::from_env().spill_bytes == std::size_t{64} << 20);
+    }
+    {
+        rt::scoped_env v("DATACHAIN_SPILL_BYTES", "1000");
+        CHECK(settings::from_env().spill_bytes == 1000);
+    }
+    // Empty is an error, not the default; so is anything else.
+    for (const char* bad : {"", " ", "abc", "-1", "64 M", "1.5G", "64MB", "64m", "K", "0x10", "M64",
+                            "99999999999999999999", "17179869184T"}) {
+        INFO("'" << bad << "'");
+        rt::scoped_env v("DATACHAIN_SPILL_BYTES", bad);
+        auto e = rt::catch_error([] { (void)settings::from_env(); });
+        CHECK(e.kind() == dc::error_kind::usage);
+        const std::string msg = e.what();
+        CHECK(msg.find("DATACHAIN_SPILL_BYTES='" + std::string(bad) + "' is not a size") != std::string::npos);
+        CHECK(msg.find("512K, 64M, 1G") != std::string::npos);
+    }
+}
+
 namespace {
 
 std::int64_t op_throw_at = -1;           // op_second throws on this input

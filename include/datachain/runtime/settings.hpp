@@ -22,7 +22,8 @@
 //                                   also 500ms, 30s, 2m)
 //   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
 //   DATACHAIN_SPILL_BYTES           input bytes order_by/agg sort in memory
-//                                   before spilling to the store (268435456)
+//                                   before spilling to a temporary file (256M;
+//                                   a byte count, or 512K, 64M, 1G: byte_size)
 #pragma once
 
 #include <datachain/runtime/compiled.hpp>
@@ -31,6 +32,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -108,6 +110,12 @@ struct settings {
     // "10" (seconds), "500ms", "30s", "2m"; "0" = no periodic lines. Anything
     // else is error_kind::usage naming DATACHAIN_PROGRESS_EVERY.
     static std::chrono::milliseconds progress_interval(const std::string& v);
+
+    // A size: a byte count ("268435456") or a number with K, M, G or T,
+    // powers of 1024 ("512K", "64M", "1G"; also "64MiB"). Anything else, the
+    // empty string included, is error_kind::usage naming `variable`, the
+    // value and these forms.
+    static std::size_t byte_size(const std::string& v, const char* variable);
 };
 
 } // namespace datachain

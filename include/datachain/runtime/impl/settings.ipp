@@ -29,15 +29,8 @@ DATACHAIN_INLINE settings settings::from_env() {
     if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
     if (auto v = env("DATACHAIN_PROGRESS_EVERY"); v && !v->empty()) s.progress_every = progress_interval(*v);
     if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
-    if (auto v = env("DATACHAIN_SPILL_BYTES"); v && !v->empty()) {
-        char* end = nullptr;
-        errno = 0;
-        unsigned long long n = std::strtoull(v->c_str(), &end, 10);
-        if (errno != 0 || *end != '\0' || (*v)[0] == '-')
-            throw error(error_kind::usage, "datachain: DATACHAIN_SPILL_BYTES='" + *v +
-                                               "' is not a number of bytes (or unset it)");
-        s.spill_bytes = static_cast<std::size_t>(n);
-    }
+    // Set but empty is an error too (more likely a slip than a wish for the default).
+    if (auto v = env("DATACHAIN_SPILL_BYTES")) s.spill_bytes = byte_size(*v, "DATACHAIN_SPILL_BYTES");
     return s;
 }
 
@@ -52,6 +45,27 @@ DATACHAIN_INLINE std::chrono::milliseconds settings::progress_interval(const std
                                            "' is not an interval; write seconds (10), or 500ms, 30s, 2m; "
                                            "0 turns the periodic progress lines off");
     return std::chrono::milliseconds(n * ms);
+}
+
+DATACHAIN_INLINE std::size_t settings::byte_size(const std::string& v, const char* variable) {
+    std::size_t i = 0;
+    std::uint64_t n = 0;
+    bool over = false;
+    for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) {
+        const auto d = static_cast<std::uint64_t>(v[i] - '0');
+        over = over || n > (UINT64_MAX - d) / 10;
+        if (!over) n = n * 10 + d;
+    }
+    const std::string unit = v.substr(i);
+    int shift = unit.empty() ? 0 : -1;
+    for (int k = 0; k < 4; ++k)
+        if (unit == std::string(1, "KMGT"[k]) || unit == std::string(1, "KMGT"[k]) + "iB") shift = 10 * (k + 1);
+    if (i == 0 || shift < 0 || over || n > (std::uint64_t{SIZE_MAX} >> shift))
+        throw error(error_kind::usage, std::string("datachain: ") + variable + "='" + v +
+                                           "' is not a size; write a byte count (268435456) or a number with K, "
+                                           "M, G or T, powers of 1024 (512K, 64M, 1G; also 64MiB), or unset it "
+                                           "for the default");
+    return static_cast<std::size_t>(n << shift);
 }
 
 } // namespace datachain
