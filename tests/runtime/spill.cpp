@@ -319,6 +319,38 @@ TEST_CASE("spill_bytes decides whether a spill file is used", "[runtime][spill]"
     }
 }
 
+TEST_CASE("an order_by or agg that spills says so in a report line: rows, bytes, runs", "[runtime][spill]") {
+    rt::memory_root d;
+    auto in = make_input(3000, 5);
+    for (std::size_t limit : {std::size_t{0}, std::size_t{100} << 10, std::size_t{1} << 40}) {
+        INFO("spill_bytes " << limit);
+        auto c = rt::cfg(d.store(), "report" + std::to_string(limit));
+        c.spill_bytes = limit;
+        c.checkpoints = false;
+        c.report = true;
+        std::vector<std::string> spills;
+        c.output = [&](const dc::output_line& l) {
+            if (l.what == dc::output_line::kind::report && l.text.find("sorted on disk") != std::string::npos)
+                spills.push_back(l.text);
+        };
+        dc::session s{c};
+        dc::collect(source(in) | dc::order_by(dc::C<"s">), s);
+        dc::collect(probe_source() | dc::agg<"n">(sp_probe, dc::partition_by<"k">, dc::params<"v">), s);
+        if (limit == std::size_t{1} << 40) {
+            CHECK(spills.empty());  // sorted in memory: nothing to say
+            continue;
+        }
+        REQUIRE(spills.size() == 2);
+        const std::string limit_text = limit == 0 ? "0 B" : "100.0 KiB";
+        CHECK_THAT(spills[0], Catch::Matches("order_by\\(s\\): input of 3000 rows \\([0-9]+\\.[0-9] KiB\\) sorted on "
+                                             "disk in [0-9]+ runs?, as it exceeded spill_bytes \\(" + limit_text +
+                                             ", DATACHAIN_SPILL_BYTES\\)"));
+        CHECK_THAT(spills[1], Catch::Matches("agg<n>.*: input of 10000 rows in 1000 partitions \\([0-9]+\\.[0-9] KiB\\) "
+                                             "sorted on disk in [0-9]+ runs?, as it exceeded spill_bytes \\(" +
+                                             limit_text + ", DATACHAIN_SPILL_BYTES\\)"));
+    }
+}
+
 TEST_CASE("spill files leave nothing behind, after success and after a failure", "[runtime][spill]") {
     rt::temp_dir d;
     auto in = make_input(2000, 11);

@@ -76,7 +76,11 @@ public:
         if (!spill_) write_first_run();
     }
     std::uint64_t size() const noexcept { return seq_; }
-    bool spilled() const noexcept { return spill_ != nullptr; }
+    bool spilled() const noexcept { return !runs_.empty(); }
+    // After finish(), when spilled(): the runs written and their bytes in
+    // the file (records with their keys, as encoded), for the report line.
+    std::size_t runs() const noexcept { return runs_.size(); }
+    std::uint64_t file_bytes() const noexcept { return file_bytes_; }
 
     // No add() after this.
     void finish() {
@@ -85,6 +89,7 @@ public:
             return;
         }
         if (!ents_.empty()) write_arena_run();
+        file_bytes_ = spill_->bytes();
         std::string().swap(arena_);
         std::vector<ent>().swap(ents_);
         const std::size_t per =
@@ -197,6 +202,7 @@ private:
     std::string arena_;
     std::vector<ent> ents_;
     std::vector<spill_file::run> runs_;
+    std::uint64_t file_bytes_ = 0;
     std::unique_ptr<spill_file> spill_;
     std::vector<spill_run> heads_;      // destroyed before spill_
     std::vector<std::uint32_t> order_;  // a heap of indices into heads_

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace datachain::detail {
@@ -58,6 +59,14 @@ public:
     std::uint64_t udf_ended(const std::string& step, event_kind kind, const hash128& full, std::uint64_t before,
                             std::uint64_t now, double seconds, const reason& why, std::uint64_t from_job,
                             std::uint64_t seq = 0);
+
+    // An order_by or agg sorted its input through a spill file
+    // (external_sort.hpp): "order_by(size): input of 3000000 rows (141.3 MiB)
+    // sorted on disk in 3 runs, as it exceeded spill_bytes (64.0 MiB,
+    // DATACHAIN_SPILL_BYTES)". `bytes`: the file's size; `partitions`:
+    // agg's count. A report line only: it decides nothing, so no event.
+    void spilled(const std::string& step, std::uint64_t rows, std::uint64_t bytes, std::size_t runs,
+                 std::optional<std::uint64_t> partitions = std::nullopt) const;
 
     void warning(const std::string& text) const {
         if (cfg_.report) emit_line(cfg_, {output_line::kind::warning, "warning: " + text});

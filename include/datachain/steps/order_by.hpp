@@ -2,8 +2,9 @@
 // The sort is stable: equal keys keep their input order. Numbers sort by
 // value (-0.0 equals 0.0; NaN after every number, first when descending),
 // strings bytewise. Inputs larger than settings::spill_bytes are sorted
-// through a temporary file of sorted runs, so memory stays flat; the order is
-// the same either way (runtime/sort_key.hpp, runtime/external_sort.hpp).
+// through a temporary file of sorted runs, so memory stays flat, and a report
+// line says so (rows, bytes, runs); the order is the same either way
+// (runtime/sort_key.hpp, runtime/external_sort.hpp).
 //
 // ```cpp
 // auto sorted = src | dc::order_by(dc::C<"file.size">.desc(), dc::C<"file.path">);
@@ -46,11 +47,12 @@ template <class S, class... K>
 struct order_stream final : stream<S> {
     stream_ptr<S> up;
     const settings& cfg;   // for the "sorting" progress
+    const journal& log;    // says when the input went through a spill file
     std::string what;      // "order_by(file.size)"
     sorted_rows<row_tuple<S>> sorted;
     bool loaded = false;
-    order_stream(stream_ptr<S> u, const settings& c, std::string w, const store& db)
-        : up(std::move(u)), cfg(c), what(std::move(w)), sorted(db.location(), c.spill_bytes) {
+    order_stream(stream_ptr<S> u, const settings& c, const journal& j, std::string w, const store& db)
+        : up(std::move(u)), cfg(c), log(j), what(std::move(w)), sorted(db.location(), c.spill_bytes) {
         this->size_hint = up->size_hint;
     }
 
@@ -72,6 +74,7 @@ struct order_stream final : stream<S> {
             }
             sorted.finish();
             shown.finish();
+            if (sorted.spilled()) log.spilled(what, sorted.size(), sorted.file_bytes(), sorted.runs());
             loaded = true;
         }
         return sorted.next(out, n);
@@ -107,7 +110,8 @@ struct order_by_step : step_base<order_by_step<K...>> {
 
     template <class In, class Up, class Ctx>
     friend detail::exec::built<In> make_stage(const order_by_step& st, std::type_identity<In>, Up&& up, Ctx& c) {
-        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), st.describe(), c.a.db())};
+        return {std::make_unique<detail::exec::order_stream<In, K...>>(up().rows, c.a.config(), c.a.log(),
+                                                                       st.describe(), c.a.db())};
     }
 };
 

@@ -7,6 +7,18 @@ namespace datachain::detail {
 // "1 row", "3 rows".
 DATACHAIN_INLINE std::string rows_text(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " row" : " rows"); }
 
+// "512 B", "4.9 KiB", "141.3 MiB", "2.0 GiB".
+DATACHAIN_INLINE std::string binary_size_text(std::uint64_t b) {
+    const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    double v = static_cast<double>(b);
+    while (v >= 1024 && u < 4) v /= 1024, ++u;
+    char buf[48];
+    if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+    else std::snprintf(buf, sizeof buf, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
 DATACHAIN_INLINE void emit_line(const settings& cfg, const output_line& line) {
     if (cfg.output) {
         cfg.output(line);
@@ -57,6 +69,16 @@ DATACHAIN_INLINE void journal::udf_decided(const std::string& step, const udf_de
                (memo && d.action == udf_action::scratch ? "computing inputs not seen before"
                                                          : std::string(to_string(d.action))) +
                (d.why.text.empty() || d.why.kind == change_kind::off ? std::string{} : " (" + d.why.text + ")"));
+}
+
+DATACHAIN_INLINE void journal::spilled(const std::string& step, std::uint64_t rows, std::uint64_t bytes,
+                                       std::size_t runs, std::optional<std::uint64_t> partitions) const {
+    report(step + ": input of " + rows_text(rows) +
+           (partitions ? " in " + std::to_string(*partitions) + (*partitions == 1 ? " partition" : " partitions")
+                       : std::string{}) +
+           " (" + binary_size_text(bytes) + ") sorted on disk in " + std::to_string(runs) +
+           (runs == 1 ? " run" : " runs") + ", as it exceeded spill_bytes (" + binary_size_text(cfg_.spill_bytes) +
+           ", DATACHAIN_SPILL_BYTES)");
 }
 
 DATACHAIN_INLINE std::string journal::reused_from(std::uint64_t continued, std::uint64_t memo) {

@@ -5,8 +5,9 @@
 // settings::spill_bytes are sorted by (partition number, position) through a
 // temporary file of sorted runs (external_sort.hpp) and read back a chunk of
 // partitions at a time, so memory stays flat but for one entry per partition
-// key (its codec bytes and number); partitions, their numbers, done marks and
-// outputs are the same either way.
+// key (its codec bytes and number), and a report line says so (rows,
+// partitions, bytes, runs); partitions, their numbers, done marks and outputs
+// are the same either way.
 #pragma once
 
 #include <datachain/runtime/external_sort.hpp>
@@ -123,6 +124,8 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         if (spilled) {
             spilled->finish();
             total_parts = numbers.size();
+            this->ctx_.a.log().spilled(this->step(), spilled->size(), spilled->file_bytes(), spilled->runs(),
+                                       total_parts);
             this->set_total(total_parts);
             return;
         }
