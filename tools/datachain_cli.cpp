@@ -432,7 +432,7 @@ dc::job_record as_seen(const dc::store& db, dc::job_record j) {
     if (auto st = dc::detail::read_status(db.location()); st && st->job == j.id && st->state == "running" &&
                                                             !st->step.empty()) {
         j.error += "; it last reported step " + st->step + " at " + std::to_string(st->done) +
-                   (st->total ? "/" + std::to_string(*st->total) : "") + " rows (" + when(st->updated) + ")";
+                   (st->total ? "/" + std::to_string(*st->total) : "") + " " + st->unit + " (" + when(st->updated) + ")";
     }
     return j;
 }
@@ -674,7 +674,7 @@ int cmd_status(const options& o) {
             std::printf("%s\n", jobj{}.num("job", st->job).raw("pid", std::to_string(st->pid)).str("state", state)
                                     .str("step", st->step).num("done", st->done)
                                     .raw("total", st->total ? std::to_string(*st->total) : "null")
-                                    .num("earlier", st->earlier).time("started", st->started)
+                                    .num("earlier", st->earlier).str("unit", st->unit).time("started", st->started)
                                     .time("updated", st->updated).done().c_str());
         return 0;
     }
@@ -682,10 +682,10 @@ int cmd_status(const options& o) {
         std::printf("no program has reported on the store at '%s' (a run writes its status there)\n", o.root.c_str());
         return 0;
     }
-    std::string rows = std::to_string(st->done);
+    std::string counts = std::to_string(st->done);
     if (st->total) {
-        rows += "/" + std::to_string(*st->total);
-        if (*st->total) rows += " (" + std::to_string(st->done * 100 / *st->total) + "%)";
+        counts += "/" + std::to_string(*st->total);
+        if (*st->total) counts += " (" + std::to_string(st->done * 100 / *st->total) + "%)";
     }
     if (state == "running")
         std::printf("job %llu (pid %lld) running since %s\n", static_cast<unsigned long long>(st->job),
@@ -697,7 +697,7 @@ int cmd_status(const options& o) {
         std::printf("no job is running; the last, job %llu, ended %s (%s)\n", static_cast<unsigned long long>(st->job),
                     state.c_str(), when(st->updated).c_str());
     if (!st->step.empty())
-        std::printf("  step %s: %s rows%s, updated %s\n", st->step.c_str(), rows.c_str(),
+        std::printf("  step %s: %s %s%s, updated %s\n", st->step.c_str(), counts.c_str(), st->unit.c_str(),
                     st->earlier ? (" (" + std::to_string(st->earlier) + " done by an earlier run)").c_str() : "",
                     when(st->updated).c_str());
     return 0;

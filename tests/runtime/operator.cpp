@@ -254,3 +254,47 @@ TEST_CASE("operator: the status file names the step whose rows it shows", "[runt
     first.finish();
     second.finish();
 }
+
+TEST_CASE("operator: the status file says what a step counts, and reads a file without it as rows",
+          "[runtime][operator]") {
+    rt::temp_dir d;
+    fs::create_directories(d.store());
+    auto st = rt::cfg(d.store());
+    st.progress = false;
+    dc::detail::status_file file(d.store().string(), 7);
+    using clock = dc::detail::progress::clock;
+    const auto t0 = clock::now();
+    file.step("agg<n>(f)", 40, 0, "partitions");
+    REQUIRE(dc::detail::read_status(d.store()));
+    CHECK(dc::detail::read_status(d.store())->unit == "partitions");  // from the step's start
+    {
+        dc::detail::progress p(st, "agg<n>(f)", 40, 0, dc::detail::progress_kind::udf, &file);
+        p.unit("partitions");
+        p.add(12);
+        p.poll(t0 + std::chrono::seconds(1), false);
+        auto s = dc::detail::read_status(d.store());
+        REQUIRE(s);
+        CHECK(s->done == 12);
+        CHECK(s->unit == "partitions");
+        p.finish();
+    }
+    {
+        // A map step after it counts rows again (progress's default unit).
+        dc::detail::progress p(st, "map<a>(g)", 5, 0, dc::detail::progress_kind::udf, &file);
+        p.add(3);
+        p.finish();
+        auto s = dc::detail::read_status(d.store());
+        REQUIRE(s);
+        CHECK(s->step == "map<a>(g)");
+        CHECK(s->unit == "rows");
+    }
+    // Written by a build before the unit: format 1 without the key.
+    rt::write_file(d.store() / "datachain-status",
+                   "format 1\njob 3\npid 1\nstate running\nstep agg<n>(f)\ndone 2\ntotal 9\nearlier 0\n"
+                   "started 1\nupdated 2\n");
+    auto old = dc::detail::read_status(d.store());
+    REQUIRE(old);
+    CHECK(old->job == 3);
+    CHECK(old->done == 2);
+    CHECK(old->unit == "rows");
+}

@@ -8,7 +8,8 @@
 //   cli_fixture json FILE                FILE is one JSON document in valid UTF-8; prints "json <kind> <items>"
 //   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running, the rows
 //                                        done inside a batch), after it ends (complete) and after it
-//                                        is killed (crashed)
+//                                        is killed (crashed); an agg counts partitions, and a status
+//                                        file without its unit (as written before) counts rows
 //
 // Exit 0 when the check holds; 1 with the reason on stderr otherwise.
 #include <datachain/datachain.hpp>
@@ -161,6 +162,15 @@ DC_DEF(fixture_wait, (std::int64_t n) -> std::int64_t {
     return n * 2;
 });
 
+DC_DEF(fixture_agg_wait, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
+    if (v.front() == 3) {  // partition 3 of 10: as fixture_wait
+        char c = 'r';
+        if (::write(ready_fd, &c, 1) != 1) std::abort();
+        (void)::read(go_fd, &c, 1);
+    }
+    return {static_cast<std::int64_t>(v.size())};
+});
+
 std::string run(const std::string& cmd) {
     std::string out;
     FILE* p = ::popen(cmd.c_str(), "r");
@@ -171,9 +181,10 @@ std::string run(const std::string& cmd) {
     return "rc=" + std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1) + "\n" + out;
 }
 
-// Starts a program running a pipeline on `store` that stops inside its UDF;
-// returns its pid and the fd that lets it go on.
-std::pair<pid_t, int> start_program(const std::string& store) {
+// Starts a program running a pipeline on `store` that stops inside its UDF
+// (a map's, or with `agg` an agg's of 10 partitions); returns its pid and the
+// fd that lets it go on.
+std::pair<pid_t, int> start_program(const std::string& store, bool agg = false) {
     int ready[2], go[2];
     expect(::pipe(ready) == 0 && ::pipe(go) == 0, "pipe");
     pid_t pid = ::fork();
@@ -189,7 +200,12 @@ std::pair<pid_t, int> start_program(const std::string& store) {
             dc::session s{cfg};
             std::vector<std::int64_t> v(10);
             for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(i);
-            (dc::read_values<"n">(v) | dc::map<"twice">(fixture_wait) | dc::save("slow")).run(s);
+            if (agg)
+                (dc::read_values<"n", "x">(v, v) |
+                 dc::agg<"size">(fixture_agg_wait, dc::partition_by<"n">, dc::params<"x">) | dc::save("slow_agg"))
+                    .run(s);
+            else
+                (dc::read_values<"n">(v) | dc::map<"twice">(fixture_wait) | dc::save("slow")).run(s);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "slow program: %s\n", e.what());
             ::_exit(1);
@@ -274,6 +290,40 @@ int status(const std::string& cli, const std::string& store) {
                j.items.back()["step"].text == "map<twice>(fixture_wait) -> int64",
            "events --json after a kill: the last item");
     ::close(go);
+
+    // An agg counts partitions: the status file says so, and so does the
+    // tool (text, --json, and a crashed job's last report).
+    std::tie(pid, go) = start_program(store, true);
+    out = run(st);
+    std::cout << "agg while running: " << out;
+    j = tp::parse_json(out.substr(out.find('\n') + 1));
+    expect(j["step"].text.find("agg<size>") != std::string::npos, "agg status: step");
+    expect(j["unit"].text == "partitions", "agg status --json: unit is '" + j["unit"].text + "'");
+    expect(j["total"].text == "10", "agg status: total (partitions)");
+    text = run("'" + cli + "' --root '" + store + "' status");
+    std::cout << text;
+    expect(text.find("/10 (") != std::string::npos && text.find("%) partitions, updated") != std::string::npos &&
+               text.find(" rows") == std::string::npos,
+           "agg status text: counts partitions");
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &ws, 0);
+    ::close(go);
+    text = run("'" + cli + "' --root '" + store + "' jobs");
+    std::cout << text;
+    expect(text.find("/10 partitions (") != std::string::npos, "jobs after an agg was killed: its last report");
+
+    // A status file written before it carried a unit reads as rows.
+    const auto file = std::filesystem::path(store) / "datachain-status";
+    std::string old, line;
+    std::istringstream lines(read_file(file.string()));
+    while (std::getline(lines, line))
+        if (!line.starts_with("unit ")) old += line + "\n";
+    expect(old.size() + 16 == read_file(file.string()).size(), "the status file had a line 'unit partitions'");
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << old;
+    text = run("'" + cli + "' --root '" + store + "' status");
+    std::cout << text;
+    expect(text.find("/10 (") != std::string::npos && text.find("%) rows, updated") != std::string::npos,
+           "status of a file without a unit: rows");
     return 0;
 }
 

@@ -26,8 +26,9 @@
 //   "STEP: N rows computed, M reused from an earlier run, 1.23s (456 rows/s)"
 //   (or "M reused (M by input from earlier runs)" when the step says so;
 //   "STEP: failed after N rows computed, ..." when it failed).
-// - the status file (status_file.hpp), given for UDF steps: the rows done, at
-//   most every 250 ms while they change, and at the step's end.
+// - the status file (status_file.hpp), given for UDF steps: the units done
+//   (rows, inputs, partitions), at most every 250 ms while they change, and
+//   at the step's end.
 // Lines from the ticker reach settings::output from the ticker's thread.
 #pragma once
 
@@ -157,7 +158,13 @@ public:
 
     // What the counts are of ("rows" for a UDF step by default; gen:
     // "inputs", agg: "partitions"): plural, the singular drops the 's'.
-    void unit(std::string u) { unit_ = std::move(u); }
+    // `u` must outlive this object (a string literal). Thread-safe: the
+    // ticker may be reading it (the line, the status file's unit).
+    void unit(const char* u) noexcept { unit_ = u; }
+    std::string unit() const {
+        if (const char* u = unit_.load()) return u;
+        return kind_ == progress_kind::listing ? "files" : "rows";
+    }
 
     // Where the reused units came from, for the summary line (call before
     // finish): "400 by input from earlier runs, 60 continued".
@@ -188,7 +195,7 @@ private:
     bool ticked_ = false;  // registered with the ticker
     progress_kind kind_;
     std::string step_;
-    std::string unit_;  // empty: by kind
+    std::atomic<const char*> unit_{nullptr};  // nullptr: by kind
     std::string reused_from_;
     bool failed_ = false;
     std::optional<std::uint64_t> total_;

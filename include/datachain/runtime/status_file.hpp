@@ -9,14 +9,17 @@
 // second while they change, and at the step's start and end.
 //
 //   detail::status_file st("/data/.datachain", job_id);
-//   st.step("map<result>(process)", total, earlier);   // a step starts
-//   st.rows(step, total, earlier, done);                // writes now: callers pace it
+//   st.step("agg<n>(count)", total, earlier, "partitions");   // a step starts
+//   st.rows(step, total, earlier, done, "partitions");        // writes now: callers pace it
 //   st.finish("complete");
 //   auto now = detail::read_status("/data/.datachain"); // the CLI
 //
 // Format: text lines "key value": format 1, job, pid, state (running,
-// complete, failed), step, done, total ("-" when unknown), earlier, started
-// and updated (ns since the epoch).
+// complete, failed), step, done, total ("-" when unknown), earlier, unit
+// (what done, total and earlier count: "rows", gen's "inputs", agg's
+// "partitions"), started and updated (ns since the epoch). A reader skips
+// keys it does not know, so a key that older readers can do without keeps
+// format 1: `unit` came later, and a file without it counts rows.
 #pragma once
 
 #include <datachain/runtime/compiled.hpp>
@@ -46,6 +49,7 @@ struct status_info {
     std::uint64_t done = 0;
     std::optional<std::uint64_t> total;
     std::uint64_t earlier = 0;
+    std::string unit = "rows";  // what done, total and earlier count
     std::int64_t started = 0, updated = 0;  // ns since the epoch
 };
 
@@ -61,13 +65,16 @@ public:
     }
 
     // Thread-safe: pipelines on several threads of one session share it.
-    void step(std::string name, std::optional<std::uint64_t> total, std::uint64_t earlier);
-    // The rows `step` has done, with its total and earlier rows, written
-    // together: UDF steps run pipelined (several are active at once), so the
-    // file always names the step whose counts it shows. Writes the file now
-    // (a few hundred bytes and a rename): call it a few times a second, not
-    // per row.
-    void rows(const std::string& step, std::optional<std::uint64_t> total, std::uint64_t earlier, std::uint64_t done);
+    // `unit`: what the step counts (progress::unit), plural.
+    void step(std::string name, std::optional<std::uint64_t> total, std::uint64_t earlier,
+              std::string unit = "rows");
+    // The units (rows, or the step's `unit`) `step` has done, with its total
+    // and earlier ones, written together: UDF steps run pipelined (several
+    // are active at once), so the file always names the step whose counts it
+    // shows. Writes the file now (a few hundred bytes and a rename): call it
+    // a few times a second, not per row.
+    void rows(const std::string& step, std::optional<std::uint64_t> total, std::uint64_t earlier, std::uint64_t done,
+              const std::string& unit = "rows");
     void finish(std::string state) {
         std::lock_guard lock(m_);
         s_.state = std::move(state);

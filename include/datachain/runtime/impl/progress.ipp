@@ -99,7 +99,7 @@ DATACHAIN_INLINE void progress::poll(clock::time_point t, bool lines) {
     if (status_) {
         const auto done = computed_ + pending_ + reused_;
         if (done != status_done_ && t - last_status_ >= status_every) {
-            status_->rows(step_, total_, earlier_, done);
+            status_->rows(step_, total_, earlier_, done, unit());
             status_done_ = done;
             last_status_ = t;
         }
@@ -114,7 +114,7 @@ DATACHAIN_INLINE void progress::finish() {
     if (finished_) return;
     finished_ = true;
     if (ticked_) progress_ticker::get().remove(this);
-    if (status_) status_->rows(step_, total_, earlier_, computed_ + pending_ + reused_);
+    if (status_) status_->rows(step_, total_, earlier_, computed_ + pending_ + reused_, unit());
     if (!on_ || kind_ != progress_kind::udf) return;
     auto v = view();
     std::string line = progress_summary(v, reused_, reused_from_, failed_);
@@ -132,7 +132,7 @@ DATACHAIN_INLINE void progress::finish() {
 DATACHAIN_INLINE progress_view progress::view(clock::time_point t) const {
     progress_view v;
     v.step = step_;
-    v.unit = !unit_.empty() ? unit_ : kind_ == progress_kind::listing ? "files" : "rows";
+    v.unit = unit();
     v.computed = computed_ + pending_;
     v.done = v.computed + reused_;
     v.total = total_;

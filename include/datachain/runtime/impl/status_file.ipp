@@ -4,24 +4,31 @@
 
 namespace datachain::detail {
 
-DATACHAIN_INLINE void status_file::step(std::string name, std::optional<std::uint64_t> total, std::uint64_t earlier) {
+// One line per key: a newline in a step's name or unit becomes a space.
+DATACHAIN_INLINE std::string status_one_line(std::string v) {
+    for (auto& c : v)
+        if (c == '\n' || c == '\r') c = ' ';
+    return v;
+}
+
+DATACHAIN_INLINE void status_file::step(std::string name, std::optional<std::uint64_t> total, std::uint64_t earlier,
+                                        std::string unit) {
     std::lock_guard lock(m_);
-    s_.step = std::move(name);
-    for (auto& c : s_.step)
-        if (c == '\n' || c == '\r') c = ' ';  // one line per key
+    s_.step = status_one_line(std::move(name));
     s_.total = total;
     s_.earlier = earlier;
+    s_.unit = status_one_line(std::move(unit));
     s_.done = 0;
     write();
 }
 
-DATACHAIN_INLINE void status_file::rows(const std::string& step, std::optional<std::uint64_t> total, std::uint64_t earlier, std::uint64_t done) {
+DATACHAIN_INLINE void status_file::rows(const std::string& step, std::optional<std::uint64_t> total,
+                                        std::uint64_t earlier, std::uint64_t done, const std::string& unit) {
     std::lock_guard lock(m_);
-    s_.step = step;
-    for (auto& c : s_.step)
-        if (c == '\n' || c == '\r') c = ' ';
+    s_.step = status_one_line(step);
     s_.total = total;
     s_.earlier = earlier;
+    s_.unit = status_one_line(unit);
     s_.done = done;
     write();
 }
@@ -34,7 +41,7 @@ DATACHAIN_INLINE void status_file::write() {
     std::ostringstream text;
     text << "format 1\njob " << s_.job << "\npid " << s_.pid << "\nstate " << s_.state << "\nstep " << s_.step
          << "\ndone " << s_.done << "\ntotal " << (s_.total ? std::to_string(*s_.total) : "-") << "\nearlier "
-         << s_.earlier << "\nstarted " << s_.started << "\nupdated " << s_.updated << "\n";
+         << s_.earlier << "\nunit " << s_.unit << "\nstarted " << s_.started << "\nupdated " << s_.updated << "\n";
     const auto bytes = text.str();
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // as the store's files
     const bool ok = fd >= 0 && ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
@@ -80,6 +87,7 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
                 s.total = t;
             }
         } else if (k == "earlier") ok = u64(s.earlier);
+        else if (k == "unit") s.unit = v;
         else if (k == "started") ok = u64(s.started);
         else if (k == "updated") ok = u64(s.updated);
         if (!ok) return std::nullopt;

@@ -51,14 +51,14 @@ DATACHAIN_INLINE void udf_stage_base::start(std::optional<std::uint64_t> total) 
     ctx_.a.log().udf_decided(step_, d_, memo_.reads());
     event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, 0.0, d_.why, d_.from_job);
     save_record(false);
-    ctx_.a.status().step(step_, total, done_before_);
+    ctx_.a.status().step(step_, total, done_before_, progress_unit_);
     prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
                                        &ctx_.a.status());
     prog_->unit(progress_unit_);
 }
 
 DATACHAIN_INLINE void udf_stage_base::set_total(std::optional<std::uint64_t> total) {
-    ctx_.a.status().step(step_, total, done_before_);
+    ctx_.a.status().step(step_, total, done_before_, progress_unit_);
     prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
                                        &ctx_.a.status());
     prog_->unit(progress_unit_);
