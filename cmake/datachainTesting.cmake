@@ -1,6 +1,7 @@
 # Helpers for datachain's own tests; included by tests/CMakeLists.txt.
 #
-#   datachain_add_test(NAME <name> SOURCES <file>... [LABELS <label>...] [OPTIONS <compile option>...])
+#   datachain_add_test(NAME <name> SOURCES <file>... [LABELS <label>...] [OPTIONS <compile option>...]
+#                      [HEADER_ONLY] [NO_PCH])
 #   datachain_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex> [NAMES <text>...])
 #
 # Both take paths relative to the calling directory. Tests are named
@@ -46,9 +47,12 @@ endfunction()
 # datachain tool stay header-only, so both modes run (tests/CMakeLists.txt,
 # DATACHAIN_TEST_RUNTIME). DATACHAIN_TEST_OPTIMIZE (e.g. -O1), when set, is
 # the optimisation of these executables instead of the build type's; OPTIONS
-# come after it and win.
+# come after it and win. With DATACHAIN_TEST_PCH the executable reuses the
+# precompiled header of datachain_test_pch (tests/CMakeLists.txt), unless it
+# is HEADER_ONLY, has OPTIONS (flags the header was not compiled with) or
+# says NO_PCH.
 function(datachain_add_test)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "HEADER_ONLY" "NAME" "SOURCES;LABELS;OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "HEADER_ONLY;NO_PCH" "NAME" "SOURCES;LABELS;OPTIONS")
   if(NOT arg_NAME OR NOT arg_SOURCES)
     message(FATAL_ERROR "datachain_add_test: NAME and SOURCES are required")
   endif()
@@ -77,6 +81,10 @@ function(datachain_add_test)
   endif()
   if(arg_OPTIONS)
     target_compile_options(${target} PRIVATE ${arg_OPTIONS})
+  endif()
+  if(DATACHAIN_TEST_PCH AND NOT arg_HEADER_ONLY AND NOT arg_OPTIONS AND NOT arg_NO_PCH)
+    target_precompile_headers(${target} REUSE_FROM datachain_test_pch)
+    add_dependencies(${target} datachain_test_pch_sum)
   endif()
 
   # One ctest test per TEST_CASE, listed after each build (--list-test-names-only).

@@ -18,6 +18,16 @@ DATACHAIN_JOBS="${JOBS:-2}"
 # what an earlier build compiled.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$DATACHAIN_REPO}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+# The precompiled header of the Catch2 tests (DATACHAIN_TEST_PCH) and the
+# files that use it are cached only with this sloppiness (ccache manual,
+# "Precompiled headers"; added to the user's own, if any); with
+# CCACHE_PCH_EXTSUM ccache hashes the header's small checksum file
+# (<header>.sum, written by the build) instead of the header itself.
+case ",${CCACHE_SLOPPINESS:-}," in
+  *,pch_defines,*time_macros,*) ;;
+  *) export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}pch_defines,time_macros" ;;
+esac
+export CCACHE_PCH_EXTSUM="${CCACHE_PCH_EXTSUM:-1}"
 
 # Compiler toolchains, build tools and the libraries of SPEC.md section 2.
 DATACHAIN_PACKAGES=(
