@@ -1,14 +1,14 @@
 // The records the runtime keeps in the store, and their keys. Each record is
-// a Hana-reflected struct written with the row codec after a one-byte record
-// version; docs/storage.md describes the layout.
+// a reflected struct (DATACHAIN_FIELDS, core/reflect.hpp) written with the
+// row codec after a one-byte record version; docs/storage.md describes the
+// layout.
 #pragma once
 
 #include <datachain/core/hash.hpp>
+#include <datachain/core/reflect.hpp>
 #include <datachain/runtime/compiled.hpp>
 #include <datachain/runtime/codec.hpp>
 #include <datachain/runtime/store.hpp>
-
-#include <boost/hana/define_struct.hpp>
 
 #include <cstdint>
 #include <string>
@@ -30,7 +30,7 @@ inline const char* to_string(job_status s) {
 }
 
 struct job_record {
-    BOOST_HANA_DEFINE_STRUCT(job_record,
+    DATACHAIN_FIELDS(job_record,
         (std::uint64_t, id),
         (std::string, name),
         (std::uint64_t, parent),     // 0 = none
@@ -45,7 +45,7 @@ struct job_record {
 enum class checkpoint_kind : std::uint8_t { save = 1, udf = 2 };
 
 struct checkpoint_record {
-    BOOST_HANA_DEFINE_STRUCT(checkpoint_record,
+    DATACHAIN_FIELDS(checkpoint_record,
         (std::uint8_t, kind),
         (std::string, step),          // the step's description
         // save checkpoints
@@ -64,7 +64,7 @@ struct checkpoint_record {
 // The canonical description of a saved chain, kept per (job, dataset name)
 // so that a later run can explain what changed.
 struct chain_record {
-    BOOST_HANA_DEFINE_STRUCT(chain_record,
+    DATACHAIN_FIELDS(chain_record,
         (std::vector<std::string>, steps),        // source first, then each step
         (std::vector<std::uint64_t>, hashes),     // per entry: hi, lo
         (std::string, source_data),               // e.g. "400 files, 7.5 MB"
@@ -72,7 +72,7 @@ struct chain_record {
 };
 
 struct dataset_record {
-    BOOST_HANA_DEFINE_STRUCT(dataset_record,
+    DATACHAIN_FIELDS(dataset_record,
         (std::string, name),
         (std::string, version),
         (std::uint64_t, uid_hi),
@@ -161,7 +161,7 @@ E enum_from_name(std::string_view n, E first, E last) {
 
 // Dataset versions written by record version 2 (digest of the row bytes).
 struct dataset_record_v2 {
-    BOOST_HANA_DEFINE_STRUCT(dataset_record_v2,
+    DATACHAIN_FIELDS(dataset_record_v2,
         (std::string, name), (std::string, version), (std::uint64_t, uid_hi), (std::uint64_t, uid_lo),
         (std::uint64_t, table), (std::uint64_t, rows), (std::uint64_t, schema_hi), (std::uint64_t, schema_lo),
         (std::string, schema_text), (std::uint64_t, job), (std::int64_t, created), (bool, complete),
@@ -170,7 +170,7 @@ struct dataset_record_v2 {
 
 // Dataset versions written by record version 1 (before the content digest).
 struct dataset_record_v1 {
-    BOOST_HANA_DEFINE_STRUCT(dataset_record_v1,
+    DATACHAIN_FIELDS(dataset_record_v1,
         (std::string, name), (std::string, version), (std::uint64_t, uid_hi), (std::uint64_t, uid_lo),
         (std::uint64_t, table), (std::uint64_t, rows), (std::uint64_t, schema_hi), (std::uint64_t, schema_lo),
         (std::string, schema_text), (std::uint64_t, job), (std::int64_t, created), (bool, complete));
@@ -180,7 +180,7 @@ struct dataset_record_v1 {
 // a column or struct member carries its name; list/optional/tuple elements
 // have none. kind: schema_kind (dynamic_schema.hpp); bits: integer width.
 struct schema_node {
-    BOOST_HANA_DEFINE_STRUCT(schema_node,
+    DATACHAIN_FIELDS(schema_node,
         (std::string, name),
         (std::uint8_t, kind),
         (std::uint8_t, bits),
@@ -192,7 +192,7 @@ struct schema_node {
 // read without the C++ type (open_dataset_dynamic). The signature equals the
 // dataset record's; recomputing it from `nodes` checks the record.
 struct version_schema_record {
-    BOOST_HANA_DEFINE_STRUCT(version_schema_record,
+    DATACHAIN_FIELDS(version_schema_record,
         (std::uint32_t, codec),        // codec_version the rows were written with
         (std::uint64_t, schema_hi),
         (std::uint64_t, schema_lo),
@@ -201,7 +201,7 @@ struct version_schema_record {
 };
 
 struct event_record {
-    BOOST_HANA_DEFINE_STRUCT(event_record,
+    DATACHAIN_FIELDS(event_record,
         (std::string, kind),          // to_string(event_kind)
         (std::string, step),
         (std::string, dataset),
@@ -221,7 +221,7 @@ struct event_record {
 
 // Events written by format 1 (before change and from_job), read as events.
 struct event_record_v1 {
-    BOOST_HANA_DEFINE_STRUCT(event_record_v1,
+    DATACHAIN_FIELDS(event_record_v1,
         (std::string, kind), (std::string, step), (std::string, dataset), (std::string, version),
         (std::string, chain_hash), (std::string, step_hash), (std::uint64_t, rows_before),
         (std::uint64_t, rows_now), (double, seconds), (std::int64_t, time), (std::string, why));

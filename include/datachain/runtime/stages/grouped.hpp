@@ -16,7 +16,7 @@
 namespace datachain::detail::exec {
 
 template <class Out>
-struct grouped_stage : stream<Out>, grouped_core {
+struct grouped_stage : grouped_core, stream<Out> {
     std::vector<row_tuple<Out>> pending;  // outputs not yet handed downstream
     std::size_t pending_at = 0;
     std::vector<std::optional<std::vector<row_tuple<Out>>>> res;  // the current call's groups

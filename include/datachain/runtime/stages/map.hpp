@@ -22,7 +22,7 @@ namespace datachain {
 namespace detail::exec {
 
 template <class In, class Step>
-struct map_stage final : stream<typename Step::template apply<In>::type>, map_core {
+struct map_stage final : map_core, stream<typename Step::template apply<In>::type> {
     using Out = typename Step::template apply<In>::type;
     using bind = typename Step::template apply<In>::bind;
     // The row memo (memo.hpp): inputs whose outputs an earlier run stored.
