@@ -61,10 +61,12 @@ public:
                             std::uint64_t seq = 0);
 
     // An order_by or agg sorted its input through a spill file
-    // (external_sort.hpp): "order_by(size): input of 3000000 rows (141.3 MiB)
-    // sorted on disk in 3 runs, as it exceeded spill_bytes (64.0 MiB,
-    // DATACHAIN_SPILL_BYTES)". `bytes`: the file's size; `partitions`:
-    // agg's count. A report line only: it decides nothing, so no event.
+    // (external_sort.hpp): "order_by(size): input of 3000000 rows sorted on
+    // disk in 3 runs (141.3 MiB written), as it took more memory than
+    // spill_bytes (64.0 MiB; settings::spill_bytes or DATACHAIN_SPILL_BYTES)".
+    // `bytes`: the file's size (sort keys and encoded rows, less than the
+    // rows took in memory); `partitions`: agg's count. A report line only:
+    // it decides nothing, so no event.
     void spilled(const std::string& step, std::uint64_t rows, std::uint64_t bytes, std::size_t runs,
                  std::optional<std::uint64_t> partitions = std::nullopt) const;
 

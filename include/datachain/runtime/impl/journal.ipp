@@ -76,9 +76,9 @@ DATACHAIN_INLINE void journal::spilled(const std::string& step, std::uint64_t ro
     report(step + ": input of " + rows_text(rows) +
            (partitions ? " in " + std::to_string(*partitions) + (*partitions == 1 ? " partition" : " partitions")
                        : std::string{}) +
-           " (" + binary_size_text(bytes) + ") sorted on disk in " + std::to_string(runs) +
-           (runs == 1 ? " run" : " runs") + ", as it exceeded spill_bytes (" + binary_size_text(cfg_.spill_bytes) +
-           ", DATACHAIN_SPILL_BYTES)");
+           " sorted on disk in " + std::to_string(runs) + (runs == 1 ? " run" : " runs") + " (" +
+           binary_size_text(bytes) + " written), as it took more memory than spill_bytes (" +
+           binary_size_text(cfg_.spill_bytes) + "; settings::spill_bytes or DATACHAIN_SPILL_BYTES)");
 }
 
 DATACHAIN_INLINE std::string journal::reused_from(std::uint64_t continued, std::uint64_t memo) {
