@@ -225,16 +225,31 @@ TEST_CASE("operator: messages say things once and count what they mean", "[runti
     CHECK(msg.find("input row") == std::string::npos);
 }
 
+namespace {
+// A store directory, settings without a progress line, and the status file
+// of job 7 in it, for tests that drive progress by poll() with given times.
+struct status_fixture {
+    rt::temp_dir d;
+    dc::settings st;
+    std::optional<dc::detail::status_file> file;
+    dc::detail::progress::clock::time_point t0 = dc::detail::progress::clock::now();
+    status_fixture() {
+        fs::create_directories(d.store());
+        st = rt::cfg(d.store());
+        st.progress = false;
+        file.emplace(d.store().string(), 7);
+    }
+};
+} // namespace
+
 TEST_CASE("operator: the status file names the step whose rows it shows", "[runtime][operator]") {
     // Two UDF steps run pipelined: the second starts before the first ends,
     // and each reports its own rows. Driven by poll() with given times.
-    rt::temp_dir d;
-    fs::create_directories(d.store());
-    auto st = rt::cfg(d.store());
-    st.progress = false;
-    dc::detail::status_file file(d.store().string(), 7);
-    using clock = dc::detail::progress::clock;
-    const auto t0 = clock::now();
+    status_fixture f;
+    auto& d = f.d;
+    auto& st = f.st;
+    auto& file = *f.file;
+    const auto t0 = f.t0;
     file.step("map<a>(f)", 5000, 0);
     dc::detail::progress first(st, "map<a>(f)", 5000, 0, dc::detail::progress_kind::udf, &file);
     file.step("map<b>(g)", 5000, 0);
@@ -257,13 +272,11 @@ TEST_CASE("operator: the status file names the step whose rows it shows", "[runt
 
 TEST_CASE("operator: the status file says what a step counts, and reads a file without it as rows",
           "[runtime][operator]") {
-    rt::temp_dir d;
-    fs::create_directories(d.store());
-    auto st = rt::cfg(d.store());
-    st.progress = false;
-    dc::detail::status_file file(d.store().string(), 7);
-    using clock = dc::detail::progress::clock;
-    const auto t0 = clock::now();
+    status_fixture f;
+    auto& d = f.d;
+    auto& st = f.st;
+    auto& file = *f.file;
+    const auto t0 = f.t0;
     file.step("agg<n>(f)", 40, 0, "partitions");
     REQUIRE(dc::detail::read_status(d.store()));
     CHECK(dc::detail::read_status(d.store())->unit == "partitions");  // from the step's start
