@@ -106,7 +106,7 @@ TEST_CASE("operator: DATACHAIN_SPILL_BYTES is a byte count or a size with K, M, 
     }
     // Empty is an error, not the default; so is anything else.
     for (const char* bad : {"", " ", "abc", "-1", "64 M", "1.5G", "64MB", "64m", "K", "0x10", "M64",
-                            "99999999999999999999", "17179869184T"}) {
+                            "99999999999999999999X", "1e3"}) {
         INFO("'" << bad << "'");
         rt::scoped_env v("DATACHAIN_SPILL_BYTES", bad);
         auto e = rt::catch_error([] { (void)settings::from_env(); });
@@ -115,6 +115,19 @@ TEST_CASE("operator: DATACHAIN_SPILL_BYTES is a byte count or a size with K, M, 
         CHECK(msg.find("DATACHAIN_SPILL_BYTES='" + std::string(bad) + "' is not a size") != std::string::npos);
         CHECK(msg.find("512K, 64M, 1G") != std::string::npos);
     }
+    // A size that is well formed but does not fit says so, with the limit.
+    const std::string max = std::to_string(SIZE_MAX);
+    for (const char* big : {"99999999999999999999", "17179869184T", "99999999999T", "18446744073709551616"}) {
+        INFO("'" << big << "'");
+        rt::scoped_env v("DATACHAIN_SPILL_BYTES", big);
+        auto e = rt::catch_error([] { (void)settings::from_env(); });
+        CHECK(e.kind() == dc::error_kind::usage);
+        const std::string msg = e.what();
+        CHECK(msg.find("DATACHAIN_SPILL_BYTES='" + std::string(big) + "' is too large: at most " + max + " bytes") !=
+              std::string::npos);
+        CHECK(msg.find("is not a size") == std::string::npos);
+    }
+    CHECK(settings::byte_size(max, "V") == SIZE_MAX);
 }
 
 namespace {

@@ -114,7 +114,8 @@ struct settings {
     // A size: a byte count ("268435456") or a number with K, M, G or T,
     // powers of 1024 ("512K", "64M", "1G"; also "64MiB"). Anything else, the
     // empty string included, is error_kind::usage naming `variable`, the
-    // value and these forms.
+    // value and these forms; a size past SIZE_MAX bytes (or past 64 bits) is
+    // error_kind::usage saying "is too large: at most N bytes".
     static std::size_t byte_size(const std::string& v, const char* variable);
 };
 

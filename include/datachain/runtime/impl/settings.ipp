@@ -60,11 +60,16 @@ DATACHAIN_INLINE std::size_t settings::byte_size(const std::string& v, const cha
     int shift = unit.empty() ? 0 : -1;
     for (int k = 0; k < 4; ++k)
         if (unit == std::string(1, "KMGT"[k]) || unit == std::string(1, "KMGT"[k]) + "iB") shift = 10 * (k + 1);
-    if (i == 0 || shift < 0 || over || n > (std::uint64_t{SIZE_MAX} >> shift))
+    if (i == 0 || shift < 0)
         throw error(error_kind::usage, std::string("datachain: ") + variable + "='" + v +
                                            "' is not a size; write a byte count (268435456) or a number with K, "
                                            "M, G or T, powers of 1024 (512K, 64M, 1G; also 64MiB), or unset it "
                                            "for the default");
+    if (over || n > (std::uint64_t{SIZE_MAX} >> shift))
+        throw error(error_kind::usage, std::string("datachain: ") + variable + "='" + v +
+                                           "' is too large: at most " + std::to_string(SIZE_MAX) +
+                                           " bytes (" + std::to_string(SIZE_MAX >> 40) +
+                                           "T); write a smaller size (512K, 64M, 1G), or unset it for the default");
     return static_cast<std::size_t>(n << shift);
 }
 
