@@ -350,6 +350,40 @@ TEST_CASE("errors: a damaged row names the store, dataset, version and key, and 
     CHECK(j->error.find("damaged") != std::string::npos);
 }
 
+namespace {
+std::int64_t damaged_fail_at = -1;
+std::int64_t plus_one_or_throw(std::int64_t x) {
+    if (x == damaged_fail_at) throw std::runtime_error("boom");
+    return x + 1;
+}
+} // namespace
+
+TEST_CASE("errors: a damaged stored output of a resumed map names the step's outputs and the key",
+          "[runtime][checkpoints]") {
+    rt::memory_root root;
+    auto chain = [] {
+        return dc::read_values<"x">(rt::iota64(10)) | dc::map<"y">(dc::versioned("plus", 1, &plus_one_or_throw));
+    };  // not saved: the resumed step reads its stored rows to pass them on
+    damaged_fail_at = 5;
+    {
+        dc::session s{rt::cfg(root.store(), "w")};
+        CHECK(rt::catch_error([&] { (void)chain().collect(s); }).kind() == dc::error_kind::udf);
+        auto c = s.db().scan("T");  // the map's table, the only one: rows of inputs 0..4
+        REQUIRE(c->valid());
+        auto k = dc::detail::rec::row_key(dc::key::read_be64(c->key(), 1), 2, 0);
+        REQUIRE(s.db().get(k));
+        s.db().put(k, "\xff\xff");
+    }
+    damaged_fail_at = -1;
+    dc::session s{rt::cfg(root.store(), "w")};
+    auto e = rt::catch_error([&] { (void)chain().collect(s); });
+    CHECK(e.kind() == dc::error_kind::store_corrupt);
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("a stored row of the outputs of map") != std::string::npos);
+    CHECK(what.find(") in the store at '" + root.store().string() + "' is damaged") != std::string::npos);
+}
+
 // ---- the output sink ---------------------------------------------------------------
 
 TEST_CASE("settings: library output goes through the sink", "[runtime][checkpoints]") {

@@ -76,6 +76,9 @@ public:
     std::uint64_t produced() const noexcept { return out_.produced(); }
     bool emit() const noexcept { return !ctx_.want_table; }
     const std::string& step() const noexcept { return step_; }
+    // "the outputs of <step>": what a damaged stored row of this step's table
+    // is named as (sources.hpp, damaged_row); built once, not per row read.
+    const std::string& outputs_what() const noexcept { return outputs_what_; }
 
     // A skipped step: the stored outputs (or none, when save adopts them).
     template <class Out>
@@ -85,7 +88,7 @@ public:
         ctx_.a.record_checkpoint(pkey_, complete_record());  // found nearby by the next run
         owned_table t{d_.table, [n = d_.rows] { return n; }};
         if (ctx_.want_table) return {std::make_unique<empty_stream<Out>>(), std::move(t)};
-        return {std::make_unique<table_stream<Out>>(ctx_.a.db(), d_.table, d_.rows, "the outputs of " + step_),
+        return {std::make_unique<table_stream<Out>>(ctx_.a.db(), d_.table, d_.rows, outputs_what_),
                 std::move(t)};
     }
 
@@ -120,7 +123,7 @@ protected:
     template <class Row>
     void load_stored(std::uint64_t ordinal, std::vector<Row>& into) {
         visit_stored(ordinal, [&](std::string_view k, std::string_view v) {
-            into.push_back(decode_row<Row>(ctx_.a.db(), "the outputs of " + step_, k, v));
+            into.push_back(decode_row<Row>(ctx_.a.db(), outputs_what_, k, v));
         });
     }
 
@@ -193,6 +196,7 @@ private:
 protected:
     step_context ctx_;
     std::string step_;
+    std::string outputs_what_ = "the outputs of " + step_;  // after step_: initialized from it
     hash128 pkey_;
     udf_decision d_;
     std::uint64_t table_ = 0;

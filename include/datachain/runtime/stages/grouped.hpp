@@ -77,7 +77,7 @@ private:
         for (auto& r : *res[k]) pending.push_back(std::move(r));
     }
     void pass_stored(std::string_view key, std::string_view value) override {
-        pending.push_back(decode_row<row_tuple<Out>>(ctx_.a.db(), "the outputs of " + step(), key, value));
+        pending.push_back(decode_row<row_tuple<Out>>(ctx_.a.db(), outputs_what(), key, value));
     }
 };
 

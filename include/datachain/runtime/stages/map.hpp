@@ -92,7 +92,7 @@ private:
     void drop(std::size_t k) override { res[k].reset(); }
     void pass(std::size_t k) override { out->push_back(std::move(*res[k])); }
     void pass_stored(std::string_view key, std::string_view value) override {
-        out->push_back(decode_row<row_tuple<Out>>(ctx_.a.db(), "the outputs of " + step(), key, value));
+        out->push_back(decode_row<row_tuple<Out>>(ctx_.a.db(), outputs_what(), key, value));
     }
     std::string path(std::size_t k) const override { return row_path<In>(in[k]); }
     hash128 index_row(std::string_view v, std::size_t& n) override {
