@@ -496,6 +496,7 @@ int cmd_events(const dc::store& db, const options& o) {
     std::vector<std::string> items;
     std::vector<std::vector<std::string>> rows;
     auto events = dc::catalog::events(db, job);
+    std::string crashed_unit = "rows";  // what the crashed line counts: the status file's unit
     // A crashed job recorded nothing for the step it was in: the last line says so.
     if (auto j = job ? dc::catalog::job(db, job) : std::nullopt; j && as_seen(db, *j).state() == dc::job_status::crashed) {
         auto steps = dc::detail::steps_in_udf(db, job);
@@ -504,25 +505,33 @@ int cmd_events(const dc::store& db, const options& o) {
         e.step = steps.empty() ? "-" : steps.front();
         e.why = as_seen(db, *j).error;
         e.time = j->finished;
-        if (auto st = dc::detail::read_status(db.location()); st && st->job == job) e.rows_now = st->done;
+        if (auto st = dc::detail::read_status(db.location()); st && st->job == job) {
+            e.rows_now = st->done;
+            crashed_unit = st->unit;
+        }
         events.push_back(e);
     }
     for (auto& e : events) {
         const std::string out = e.dataset.empty() ? "" : e.dataset + "@" + e.version;
+        // The counts are rows, a gen's inputs or an agg's partitions: each says which.
+        const std::string unit = e.kind == "crashed" ? crashed_unit : e.unit();
+        auto counted = [&](std::uint64_t n) {
+            return std::to_string(n) + " " + (n == 1 ? unit.substr(0, unit.size() - 1) : unit);
+        };
         if (o.json)
             items.push_back(jobj{}.num("job", job).str("kind", e.kind).str("step", e.step).str("output", out)
-                                .num("rows_before", e.rows_before).num("rows_now", e.rows_now)
+                                .num("rows_before", e.rows_before).num("rows_now", e.rows_now).str("unit", unit)
                                 .raw("seconds", fixed3(e.seconds))
                                 .time("time", e.time).str("change", e.change).str("why", e.why)
                                 .num("from_job", e.from_job).done());
         else
-            rows.push_back({e.kind, e.step + (out.empty() ? "" : " -> " + out), std::to_string(e.rows_before),
-                            std::to_string(e.rows_now), seconds_text(e.seconds), e.why});
+            rows.push_back({e.kind, e.step + (out.empty() ? "" : " -> " + out), counted(e.rows_before),
+                            counted(e.rows_now), seconds_text(e.seconds), e.why});
     }
     if (o.json) print_json_array(items);
     else {
         std::printf("job %llu\n", static_cast<unsigned long long>(job));
-        print_table({"EVENT", "STEP", "ROWS EARLIER", "ROWS NOW", "TIME", "WHY"}, rows);
+        print_table({"EVENT", "STEP", "DONE EARLIER", "DONE NOW", "TIME", "WHY"}, rows);
     }
     return 0;
 }

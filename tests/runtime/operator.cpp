@@ -239,6 +239,81 @@ TEST_CASE("operator: messages say things once and count what they mean", "[runti
 }
 
 namespace {
+DC_DEF(op_triple, (std::int64_t x) -> std::vector<std::int64_t> {
+    if (x == op_throw_at) throw std::runtime_error("triple failed");
+    return {x, x, x};
+});
+} // namespace
+
+TEST_CASE("operator: a skipped gen or agg says it reuses output rows, and events say what they count",
+          "[runtime][operator]") {
+    rt::memory_root root;
+    std::vector<std::string> lines;
+    auto st = rt::cfg(root.store());
+    st.report = true;
+    st.output = [&](const dc::output_line& l) { lines.push_back(l.text); };
+    std::vector<std::int64_t> xs{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    std::vector<std::string> ks{"a", "b", "c", "a", "b", "c", "a", "b", "c", "a"};
+    auto gen = [&](auto save) { return dc::read_values<"x">(xs) | dc::gen<"y">(op_triple) | save; };
+    auto agg = [&](auto save) {
+        return dc::read_values<"x", "k">(xs, ks) | dc::agg<"t">(op_sum, dc::partition_by<"k">, dc::params<"x">) | save;
+    };
+    auto the = [](const dc::session& s, const char* kind) {
+        for (const auto& e : s.events())
+            if (e.kind == kind) return e;
+        FAIL("no event " << kind);
+        return dc::event_record{};
+    };
+    op_throw_at = 5;
+    {
+        dc::session s{st};
+        CHECK(rt::catch_error([&] { gen(dc::save("g")).run(s); }).kind() == dc::error_kind::udf);
+    }
+    op_throw_at = -1;
+    {
+        dc::session s{st};
+        gen(dc::save("g")).run(s);  // continues: 5 inputs done earlier, 5 now; 30 rows saved
+        auto e = the(s, "udf_continued");
+        CHECK(e.rows_before == 5);
+        CHECK(e.rows_now == 5);
+        CHECK(std::string(e.unit()) == "inputs");
+        CHECK(std::string(the(s, "save_completed").unit()) == "rows");
+    }
+    {
+        lines.clear();
+        dc::session s{st};
+        gen(dc::save("g2")).run(s);  // another save: the gen step is skipped
+        auto e = the(s, "udf_skipped");
+        CHECK(e.rows_before == 30);  // the rows of the table reused, not inputs
+        CHECK(std::string(e.unit()) == "rows");
+        bool said = false;
+        for (const auto& l : lines) {
+            INFO(l);
+            CHECK(l.find("reusing 30 rows from") == std::string::npos);
+            said = said || l.find("gen<y>(op_triple) -> int64: skipped, reusing the 30 rows it output in job 2") !=
+                               std::string::npos;
+        }
+        CHECK(said);
+    }
+    {
+        dc::session s{st};
+        agg(dc::save("a")).run(s);
+        auto e = the(s, "udf_from_scratch");
+        CHECK(e.rows_now == 3);
+        CHECK(std::string(e.unit()) == "partitions");
+    }
+    lines.clear();
+    dc::session s{st};
+    agg(dc::save("a2")).run(s);
+    auto e = the(s, "udf_skipped");
+    CHECK(e.rows_before == 3);  // one sum per partition: 3 rows
+    CHECK(std::string(e.unit()) == "rows");
+    CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+              return l.find("skipped, reusing the 3 rows it output in job 4") != std::string::npos;
+          }) == 1);
+}
+
+namespace {
 // A store directory, settings without a progress line, and the status file
 // of job 7 in it, for tests that drive progress by poll() with given times.
 struct status_fixture {

@@ -24,9 +24,13 @@ run_program()
 run_program()
 
 cli(0 "^JOB +STATUS +PARENT +STARTED \\(UTC\\) +DURATION +NAME\n1 +complete +- +[0-9-]+T[0-9:]+Z +[0-9.]+s .*\n2 +complete +1 " ARGS jobs)
-cli(0 "^job 2\nEVENT +STEP +ROWS EARLIER +ROWS NOW +TIME +WHY\n.*save_skipped +save\\(\"processed_files\"\\) -> processed_files@1\\.0\\.0 .*chain unchanged since job 1"
+cli(0 "^job 2\nEVENT +STEP +DONE EARLIER +DONE NOW +TIME +WHY\n.*save_skipped +save\\(\"processed_files\"\\) -> processed_files@1\\.0\\.0 .*chain unchanged since job 1"
     ARGS events)
 cli(0 "udf_from_scratch +map<result>\\(process\\).*save_completed" ARGS events 1)
+# Each count says what it counts (rows here: a map; a gen's inputs, an agg's partitions).
+cli(0 "udf_from_scratch +map<result>\\(process\\)[^\n]* +0 rows +[0-9]+ rows .*save_completed [^\n]* 0 rows +144 rows "
+    ARGS events 1)
+cli(0 "\"rows_now\": ?144, ?\"unit\": ?\"rows\"" ARGS --json events 1)
 cli(0 "^NAME +VERSION +ROWS +SIZE +CREATED \\(UTC\\) +JOB +COLUMNS\nprocessed_files +1\\.0\\.0 +144 +[0-9.]+ [KM]?B +[0-9-]+T[0-9:]+Z +1 +\\(file: .*result: str\\)" ARGS datasets)
 cli(0 "^NAME[^\n]*\nprocessed_files +1\\.0\\.0 +144 " ARGS ls processed_files)
 cli(0 "filter\\(file\\.size > 15000\\).*compared with job 1: the chain is unchanged" ARGS explain processed_files)

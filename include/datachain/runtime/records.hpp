@@ -217,6 +217,18 @@ struct event_record {
         (std::uint64_t, from_job));   // the job whose outputs or version were reused, 0 = none
     event_kind type() const { return detail::enum_from_name(kind, event_kind::save_skipped, event_kind::udf_reused); }
     change_kind change_type() const { return detail::enum_from_name(change, change_kind::none, change_kind::off); }
+    // What rows_before and rows_now count, plural: "rows" for a save, a map,
+    // and a skipped UDF step (the rows of the table it reuses, as its
+    // report line says); else the step's unit, as its progress counts:
+    // "inputs" for a gen, "partitions" for an agg.
+    const char* unit() const {
+        const auto k = type();
+        if (k == event_kind::udf_skipped || k == event_kind::save_skipped || k == event_kind::save_completed)
+            return "rows";
+        if (step.starts_with("gen<")) return "inputs";
+        if (step.starts_with("agg<")) return "partitions";
+        return "rows";
+    }
 };
 
 // Events written by format 1 (before change and from_job), read as events.

@@ -62,7 +62,7 @@ DATACHAIN_INLINE void journal::save_completed(const std::string& step, const dat
 
 DATACHAIN_INLINE void journal::udf_decided(const std::string& step, const udf_decision& d, bool memo) {
     if (d.action == udf_action::skip)
-        report(step + ": skipped, reusing " + std::to_string(d.rows) + " rows from job " +
+        report(step + ": skipped, reusing the " + rows_text(d.rows) + " it output in job " +
                std::to_string(d.from_job));
     else
         report(step + ": " +
