@@ -675,7 +675,7 @@ int cmd_status(const options& o) {
         throw cli_error{1, "datachain: there is no datachain store at '" + o.root +
                                "'; give its directory with --root DIR (or DATACHAIN_ROOT)"};
     auto st = dc::detail::read_status(o.root);
-    const bool alive = st && st->state == "running" && (::kill(static_cast<pid_t>(st->pid), 0) == 0 || errno == EPERM);
+    const bool alive = st && st->state == "running" && dc::detail::writer_alive(*st);
     const std::string state = !st ? "none" : st->state == "running" && !alive ? "crashed" : st->state;
     if (o.json) {
         if (!st) std::printf("%s\n", jobj{}.str("state", state).done().c_str());
@@ -700,7 +700,8 @@ int cmd_status(const options& o) {
         std::printf("job %llu (pid %lld) running since %s\n", static_cast<unsigned long long>(st->job),
                     static_cast<long long>(st->pid), when(st->started).c_str());
     else if (state == "crashed")
-        std::printf("job %llu (pid %lld) crashed: its process is gone and it never finished\n",
+        std::printf("job %llu (pid %lld) crashed: its process is gone (or its pid now names another process) and "
+                    "it never finished\n",
                     static_cast<unsigned long long>(st->job), static_cast<long long>(st->pid));
     else
         std::printf("no job is running; the last, job %llu, ended %s (%s)\n", static_cast<unsigned long long>(st->job),

@@ -4,7 +4,9 @@
 #include "support.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
+#include <sstream>
 
 namespace {
 
@@ -399,3 +401,47 @@ TEST_CASE("operator: the status file says what a step counts, and reads a file w
     CHECK(old->done == 2);
     CHECK(old->unit == "rows");
 }
+
+#ifdef __linux__
+TEST_CASE("operator: a status file whose pid another process has taken since is not that process's",
+          "[runtime][operator]") {
+    status_fixture f;
+    const auto path = f.d.store() / "datachain-status";
+    auto s = dc::detail::read_status(f.d.store());
+    REQUIRE(s);
+    // Written with this process's start time: field 22 of /proc/self/stat
+    // (fields counted after the command name's closing parenthesis).
+    const std::string stat = rt::read_file("/proc/self/stat");
+    std::istringstream after(stat.substr(stat.rfind(')') + 1));
+    std::vector<std::string> fields{std::istream_iterator<std::string>(after), {}};
+    REQUIRE(fields.size() > 19);
+    REQUIRE(s->pid_start);
+    CHECK(*s->pid_start == std::stoull(fields[19]));  // fields[0] is field 3
+    CHECK(s->pid == ::getpid());
+    CHECK(dc::detail::writer_alive(*s));
+    // The same pid with another start time: a crashed job's file, its pid
+    // since taken by this (unrelated, live) process.
+    const std::string text = rt::read_file(path);
+    const std::string mine = "\npid_start " + std::to_string(*s->pid_start) + "\n";
+    REQUIRE(text.find(mine) != std::string::npos);
+    std::string stale = text;
+    stale.replace(stale.find(mine), mine.size(), "\npid_start " + std::to_string(*s->pid_start + 1) + "\n");
+    rt::write_file(path, stale);
+    auto s2 = dc::detail::read_status(f.d.store());
+    REQUIRE(s2);
+    CHECK(s2->state == "running");
+    CHECK_FALSE(dc::detail::writer_alive(*s2));
+    // A file without the key (an earlier build): judged by its pid alone, as before.
+    std::string old = text;
+    old.replace(old.find(mine), mine.size(), "\n");
+    rt::write_file(path, old);
+    auto s3 = dc::detail::read_status(f.d.store());
+    REQUIRE(s3);
+    CHECK_FALSE(s3->pid_start);
+    CHECK(dc::detail::writer_alive(*s3));
+    // No such process, or no pid: not alive.
+    s3->pid = 0;
+    CHECK_FALSE(dc::detail::writer_alive(*s3));
+    CHECK_FALSE(dc::detail::process_start_time(0));
+}
+#endif

@@ -324,6 +324,26 @@ int status(const std::string& cli, const std::string& store) {
     std::cout << text;
     expect(text.find("/10 (") != std::string::npos && text.find("%) rows, updated") != std::string::npos,
            "status of a file without a unit: rows");
+
+    // A crashed job's file whose pid a live, unrelated process has taken
+    // since (here: this fixture's pid) is crashed, not running: the start
+    // time the file records is not that process's. Without the key (an
+    // earlier build) the pid alone decides, as before.
+    const auto start = dc::detail::process_start_time(::getpid());
+    expect(start.has_value(), "this process's start time (/proc/self/stat)");
+    auto stale = [&](const std::string& pid_start) {
+        std::ofstream(file, std::ios::binary | std::ios::trunc)
+            << "format 1\njob 9\npid " << ::getpid() << "\n" << pid_start
+            << "state running\nstep map<a>(f)\ndone 1\ntotal 2\nearlier 0\nunit rows\nstarted 1\nupdated 2\n";
+        auto o = run(st);
+        std::cout << "a status file of pid " << ::getpid() << " (" << pid_start << "): " << o;
+        return tp::parse_json(o.substr(o.find('\n') + 1))["state"].text;
+    };
+    expect(stale("pid_start " + std::to_string(*start + 1) + "\n") == "crashed",
+           "status of a file whose pid has another start time: crashed");
+    expect(stale("pid_start " + std::to_string(*start) + "\n") == "running",
+           "status of a file whose pid has its start time: running");
+    expect(stale("") == "running", "status of a file without pid_start, its pid alive: running");
     return 0;
 }
 

@@ -17,20 +17,25 @@
 // Format: text lines "key value": format 1, job, pid, state (running,
 // complete, failed), step, done, total ("-" when unknown), earlier, unit
 // (what done, total and earlier count: "rows", gen's "inputs", agg's
-// "partitions"), started and updated (ns since the epoch). A reader skips
-// keys it does not know, so a key that older readers can do without keeps
-// format 1: `unit` came later, and a file without it counts rows.
+// "partitions"), started and updated (ns since the epoch), pid_start (Linux:
+// the writer's start time, process_start_time). A reader skips keys it does
+// not know, so a key that older readers can do without keeps format 1: `unit`
+// came later, and a file without it counts rows; so did `pid_start`, and a
+// file without it is judged by its pid alone (writer_alive).
 #pragma once
 
 #include <datachain/runtime/compiled.hpp>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -41,9 +46,16 @@ namespace datachain::detail {
 
 inline constexpr std::string_view status_file_name = "datachain-status";
 
+// When process `pid` started (Linux: field 22 of /proc/PID/stat, clock ticks
+// since boot): a pid and its start time name one process, where a pid alone
+// may since name another one. nullopt when there is no such process, it
+// cannot be read, or not on Linux.
+DATACHAIN_INLINE std::optional<std::uint64_t> process_start_time(std::int64_t pid);
+
 struct status_info {
     std::uint64_t job = 0;
     std::int64_t pid = 0;
+    std::optional<std::uint64_t> pid_start;  // the writer's start time, when known (process_start_time)
     std::string state;  // running, complete, failed
     std::string step;
     std::uint64_t done = 0;
@@ -59,6 +71,7 @@ public:
         on_ = !dir_.starts_with("memory:") && std::filesystem::is_directory(dir_);
         s_.job = job;
         s_.pid = ::getpid();
+        s_.pid_start = process_start_time(s_.pid);
         s_.state = "running";
         s_.started = now();
         write();
@@ -102,6 +115,12 @@ private:
 // The status file of the store at `dir`: nullopt when there is none or it
 // does not read as one.
 DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::path& dir);
+
+// The process that wrote `s` still runs: its pid exists and, when the file
+// recorded its start time and the pid's can be read, they are equal (a
+// crashed job's pid may since have gone to an unrelated process). A file
+// without pid_start (an earlier build) is judged by its pid alone.
+DATACHAIN_INLINE bool writer_alive(const status_info& s);
 
 } // namespace datachain::detail
 

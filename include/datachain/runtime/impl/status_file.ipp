@@ -39,7 +39,8 @@ DATACHAIN_INLINE void status_file::write() {
     const auto dir = std::filesystem::path(dir_);
     const auto tmp = dir / (std::string(status_file_name) + ".tmp-" + std::to_string(s_.pid) + "-" + std::to_string(s_.job));
     std::ostringstream text;
-    text << "format 1\njob " << s_.job << "\npid " << s_.pid << "\nstate " << s_.state << "\nstep " << s_.step
+    text << "format 1\njob " << s_.job << "\npid " << s_.pid
+         << (s_.pid_start ? "\npid_start " + std::to_string(*s_.pid_start) : std::string{}) << "\nstate " << s_.state << "\nstep " << s_.step
          << "\ndone " << s_.done << "\ntotal " << (s_.total ? std::to_string(*s_.total) : "-") << "\nearlier "
          << s_.earlier << "\nunit " << s_.unit << "\nstarted " << s_.started << "\nupdated " << s_.updated << "\n";
     const auto bytes = text.str();
@@ -77,7 +78,11 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
         if (k == "format") format = v == "1";
         else if (k == "job") ok = u64(s.job);
         else if (k == "pid") ok = u64(s.pid);
-        else if (k == "state") s.state = v;
+        else if (k == "pid_start") {
+            std::uint64_t t = 0;
+            ok = u64(t);
+            s.pid_start = t;
+        }        else if (k == "state") s.state = v;
         else if (k == "step") s.step = v;
         else if (k == "done") ok = u64(s.done);
         else if (k == "total") {
@@ -94,6 +99,35 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
     }
     if (!format || s.job == 0) return std::nullopt;
     return s;
+}
+
+DATACHAIN_INLINE std::optional<std::uint64_t> process_start_time(std::int64_t pid) {
+#ifdef __linux__
+    if (pid <= 0) return std::nullopt;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // "PID (COMM) STATE ...": COMM may hold spaces and ')', so fields are
+    // counted from the last ')'; the state is field 3, the start time 22.
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(text.substr(close + 1));
+    std::string skip;
+    for (int field = 3; field < 22; ++field)
+        if (!(fields >> skip)) return std::nullopt;
+    std::uint64_t start = 0;
+    if (!(fields >> start)) return std::nullopt;
+    return start;
+#else
+    (void)pid;
+    return std::nullopt;
+#endif
+}
+
+DATACHAIN_INLINE bool writer_alive(const status_info& s) {
+    if (s.pid <= 0 || (::kill(static_cast<pid_t>(s.pid), 0) != 0 && errno != EPERM)) return false;
+    if (!s.pid_start) return true;
+    const auto now = process_start_time(s.pid);
+    return !now || *now == *s.pid_start;
 }
 
 } // namespace datachain::detail
