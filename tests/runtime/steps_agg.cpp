@@ -3,6 +3,10 @@
 // saved. Part of the runtime tests of every step (see steps.cpp).
 #include "steps_support.hpp"
 
+#include <bit>
+#include <cmath>
+#include <limits>
+
 using namespace rt_steps;
 
 TEST_CASE("steps: agg with and without partition_by", "[runtime][steps]") {
@@ -41,4 +45,30 @@ TEST_CASE("steps: agg with and without partition_by", "[runtime][steps]") {
     CHECK(dc::collect(none | dc::agg<"total">(rt_sum, dc::partition_by<"k">, dc::params<"n">), s).empty());
 
     collect_and_save(src | dc::agg<"total">(rt_sum, dc::partition_by<"k">, dc::params<"n">), s, "sums", part);
+}
+
+TEST_CASE("steps: agg partition keys compare by their stored bytes: 0.0 and -0.0, NaNs of other bits",
+          "[runtime][steps]") {
+    const double nan_a = std::numeric_limits<double>::quiet_NaN();
+    const double nan_b = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan_a) | 1);  // another payload
+    REQUIRE(std::isnan(nan_b));
+    const std::vector<double> ks{0.0, -0.0, nan_a, nan_b, 0.0, nan_a, -0.0};
+    rt::memory_root d;
+    auto cfg = rt::cfg(d.store());
+    SECTION("in memory") {}
+    SECTION("spilled") { cfg.spill_bytes = 0; }
+    dc::session s{cfg};
+    auto parts = dc::collect(dc::read_values<"n", "k">(rt::iota64(7), ks) |
+                                 dc::agg<"total">(rt_sum, dc::partition_by<"k">, dc::params<"n">),
+                             s);
+    REQUIRE(parts.size() == 4);  // in order of first row: 0.0, -0.0, nan_a, nan_b
+    auto bits = [&](std::size_t i) { return std::bit_cast<std::uint64_t>(parts[i].get<"k">()); };
+    CHECK(bits(0) == std::bit_cast<std::uint64_t>(0.0));
+    CHECK(parts[0].get<"total">() == 0 + 4);
+    CHECK(bits(1) == std::bit_cast<std::uint64_t>(-0.0));
+    CHECK(parts[1].get<"total">() == 1 + 6);
+    CHECK(bits(2) == std::bit_cast<std::uint64_t>(nan_a));
+    CHECK(parts[2].get<"total">() == 2 + 5);
+    CHECK(bits(3) == std::bit_cast<std::uint64_t>(nan_b));
+    CHECK(parts[3].get<"total">() == 3);
 }

@@ -15,6 +15,8 @@
 // the partition, in input order. Output rows: the partition key column(s),
 // named by their paths, then the UDF's outputs. Partitions come in the order
 // of their first row. Without partition_by the whole input is one partition.
+// Keys compare by their stored bytes (the row codec's): 0.0 and -0.0 are two
+// partitions, as are NaNs of different bits; NaNs of the same bits are one.
 // At run time each partition's outputs are committed atomically and a resumed
 // run skips finished partitions.
 #pragma once
