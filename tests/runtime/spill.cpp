@@ -319,6 +319,29 @@ TEST_CASE("spill_bytes decides whether a spill file is used", "[runtime][spill]"
     }
 }
 
+TEST_CASE("an agg without partition_by neither sorts nor spills: its one partition is held whole anyway",
+          "[runtime][spill]") {
+    rt::memory_root d;
+    auto c = rt::cfg(d.store(), "whole");
+    c.spill_bytes = 0;  // any input past it would spill
+    c.checkpoints = false;
+    c.report = true;
+    std::vector<std::string> spills;
+    c.output = [&](const dc::output_line& l) {
+        if (l.text.find("sorted on disk") != std::string::npos) spills.push_back(l.text);
+    };
+    dc::session s{c};
+    probe_seen = -1;
+    auto rows = dc::collect(probe_source() | dc::agg<"n">(sp_probe, dc::partition_by<>, dc::params<"v">), s);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].get<"n">() == 10000);
+    CHECK(probe_seen == 0);  // no spill file open during its call
+    CHECK(spills.empty());
+    // With partition_by, the same settings spill (the test above sees it).
+    dc::collect(probe_source() | dc::agg<"n">(sp_probe, dc::partition_by<"k">, dc::params<"v">), s);
+    CHECK(spills.size() == 1);
+}
+
 TEST_CASE("an order_by or agg that spills says so in a report line: rows, bytes, runs", "[runtime][spill]") {
     rt::memory_root d;
     auto in = make_input(3000, 5);

@@ -7,7 +7,8 @@
 // partitions at a time, so memory stays flat but for one entry per partition
 // key (its codec bytes and number), and a report line says so (rows,
 // partitions, bytes, runs); partitions, their numbers, done marks and outputs
-// are the same either way.
+// are the same either way. Without partition_by the whole input is one
+// partition, held whole for the UDF anyway: it is neither sorted nor spilled.
 #pragma once
 
 #include <datachain/runtime/external_sort.hpp>
@@ -15,9 +16,11 @@
 #include <datachain/steps/agg.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -97,8 +100,22 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     }
 
     // All input rows, grouped by partition key in order of first appearance;
-    // past settings::spill_bytes, through a spill file.
+    // past settings::spill_bytes, through a spill file. Without partition_by:
+    // one partition of every row, in input order, in memory.
     void load() {
+        if constexpr (std::tuple_size_v<key_tuple> == 0) {
+            std::vector<row_tuple<In>> buf;
+            while (up->next(buf, 4096)) std::move(buf.begin(), buf.end(), std::back_inserter(rows));
+            loaded = true;
+            if (!rows.empty()) {
+                parts.emplace_back(rows.size());
+                for (std::size_t i = 0; i < rows.size(); ++i) parts[0][i] = i;
+                keys.emplace_back();
+            }
+            total_parts = parts.size();
+            this->set_total(total_parts);
+            return;
+        }
         std::vector<row_tuple<In>> buf;
         std::string enc;
         std::size_t held = 0;
