@@ -40,7 +40,8 @@ DATACHAIN_INLINE void status_file::write() {
     const auto tmp = dir / (std::string(status_file_name) + ".tmp-" + std::to_string(s_.pid) + "-" + std::to_string(s_.job));
     std::ostringstream text;
     text << "format 1\njob " << s_.job << "\npid " << s_.pid
-         << (s_.pid_start ? "\npid_start " + std::to_string(*s_.pid_start) : std::string{}) << "\nstate " << s_.state << "\nstep " << s_.step
+         << (s_.pid_start ? "\npid_start " + std::to_string(*s_.pid_start) : std::string{})
+         << "\nstate " << s_.state << "\nstep " << s_.step
          << "\ndone " << s_.done << "\ntotal " << (s_.total ? std::to_string(*s_.total) : "-") << "\nearlier "
          << s_.earlier << "\nunit " << s_.unit << "\nstarted " << s_.started << "\nupdated " << s_.updated << "\n";
     const auto bytes = text.str();
@@ -82,7 +83,7 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
             std::uint64_t t = 0;
             ok = u64(t);
             s.pid_start = t;
-        }        else if (k == "state") s.state = v;
+        } else if (k == "state") s.state = v;
         else if (k == "step") s.step = v;
         else if (k == "done") ok = u64(s.done);
         else if (k == "total") {
