@@ -323,7 +323,10 @@ TEST_CASE("progress: DATACHAIN_PROGRESS_EVERY", "[progress]") {
     }
     ::setenv("DATACHAIN_PROGRESS_EVERY", "0", 1);
     CHECK(settings::from_env().progress_every == ms(0));
+    ::setenv("DATACHAIN_PROGRESS_EVERY", "", 1);  // set but empty: a slip, not the default
+    CHECK_THROWS_WITH(settings::from_env(), Catch::Contains("DATACHAIN_PROGRESS_EVERY=''") && Catch::Contains("unset it"));
     ::unsetenv("DATACHAIN_PROGRESS_EVERY");
+    CHECK(settings::from_env().progress_every == ms(10000));
 }
 
 TEST_CASE("progress: the status file follows the rows by time, not once per batch", "[progress]") {

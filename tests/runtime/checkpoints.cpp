@@ -438,6 +438,12 @@ TEST_CASE("settings: DATACHAIN_PARALLEL is checked, and a URI is not a store roo
     CHECK(rt::catch_error([] { (void)dc::settings::from_env(); }).kind() == dc::error_kind::usage);
     ::setenv("DATACHAIN_PARALLEL", "100000", 1);
     CHECK(rt::catch_error([] { (void)dc::settings::from_env(); }).kind() == dc::error_kind::usage);
+    ::setenv("DATACHAIN_PARALLEL", "", 1);  // set but empty: a slip, not the default
+    const auto empty = rt::catch_error([] { (void)dc::settings::from_env(); });
+    CHECK(empty.kind() == dc::error_kind::usage);
+    CHECK_THAT(empty.what(), Catch::Contains("DATACHAIN_PARALLEL=''") && Catch::Contains("unset it"));
+    ::setenv("DATACHAIN_PARALLEL", "3", 1);
+    CHECK(dc::settings::from_env().parallel == 3);
     ::unsetenv("DATACHAIN_PARALLEL");
     rt::temp_dir d;
     auto cfg = rt::cfg("file://" + d.store().string());

@@ -16,7 +16,10 @@ DATACHAIN_INLINE settings settings::from_env() {
     if (auto v = env("DATACHAIN_JOB_NAME"); v && !v->empty()) s.job_name = *v;
     s.ignore_checkpoints = env_switch("DATACHAIN_IGNORE_CHECKPOINTS", truthy);
     s.checkpoints = !env_switch("DATACHAIN_CHECKPOINTS", falsy);
-    if (auto v = env("DATACHAIN_PARALLEL"); v && !v->empty()) {
+    // A variable that is set but empty is an error, not the default (more
+    // likely a slip than a wish for the default), for the numeric settings:
+    // DATACHAIN_PARALLEL, DATACHAIN_PROGRESS_EVERY, DATACHAIN_SPILL_BYTES.
+    if (auto v = env("DATACHAIN_PARALLEL")) {
         char* end = nullptr;
         errno = 0;
         long n = std::strtol(v->c_str(), &end, 10);
@@ -27,9 +30,8 @@ DATACHAIN_INLINE settings settings::from_env() {
         s.parallel = static_cast<unsigned>(n);
     }
     if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
-    if (auto v = env("DATACHAIN_PROGRESS_EVERY"); v && !v->empty()) s.progress_every = progress_interval(*v);
+    if (auto v = env("DATACHAIN_PROGRESS_EVERY")) s.progress_every = progress_interval(*v);
     if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
-    // Set but empty is an error too (more likely a slip than a wish for the default).
     if (auto v = env("DATACHAIN_SPILL_BYTES")) s.spill_bytes = byte_size(*v, "DATACHAIN_SPILL_BYTES");
     return s;
 }
@@ -43,7 +45,8 @@ DATACHAIN_INLINE std::chrono::milliseconds settings::progress_interval(const std
     if (i == 0 || ms < 0 || n >= 100000000)
         throw error(error_kind::usage, "datachain: DATACHAIN_PROGRESS_EVERY='" + v +
                                            "' is not an interval; write seconds (10), or 500ms, 30s, 2m; "
-                                           "0 turns the periodic progress lines off");
+                                           "0 turns the periodic progress lines off (or unset it for the "
+                                           "default)");
     return std::chrono::milliseconds(n * ms);
 }
 
