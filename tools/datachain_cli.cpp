@@ -506,7 +506,9 @@ int cmd_events(const dc::store& db, const options& o) {
         e.why = as_seen(db, *j).error;
         e.time = j->finished;
         if (auto st = dc::detail::read_status(db.location()); st && st->job == job) {
-            e.rows_now = st->done;
+            // The status file's done counts the units earlier runs did too.
+            e.rows_before = st->earlier;
+            e.rows_now = st->done > st->earlier ? st->done - st->earlier : 0;
             crashed_unit = st->unit;
         }
         events.push_back(e);
@@ -697,8 +699,12 @@ int cmd_status(const options& o) {
         if (*st->total) counts += " (" + std::to_string(st->done * 100 / *st->total) + "%)";
     }
     if (state == "running")
-        std::printf("job %llu (pid %lld) running since %s\n", static_cast<unsigned long long>(st->job),
-                    static_cast<long long>(st->pid), when(st->started).c_str());
+        std::printf("job %llu (pid %lld) running since %s%s\n", static_cast<unsigned long long>(st->job),
+                    static_cast<long long>(st->pid), when(st->started).c_str(),
+                    dc::detail::pid_checkable(*st)
+                        ? ""
+                        : " (as its file says: it runs in another pid namespace, such as a container, so "
+                          "its process cannot be checked from here)");
     else if (state == "crashed")
         std::printf("job %llu (pid %lld) crashed: its process is gone (or its pid now names another process) and "
                     "it never finished\n",

@@ -3,6 +3,8 @@
 // decision events of a failed job, and damaged job records.
 #include "support.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <iterator>
 #include <optional>
@@ -419,6 +421,12 @@ TEST_CASE("operator: a status file whose pid another process has taken since is 
     CHECK(*s->pid_start == std::stoull(fields[19]));  // fields[0] is field 3
     CHECK(s->pid == ::getpid());
     CHECK(dc::detail::writer_alive(*s));
+    // And with its pid namespace: the inode of /proc/self/ns/pid.
+    struct ::stat ns {};
+    REQUIRE(::stat("/proc/self/ns/pid", &ns) == 0);
+    REQUIRE(s->pid_ns);
+    CHECK(*s->pid_ns == static_cast<std::uint64_t>(ns.st_ino));
+    CHECK(dc::detail::pid_checkable(*s));
     // The same pid with another start time: a crashed job's file, its pid
     // since taken by this (unrelated, live) process.
     const std::string text = rt::read_file(path);
@@ -431,6 +439,11 @@ TEST_CASE("operator: a status file whose pid another process has taken since is 
     REQUIRE(s2);
     CHECK(s2->state == "running");
     CHECK_FALSE(dc::detail::writer_alive(*s2));
+    // Written in another pid namespace: its pid cannot be checked from here,
+    // so the file is taken at its word.
+    s2->pid_ns = *s2->pid_ns + 1;
+    CHECK_FALSE(dc::detail::pid_checkable(*s2));
+    CHECK(dc::detail::writer_alive(*s2));
     // A file without the key (an earlier build): judged by its pid alone, as before.
     std::string old = text;
     old.replace(old.find(mine), mine.size(), "\n");

@@ -289,6 +289,22 @@ int status(const std::string& cli, const std::string& store) {
     expect(!j.items.empty() && j.items.back()["kind"].text == "crashed" &&
                j.items.back()["step"].text == "map<twice>(fixture_wait) -> int64",
            "events --json after a kill: the last item");
+    expect(j.items.back()["rows_before"].text == "0" && j.items.back()["rows_now"].text == "3",
+           "events --json after a kill: 0 done earlier, 3 now");
+    // Had the killed run continued a step (2 of its 3 done by an earlier
+    // run), the crashed line splits the status file's count likewise.
+    {
+        const auto path = (std::filesystem::path(store) / "datachain-status").string();
+        std::string s = read_file(path);
+        const auto at = s.find("\nearlier 0\n");
+        expect(at != std::string::npos, "the killed job's status file has 'earlier 0'");
+        s.replace(at, 11, "\nearlier 2\n");
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << s;
+        text = run("'" + cli + "' --root '" + store + "' events " + job + " --json");
+        j = tp::parse_json(text.substr(text.find('\n') + 1));
+        expect(j.items.back()["rows_before"].text == "2" && j.items.back()["rows_now"].text == "1",
+               "events --json of a killed continued step: 2 done earlier, 1 now");
+    }
     ::close(go);
 
     // An agg counts partitions: the status file says so, and so does the
@@ -344,6 +360,19 @@ int status(const std::string& cli, const std::string& store) {
     expect(stale("pid_start " + std::to_string(*start) + "\n") == "running",
            "status of a file whose pid has its start time: running");
     expect(stale("") == "running", "status of a file without pid_start, its pid alive: running");
+    // Written in another pid namespace (a container on a bind-mounted store):
+    // its pid names another process here, so the file is taken at its word,
+    // and the text says why; in this namespace, the start time decides.
+    const auto ns = dc::detail::pid_namespace();
+    expect(ns.has_value(), "this process's pid namespace (/proc/self/ns/pid)");
+    const auto wrong_start = "pid_start " + std::to_string(*start + 1) + "\n";
+    expect(stale(wrong_start + "pid_ns " + std::to_string(*ns + 1) + "\n") == "running",
+           "status of a file from another pid namespace: running");
+    text = run("'" + cli + "' --root '" + store + "' status");
+    std::cout << text;
+    expect(text.find("another pid namespace") != std::string::npos, "status text: another pid namespace");
+    expect(stale(wrong_start + "pid_ns " + std::to_string(*ns) + "\n") == "crashed",
+           "status of a file from this pid namespace whose pid has another start time: crashed");
     return 0;
 }
 

@@ -18,15 +18,17 @@
 // complete, failed), step, done, total ("-" when unknown), earlier, unit
 // (what done, total and earlier count: "rows", gen's "inputs", agg's
 // "partitions"), started and updated (ns since the epoch), pid_start (Linux:
-// the writer's start time, process_start_time). A reader skips keys it does
+// the writer's start time, process_start_time), pid_ns (Linux: the writer's
+// pid namespace, pid_namespace). A reader skips keys it does
 // not know, so a key that older readers can do without keeps format 1: `unit`
-// came later, and a file without it counts rows; so did `pid_start`, and a
-// file without it is judged by its pid alone (writer_alive).
+// came later, and a file without it counts rows; so did `pid_start` and
+// `pid_ns`, and a file without them is judged by its pid alone (writer_alive).
 #pragma once
 
 #include <datachain/runtime/compiled.hpp>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,10 +54,17 @@ inline constexpr std::string_view status_file_name = "datachain-status";
 // cannot be read, or not on Linux.
 DATACHAIN_INLINE std::optional<std::uint64_t> process_start_time(std::int64_t pid);
 
+// This process's pid namespace (Linux: the inode of /proc/self/ns/pid): a
+// pid names the same process only for readers in the same namespace (a
+// program in a container writing to a bind-mounted store has pids of its
+// own). nullopt when unknown, or not on Linux.
+DATACHAIN_INLINE std::optional<std::uint64_t> pid_namespace();
+
 struct status_info {
     std::uint64_t job = 0;
     std::int64_t pid = 0;
     std::optional<std::uint64_t> pid_start;  // the writer's start time, when known (process_start_time)
+    std::optional<std::uint64_t> pid_ns;     // the writer's pid namespace, when known (pid_namespace)
     std::string state;  // running, complete, failed
     std::string step;
     std::uint64_t done = 0;
@@ -72,6 +81,7 @@ public:
         s_.job = job;
         s_.pid = ::getpid();
         s_.pid_start = process_start_time(s_.pid);
+        s_.pid_ns = pid_namespace();
         s_.state = "running";
         s_.started = now();
         write();
@@ -119,8 +129,13 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
 // The process that wrote `s` still runs: its pid exists and, when the file
 // recorded its start time and the pid's can be read, they are equal (a
 // crashed job's pid may since have gone to an unrelated process). A file
-// without pid_start (an earlier build) is judged by its pid alone.
+// without pid_start (an earlier build) is judged by its pid alone. A file
+// written in another pid namespace cannot be checked from here (its pid means
+// another process, or none): it is taken at its word (pid_checkable false).
 DATACHAIN_INLINE bool writer_alive(const status_info& s);
+// Whether `s`'s pid can be looked up from this process: false only when the
+// file names a pid namespace and this process is known to be in another one.
+DATACHAIN_INLINE bool pid_checkable(const status_info& s);
 
 } // namespace datachain::detail
 

@@ -41,6 +41,7 @@ DATACHAIN_INLINE void status_file::write() {
     std::ostringstream text;
     text << "format 1\njob " << s_.job << "\npid " << s_.pid
          << (s_.pid_start ? "\npid_start " + std::to_string(*s_.pid_start) : std::string{})
+         << (s_.pid_ns ? "\npid_ns " + std::to_string(*s_.pid_ns) : std::string{})
          << "\nstate " << s_.state << "\nstep " << s_.step
          << "\ndone " << s_.done << "\ntotal " << (s_.total ? std::to_string(*s_.total) : "-") << "\nearlier "
          << s_.earlier << "\nunit " << s_.unit << "\nstarted " << s_.started << "\nupdated " << s_.updated << "\n";
@@ -83,6 +84,10 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
             std::uint64_t t = 0;
             ok = u64(t);
             s.pid_start = t;
+        } else if (k == "pid_ns") {
+            std::uint64_t t = 0;
+            ok = u64(t);
+            s.pid_ns = t;
         } else if (k == "state") s.state = v;
         else if (k == "step") s.step = v;
         else if (k == "done") ok = u64(s.done);
@@ -124,7 +129,22 @@ DATACHAIN_INLINE std::optional<std::uint64_t> process_start_time(std::int64_t pi
 #endif
 }
 
+DATACHAIN_INLINE std::optional<std::uint64_t> pid_namespace() {
+#ifdef __linux__
+    struct ::stat st {};
+    if (::stat("/proc/self/ns/pid", &st) == 0) return static_cast<std::uint64_t>(st.st_ino);
+#endif
+    return std::nullopt;
+}
+
+DATACHAIN_INLINE bool pid_checkable(const status_info& s) {
+    if (!s.pid_ns) return true;
+    const auto mine = pid_namespace();
+    return !mine || *mine == *s.pid_ns;
+}
+
 DATACHAIN_INLINE bool writer_alive(const status_info& s) {
+    if (!pid_checkable(s)) return true;
     if (s.pid <= 0 || (::kill(static_cast<pid_t>(s.pid), 0) != 0 && errno != EPERM)) return false;
     if (!s.pid_start) return true;
     const auto now = process_start_time(s.pid);
