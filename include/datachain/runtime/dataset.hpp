@@ -43,9 +43,9 @@
 
 #include <range/v3/range_fwd.hpp>  // ranges::view_base only: the adaptors are the user's to include
 
-#include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace datachain {
@@ -81,50 +81,10 @@ public:
 
     // Reading to the end checks the rows against the version's row count and
     // content digest: damage is error(store_corrupt), never fewer rows.
-    class iterator {
-    public:
-        using value_type = row<S>;
-        using reference = const row<S>&;
-        using pointer = const row<S>*;
-        using difference_type = std::ptrdiff_t;
-        // All four nested types, so std::iterator_traits has them (range-v3's
-        // counted_iterator, used by views::take, reads its traits there).
-        using iterator_category = std::input_iterator_tag;
-        iterator() = default;
-        iterator(std::shared_ptr<store> db, const dataset_record& r) {
-            if (!db) return;  // an empty handle: no rows
-            st_ = std::make_shared<detail::version_rows>(std::move(db), r);
-            load();
-        }
-        const row<S>& operator*() const { return cur_; }
-        const row<S>* operator->() const { return &cur_; }
-        iterator& operator++() {
-            auto rows = st_;
-            st_.reset();  // at the end (or on an error) while the rows are checked
-            rows->next();
-            st_ = std::move(rows);
-            load();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& a, std::default_sentinel_t) { return !a.st_; }
-
-    private:
-        void load() {
-            if (st_->done()) {
-                st_.reset();
-                return;
-            }
-            try {
-                cur_.values = decode<typename S::tuple_type>(st_->value());
-            } catch (const error& e) {
-                auto rows = std::move(st_);
-                throw rows->damaged_row(e);
-            }
-        }
-        std::shared_ptr<detail::version_rows> st_;
-        row<S> cur_;
+    struct decode_typed {
+        void operator()(std::string_view bytes, row<S>& r) const { r.values = decode<typename S::tuple_type>(bytes); }
     };
+    using iterator = detail::version_iterator<row<S>, decode_typed>;
 
     iterator begin() const { return iterator{db_, rec_}; }
     std::default_sentinel_t end() const noexcept { return {}; }
@@ -145,10 +105,7 @@ private:
 template <class S>
 dataset<S> open_dataset(session& s, std::string_view name, std::string_view version = {}) {
     auto r = s.find_dataset(name, version);
-    if (!r)
-        throw error(error_kind::not_found, "datachain: no dataset '" + std::string(name) + "'" +
-                                               (version.empty() ? std::string{} : " version " + std::string(version)) +
-                                               " in the store at '" + s.db().location() + "'");
+    if (!r) throw detail::no_version_error(name, version, s.db().location());
     detail::check_schema<S>(*r, "open_dataset");
     return dataset<S>{s.shared_store(), std::move(*r)};
 }

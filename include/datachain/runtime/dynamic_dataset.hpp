@@ -24,7 +24,6 @@
 #include <datachain/runtime/version_rows.hpp>
 #include <datachain/runtime/versions.hpp>
 
-#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,47 +73,14 @@ public:
     const dataset_schema& schema() const noexcept { return *schema_; }
     const dataset_record& record() const noexcept { return rec_; }
 
-    class iterator {
-    public:
-        using value_type = dynamic_row;
-        using difference_type = std::ptrdiff_t;
-        using iterator_category = std::input_iterator_tag;
-        iterator() = default;
-        iterator(std::shared_ptr<store> db, const dataset_record& r, std::shared_ptr<const dataset_schema> s)
-            : st_(std::make_shared<detail::version_rows>(std::move(db), r)) {
-            cur_.schema = std::move(s);
-            load();
+    struct decode_values {
+        void operator()(std::string_view bytes, dynamic_row& r) const {
+            r.values = detail::decode_row(bytes, *r.schema);
         }
-        const dynamic_row& operator*() const { return cur_; }
-        const dynamic_row* operator->() const { return &cur_; }
-        iterator& operator++() {
-            auto rows = std::move(st_);  // at the end (or on an error) while the rows are checked
-            rows->next();
-            st_ = std::move(rows);
-            load();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& a, std::default_sentinel_t) { return !a.st_; }
-
-    private:
-        void load() {
-            if (st_->done()) {
-                st_.reset();
-                return;
-            }
-            try {
-                cur_.values = detail::decode_row(st_->value(), *cur_.schema);
-            } catch (const error& e) {
-                auto rows = std::move(st_);
-                throw rows->damaged_row(e);
-            }
-        }
-        std::shared_ptr<detail::version_rows> st_;
-        dynamic_row cur_;
     };
+    using iterator = detail::version_iterator<dynamic_row, decode_values>;
 
-    iterator begin() const { return iterator{db_, rec_, schema_}; }
+    iterator begin() const { return iterator{db_, rec_, dynamic_row{schema_, {}}}; }
     std::default_sentinel_t end() const noexcept { return {}; }
 
     std::vector<dynamic_row> to_vector() const {
@@ -134,10 +100,7 @@ private:
 inline dynamic_dataset open_dataset_dynamic(std::shared_ptr<store> db, std::string_view name,
                                             std::string_view version = {}) {
     auto r = detail::find_version(*db, name, version);
-    if (!r)
-        throw error(error_kind::not_found, "datachain: no dataset '" + std::string(name) + "'" +
-                                               (version.empty() ? std::string{} : " version " + std::string(version)) +
-                                               " in the store at '" + db->location() + "'");
+    if (!r) throw detail::no_version_error(name, version, db->location());
     auto s = detail::read_version_schema(*db, *r);
     if (!s)
         throw error(error_kind::not_found,

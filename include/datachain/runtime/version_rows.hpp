@@ -9,6 +9,10 @@
 // Reaching the end checks the rows read against the version's row count and
 // content digest (digest.hpp): damage is error(store_corrupt), never fewer
 // rows. damaged_row(e) is the error for a row that does not decode.
+//
+// version_iterator<Row, Decode> is both readers' input iterator over those
+// rows: Decode (a default-constructible callable) turns the encoded row into
+// the Row it holds; no_version_error is their "no such dataset" error.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -17,6 +21,8 @@
 #include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/store.hpp>
 
+#include <cstddef>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,5 +74,61 @@ private:
     row_digest digest_;
     bool done_ = false;
 };
+
+// An input iterator over a version's rows; the end is std::default_sentinel.
+// `first` is the row object the values are decoded into (a dynamic row
+// carries its schema); an iterator made without a store has no rows.
+template <class Row, class Decode>
+class version_iterator {
+public:
+    using value_type = Row;
+    using reference = const Row&;
+    using pointer = const Row*;
+    using difference_type = std::ptrdiff_t;
+    // All four nested types, so std::iterator_traits has them (range-v3's
+    // counted_iterator, used by views::take, reads its traits there).
+    using iterator_category = std::input_iterator_tag;
+
+    version_iterator() = default;
+    version_iterator(std::shared_ptr<store> db, const dataset_record& r, Row first = {}) : cur_(std::move(first)) {
+        if (!db) return;
+        st_ = std::make_shared<version_rows>(std::move(db), r);
+        load();
+    }
+    const Row& operator*() const { return cur_; }
+    const Row* operator->() const { return &cur_; }
+    version_iterator& operator++() {
+        auto rows = std::move(st_);  // at the end (or on an error) while the rows are checked
+        rows->next();
+        st_ = std::move(rows);
+        load();
+        return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const version_iterator& a, std::default_sentinel_t) { return !a.st_; }
+
+private:
+    void load() {
+        if (st_->done()) {
+            st_.reset();
+            return;
+        }
+        try {
+            Decode{}(st_->value(), cur_);
+        } catch (const error& e) {
+            auto rows = std::move(st_);
+            throw rows->damaged_row(e);
+        }
+    }
+    std::shared_ptr<version_rows> st_;
+    Row cur_{};
+};
+
+// error(not_found) for a dataset (version "" = any) missing from the store at `location`.
+inline error no_version_error(std::string_view name, std::string_view version, const std::string& location) {
+    return error(error_kind::not_found, "datachain: no dataset '" + std::string(name) + "'" +
+                                            (version.empty() ? std::string{} : " version " + std::string(version)) +
+                                            " in the store at '" + location + "'");
+}
 
 } // namespace datachain::detail
