@@ -605,6 +605,10 @@ int cmd_verify(const dc::store& db, const options& o) {
         todo = dc::catalog::datasets(db, o.target);
         if (todo.empty()) throw cli_error{1, "no dataset '" + o.target + "'"};
     }
+    if (todo.empty() && !o.json) {
+        std::printf("no datasets in the store at %s\n", db.location().c_str());
+        return 0;
+    }
     int bad = 0;
     std::vector<std::string> items;
     for (auto& r : todo) {
@@ -723,7 +727,8 @@ int cmd_status(const options& o) {
 
 int main(int argc, char** argv) {
     options o;
-    o.root = std::getenv("DATACHAIN_ROOT") && *std::getenv("DATACHAIN_ROOT") ? std::getenv("DATACHAIN_ROOT") : ".datachain";
+    const char* env_root = std::getenv("DATACHAIN_ROOT");
+    o.root = env_root ? env_root : ".datachain";  // set but empty: refused below, unless --root is given
     CLI::App app{"datachain: look into a datachain-cpp store (datasets, jobs, events) and get data out of it.\n"
                  "Never creates a store; starts no job.",
                  "datachain"};
@@ -798,6 +803,11 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "datachain: %s\nRun 'datachain --help' for usage.\n", e.what());
+        return 2;
+    }
+    if (env_root && !*env_root && app.get_option("--root")->count() == 0) {
+        std::fprintf(stderr, "datachain: DATACHAIN_ROOT is set but empty; give the store's directory (--root DIR "
+                             "or DATACHAIN_ROOT=DIR) or unset it for the default ./.datachain\n");
         return 2;
     }
     const std::string cmd = app.get_subcommands().at(0)->get_name();

@@ -445,6 +445,16 @@ TEST_CASE("settings: DATACHAIN_PARALLEL is checked, and a URI is not a store roo
     ::setenv("DATACHAIN_PARALLEL", "3", 1);
     CHECK(dc::settings::from_env().parallel == 3);
     ::unsetenv("DATACHAIN_PARALLEL");
+    {
+        rt::scoped_env root("DATACHAIN_ROOT", "");  // set but empty: not the default ./.datachain
+        const auto empty_root = rt::catch_error([] { (void)dc::settings::from_env(); });
+        CHECK(empty_root.kind() == dc::error_kind::usage);
+        CHECK_THAT(empty_root.what(), Catch::Contains("DATACHAIN_ROOT is set but empty"));
+    }
+    {
+        rt::scoped_env root("DATACHAIN_ROOT", nullptr);
+        CHECK(dc::settings::from_env().root == ".datachain");
+    }
     rt::temp_dir d;
     auto cfg = rt::cfg("file://" + d.store().string());
     CHECK(rt::catch_error([&] { dc::session s{cfg}; }).kind() == dc::error_kind::usage);

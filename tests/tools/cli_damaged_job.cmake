@@ -4,7 +4,9 @@
 # programs that do not need it nor listings: a program warns naming it, a
 # program whose lineage goes through it fails saying so, 'jobs' lists the
 # others and shows it damaged (exit 1), 'rm --job' drops it (and only it).
-# Also: events --json says rows_before; a memory: root is refused.
+# Also: events --json says rows_before; a memory: root is refused; verify
+# on a store with no datasets says so; DATACHAIN_ROOT set but empty is a
+# usage error (not the default ./.datachain).
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 unset(ENV{DATACHAIN_ROOT})
@@ -37,3 +39,13 @@ run_checked(0 "" "warning" COMMAND "${FIXTURE}" run "${S}" b)
 
 # An in-memory store lives only inside its process.
 run_checked(2 "lives only inside the process" "run a program" COMMAND "${CLI}" --root memory:x jobs)
+
+# verify on a store with no datasets says so (it printed nothing).
+run_checked(0 "" "" COMMAND "${FIXTURE}" empty "${WORK_DIR}/nodata")
+run_checked(0 "no datasets in the store at .*nodata" "" COMMAND "${CLI}" --root "${WORK_DIR}/nodata" verify)
+
+# DATACHAIN_ROOT set but empty: a usage error naming it, whatever the
+# command; --root still wins. (set(ENV{X} "") would unset it: env(1) sets it.)
+run_checked(2 "DATACHAIN_ROOT is set but empty" "" COMMAND env DATACHAIN_ROOT= "${CLI}" verify)
+run_checked(2 "DATACHAIN_ROOT is set but empty" "" COMMAND env DATACHAIN_ROOT= "${CLI}" status)
+run_checked(0 "no datasets in the store" "" COMMAND env DATACHAIN_ROOT= "${CLI}" --root "${WORK_DIR}/nodata" verify)

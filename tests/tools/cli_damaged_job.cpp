@@ -4,6 +4,7 @@
 //   cli_damaged_job make DIR        jobs 1 "a", 2 "b" (damaged), 3 "c", 4 "damage"
 //   cli_damaged_job run DIR NAME    one run of a small chain as job NAME; exit 0,
 //                                   or 1 with the error on stderr
+//   cli_damaged_job empty DIR       a store with no datasets
 #include <datachain/datachain.hpp>
 
 #include <cstdio>
@@ -35,6 +36,14 @@ int main(int argc, char** argv) try {
         dc::session s{st};
         const std::uint8_t v = dc::detail::rec::record_traits<dc::job_record>::version;
         s.db().put(dc::detail::rec::job_key(2), std::string(1, static_cast<char>(v)) + "\xff\xff\xff\xff");
+        return 0;
+    }
+    if (mode == "empty") {
+        dc::settings st;
+        st.root = dir;
+        st.report = st.progress = false;
+        dc::session s{st};
+        (void)s.jobs();
         return 0;
     }
     if (mode == "run" && argc == 4) {

@@ -12,13 +12,21 @@ DATACHAIN_INLINE settings settings::from_env() {
     };
     auto truthy = [](const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "TRUE" || v == "YES" || v == "on"; };
     auto falsy = [](const std::string& v) { return v == "0" || v == "false" || v == "no" || v == "off" || v == "FALSE" || v == "NO"; };
-    if (auto v = env("DATACHAIN_ROOT"); v && !v->empty()) s.root = *v;
+    if (auto v = env("DATACHAIN_ROOT")) {
+        // Set but empty: a slip (DATACHAIN_ROOT=$UNSET_VAR), never the default store.
+        if (v->empty())
+            throw error(error_kind::usage, "datachain: DATACHAIN_ROOT is set but empty; give the store's directory "
+                                           "(e.g. DATACHAIN_ROOT=.datachain) or unset it for the default "
+                                           "./.datachain");
+        s.root = *v;
+    }
     if (auto v = env("DATACHAIN_JOB_NAME"); v && !v->empty()) s.job_name = *v;
     s.ignore_checkpoints = env_switch("DATACHAIN_IGNORE_CHECKPOINTS", truthy);
     s.checkpoints = !env_switch("DATACHAIN_CHECKPOINTS", falsy);
     // A variable that is set but empty is an error, not the default (more
-    // likely a slip than a wish for the default), for the numeric settings:
-    // DATACHAIN_PARALLEL, DATACHAIN_PROGRESS_EVERY, DATACHAIN_SPILL_BYTES.
+    // likely a slip than a wish for the default), for DATACHAIN_ROOT (above)
+    // and the numeric settings: DATACHAIN_PARALLEL, DATACHAIN_PROGRESS_EVERY,
+    // DATACHAIN_SPILL_BYTES.
     if (auto v = env("DATACHAIN_PARALLEL")) {
         char* end = nullptr;
         errno = 0;
