@@ -1,9 +1,10 @@
 // read_storage lists every file or fails (SPEC section 9, issue 9): an
 // unreadable directory (as a non-root user), running out of file
-// descriptors, loops of symbolic links are errors naming the path; names
-// with newlines, tabs and invalid UTF-8 are listed as they are; FIFOs and
-// sockets are skipped without blocking; the store's own directory is never
-// listed.
+// descriptors, loops of symbolic links, links to directories, FIFOs,
+// sockets and devices are errors naming the path; names with newlines, tabs
+// and invalid UTF-8 are listed as they are; a tree that changes while it is
+// listed is listed again (or an error), never shorter; the store's own
+// directory is never listed.
 //
 // Cases that need another user or a lower descriptor limit run this binary
 // again, on the hidden test case "listing child helper", in a child process
@@ -210,15 +211,46 @@ TEST_CASE("listing: out of file descriptors is an error, and a deep tree needs o
     }
 }
 
-TEST_CASE("listing: loops of symbolic links", "[runtime][listing]") {
+TEST_CASE("listing: a symbolic link to a directory is an error naming it, never dropped", "[runtime][listing]") {
     rt::temp_dir d;
     const auto data = d / "data";
     rt::write_file(data / "a.txt", "a");
     rt::write_file(data / "sub" / "b.txt", "bb");
-    // A link to an ancestor directory is not followed: no endless walk.
-    fs::create_directory_symlink(data, data / "sub" / "up");
-    fs::create_directory_symlink("..", data / "sub" / "parent");
+    rt::write_file(d / "outside" / "c.txt", "ccc");
     CHECK(listed_paths(d.store(), data) == std::vector<std::string>{"a.txt", "sub/b.txt"});
+    // They were left out without a word: 2 rows for a tree holding 5 files
+    // under their names (outside/c.txt, inside/b.txt, up/...).
+    auto check_refused = [&](const fs::path& link, const fs::path& target) {
+        auto e = rt::catch_error([&] { (void)listed_paths(d.store(), data); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::io);
+        CHECK(contains(e.what(), link.string()));
+        CHECK(contains(e.what(), "symbolic link to the directory '" + fs::canonical(target).string() + "'"));
+        CHECK(contains(e.what(), "does not follow links to directories"));
+        CHECK(contains(e.what(), "replace the link with the directory"));
+        fs::remove(link);
+    };
+    SECTION("to a directory outside the tree") {
+        fs::create_directory_symlink(d / "outside", data / "outside");
+        check_refused(data / "outside", d / "outside");
+    }
+    SECTION("to a directory inside the tree") {
+        fs::create_directory_symlink(data / "sub", data / "inside");
+        check_refused(data / "inside", data / "sub");
+    }
+    SECTION("to an ancestor (a loop if followed), absolute or relative") {
+        fs::create_directory_symlink(data, data / "sub" / "up");
+        check_refused(data / "sub" / "up", data);
+        fs::create_directory_symlink("..", data / "sub" / "parent");
+        check_refused(data / "sub" / "parent", data);
+    }
+    CHECK(listed_paths(d.store(), data) == std::vector<std::string>{"a.txt", "sub/b.txt"});
+}
+
+TEST_CASE("listing: loops of symbolic links", "[runtime][listing]") {
+    rt::temp_dir d;
+    const auto data = d / "data";
+    rt::write_file(data / "a.txt", "a");
     // Two links pointing at each other cannot be stat'ed: an error naming one.
     fs::create_symlink("loop2", data / "loop1");
     fs::create_symlink("loop1", data / "loop2");
@@ -253,24 +285,129 @@ TEST_CASE("listing: names with newlines, tabs and invalid UTF-8 are listed as th
     CHECK(!contains(e.what(), "\n"));
 }
 
-TEST_CASE("listing: FIFOs and sockets are skipped, never opened", "[runtime][listing]") {
+TEST_CASE("listing: FIFOs, sockets and devices are an error naming them, never opened", "[runtime][listing]") {
     rt::temp_dir d;
     const auto data = d / "data";
     rt::write_file(data / "a.txt", "a");
     rt::write_file(data / "z.txt", "z");
-    REQUIRE(::mkfifo((data / "pipe").c_str(), 0600) == 0);
-    fs::create_symlink(data / "pipe", data / "link-to-pipe");
-    int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    REQUIRE(sock >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    const std::string sp = (data / "sock").string();
-    REQUIRE(sp.size() < sizeof addr.sun_path);
-    std::memcpy(addr.sun_path, sp.c_str(), sp.size() + 1);
-    REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    // Opening the FIFO would block this test for ever: the listing only stats it.
-    CHECK(listed_paths(d.store(), data) == std::vector<std::string>{"a.txt", "z.txt"});
-    ::close(sock);
+    auto check_refused = [&](const fs::path& p, std::string_view is) {
+        // Opening the FIFO would block this test for ever: the listing only stats it.
+        auto e = rt::catch_error([&] { (void)listed_paths(d.store(), data); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::io);
+        CHECK(contains(e.what(), "'" + p.string() + "' is " + std::string(is)));
+        CHECK(contains(e.what(), "move it out of the source directory"));
+        fs::remove(p);
+        // Left out without a word, they were: 2 rows and no warning.
+        CHECK(listed_paths(d.store(), data) == std::vector<std::string>{"a.txt", "z.txt"});
+    };
+    SECTION("a FIFO") {
+        REQUIRE(::mkfifo((data / "pipe").c_str(), 0600) == 0);
+        check_refused(data / "pipe", "a FIFO (named pipe)");
+    }
+    SECTION("a link to a FIFO") {
+        REQUIRE(::mkfifo((d / "pipe").c_str(), 0600) == 0);
+        fs::create_symlink(d / "pipe", data / "link-to-pipe");
+        check_refused(data / "link-to-pipe", "a symbolic link to a FIFO (named pipe)");
+    }
+    SECTION("a socket") {
+        int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        REQUIRE(sock >= 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        const std::string sp = (data / "sock").string();
+        REQUIRE(sp.size() < sizeof addr.sun_path);
+        std::memcpy(addr.sun_path, sp.c_str(), sp.size() + 1);
+        REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        check_refused(data / "sock", "a socket");
+        ::close(sock);
+    }
+    SECTION("a link to a device") {
+        fs::create_symlink("/dev/null", data / "null");
+        check_refused(data / "null", "a symbolic link to a character device");
+    }
+}
+
+namespace {
+
+// What the listing hook does, set by each test (the hook is a plain function).
+std::function<void(const std::string&, unsigned)> g_hook_action;
+unsigned g_hook_attempts = 0;
+struct hook_guard {
+    explicit hook_guard(std::function<void(const std::string&, unsigned)> f) {
+        g_hook_action = std::move(f);
+        g_hook_attempts = 0;
+        dc::detail::listing_test_hook() = [](const std::string& rel, unsigned attempt) {
+            g_hook_attempts = std::max(g_hook_attempts, attempt);
+            g_hook_action(rel, attempt);
+        };
+    }
+    ~hook_guard() {
+        dc::detail::listing_test_hook() = nullptr;
+        g_hook_action = nullptr;
+    }
+};
+
+} // namespace
+
+// The outside review: 'mv d30 x30; mv x30 d30' while 30 000 files were
+// listed saved 29 500 rows with exit 0 in 8 of 15 runs. Here the rename
+// happens at a fixed point: after the root's names are read.
+TEST_CASE("listing: a directory renamed away and back while listed is listed again, in full", "[runtime][listing]") {
+    rt::temp_dir d;
+    const auto data = d / "data";
+    rt::write_file(data / "a.txt", "a");
+    for (int i = 0; i < 3; ++i) rt::write_file(data / "d30" / ("f" + std::to_string(i)), "x");
+    rt::write_file(data / "z.txt", "z");
+    const std::vector<std::string> all{"a.txt", "d30/f0", "d30/f1", "d30/f2", "z.txt"};
+    hook_guard g([&](const std::string& rel, unsigned attempt) {
+        if (!rel.empty()) return;
+        if (attempt == 1) fs::rename(data / "d30", data / "x30");  // 'd30' read, then gone when stat'ed
+        if (attempt == 2) fs::rename(data / "x30", data / "d30");  // back, before it is stat'ed
+    });
+    // Walk 1 finds 'd30' gone when it stats it, walk 2 'x30' (moved back),
+    // walk 3 is complete. Before: 2 rows (a.txt, z.txt) and no error.
+    CHECK(listed_paths(d.store(), data) == all);
+    CHECK(g_hook_attempts == 3);
+}
+
+TEST_CASE("listing: a file moved into a directory already read is seen, the tree listed again", "[runtime][listing]") {
+    rt::temp_dir d;
+    const auto data = d / "data";
+    rt::write_file(data / "a" / "f", "f");
+    rt::write_file(data / "b" / "g", "g");
+    // Once 'a' is read (and before 'b' is), b/g moves to a/g: that walk saw
+    // neither; only reading 'a' again shows it.
+    hook_guard g([&](const std::string& rel, unsigned attempt) {
+        if (rel == "a" && attempt == 1) fs::rename(data / "b" / "g", data / "a" / "g");
+    });
+    auto l = dc::detail::list_storage(data.string());
+    std::vector<std::string> paths;
+    for (auto& f : l.files) paths.push_back(f.path);
+    CHECK(paths == std::vector<std::string>{"a/f", "a/g"});
+    CHECK(g_hook_attempts == 2);
+}
+
+TEST_CASE("listing: a tree that keeps changing is an error, never fewer rows", "[runtime][listing]") {
+    rt::temp_dir d;
+    const auto data = d / "data";
+    rt::write_file(data / "a.txt", "a");
+    rt::write_file(data / "x.txt", "x");
+    // Every time the root is read, x.txt and y.txt swap names: the name
+    // just read is gone when stat'ed.
+    hook_guard g([&](const std::string& rel, unsigned) {
+        if (!rel.empty()) return;
+        if (fs::exists(data / "x.txt")) fs::rename(data / "x.txt", data / "y.txt");
+        else fs::rename(data / "y.txt", data / "x.txt");
+    });
+    auto e = rt::catch_error([&] { (void)listed_paths(d.store(), data); });
+    INFO(e.what());
+    CHECK(e.kind() == dc::error_kind::io);
+    CHECK(contains(e.what(), "the tree under '" + fs::canonical(data).string() + "' changed while it was listed"));
+    CHECK(contains(e.what(), std::to_string(dc::detail::listing_attempts) + " times in a row"));
+    CHECK(contains(e.what(), "was removed or renamed while it was listed"));
+    CHECK(contains(e.what(), "rerun"));
+    CHECK(g_hook_attempts == dc::detail::listing_attempts);
 }
 
 TEST_CASE("listing: a file deleted after the listing is a clear error when read", "[runtime][listing]") {

@@ -16,14 +16,19 @@
 // listed, deterministically:
 // - regular files, and symbolic links to regular files under the link's own
 //   name (with the target's size and mtime);
-// - directories are walked; symbolic links to directories are not followed
-//   (so a link cycle cannot make the walk endless) and add nothing;
-// - FIFOs, sockets and device files are skipped: they have no contents to
-//   read as a file (they are only stat'ed, never opened, so a FIFO cannot
-//   block the listing);
-// - an entry deleted while the listing runs (it was in its directory, then
-//   gone when stat'ed or opened) is not listed: the listing shows the tree as
-//   it is afterwards;
+// - directories are walked. A symbolic link to a directory (inside the tree
+//   or outside it) is an error naming the link: following it could list a
+//   directory twice or loop, and would make the source depend on a
+//   directory outside it; list the target itself, or replace the link;
+// - FIFOs, sockets and device files (or links to them) are an error naming
+//   the path: they have no contents to read as data (they are only stat'ed,
+//   never opened, so a FIFO cannot block the listing);
+// - a tree that changes while it is listed (an entry gone between reading
+//   its directory and stat'ing it, a directory gone before it is opened, or
+//   a directory whose entries differ when read again once the walk is done)
+//   is listed again, up to listing_attempts times in all; if it changes
+//   every time, an error says so. A listing never has fewer rows because the
+//   tree moved under it;
 // - `exclude`: directories (or files) left out with everything under them,
 //   matched by identity (device and inode), whatever path names them, and
 //   so are symbolic links into them; the
@@ -32,6 +37,11 @@
 // Names are bytes: newlines, tabs and invalid UTF-8 are kept as they are
 // (error messages show control characters escaped). One directory is open
 // at a time, whatever the depth of the tree.
+//
+// listing_test_hook() (tests only) is called with the relative path of each
+// directory ("" for the root) and the attempt number (1, 2, ...) once its
+// names are read and before they are stat'ed: a test changes the tree there,
+// deterministically.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -82,6 +92,16 @@ inline std::atomic<object_lister>& object_lister_slot() {
     return slot;
 }
 
+// Tests only: see the header comment. Not to be changed while a listing runs.
+using listing_hook = void (*)(const std::string& rel_dir, unsigned attempt);
+inline std::atomic<listing_hook>& listing_test_hook() {
+    static std::atomic<listing_hook> slot{nullptr};
+    return slot;
+}
+
+// How many times a tree that changes while it is listed is listed in all.
+inline constexpr unsigned listing_attempts = 3;
+
 // A path for a message: control characters escaped, so a name with a
 // newline or a tab cannot garble it.
 inline std::string printable_path(std::string_view p) {
@@ -119,6 +139,48 @@ inline std::string listing_advice(int err) {
     throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + what + " " +
                                     printable_path(path) + ": " + std::strerror(err) + "; " + listing_advice(err) +
                                     ". The listing is not complete, so nothing was computed from it");
+}
+
+[[noreturn]] inline void throw_listing_entry(std::string_view uri, const std::string& path, const std::string& is,
+                                             const std::string& todo) {
+    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + printable_path(path) +
+                                    " is " + is + "; " + todo +
+                                    ". The listing is not complete, so nothing was computed from it");
+}
+
+// "a FIFO (named pipe)", "a socket", ... for what is not a file or directory.
+inline std::string special_file_kind(mode_t m) {
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    return "not a regular file";
+}
+
+// The sorted names of the open directory `d` (without "." and ".."); 0, or
+// the errno of a failed readdir.
+inline int read_dir_names(DIR* d, std::vector<std::string>& names) {
+    names.clear();
+    for (;;) {
+        errno = 0;
+        dirent* e = ::readdir(d);
+        if (!e) {
+            if (errno != 0) return errno;
+            break;
+        }
+        std::string_view n = e->d_name;
+        if (n == "." || n == "..") continue;
+        names.emplace_back(n);
+    }
+    std::sort(names.begin(), names.end());
+    return 0;
+}
+
+inline hash128 names_hash(const std::vector<std::string>& names) {
+    hasher h;
+    h.tag("dir").u64(names.size());
+    for (auto& n : names) h.str(n);
+    return h.finish();
 }
 
 // Device and inode of `p` (following links), if it exists.
@@ -190,91 +252,157 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
     storage_listing out;
     out.uri = "file://" + root.string();
     const std::string base = root.string() == "/" ? std::string() : root.string();
-
-    // Depth-first over relative directory paths ("" is the root); one
-    // directory is open at a time: read, stat its entries, close, descend.
-    std::vector<std::string> pending{""};
-    while (!pending.empty()) {
-        std::string rel = std::move(pending.back());
-        pending.pop_back();
-        const std::string dir = rel.empty() ? root.string() : base + "/" + rel;
-        int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            int err = errno;
-            if (!rel.empty() && err == ENOENT) continue;  // deleted since its parent was read
-            throw_listing(uri_in, "cannot open the directory", dir, err);
-        }
-        DIR* d = ::fdopendir(fd);
-        if (!d) {
-            int err = errno;
-            ::close(fd);
-            throw_listing(uri_in, "cannot open the directory", dir, err);
-        }
-        std::vector<std::string> names;
-        for (;;) {
-            errno = 0;
-            dirent* e = ::readdir(d);
-            if (!e) {
-                if (int err = errno; err != 0) {
-                    ::closedir(d);
-                    throw_listing(uri_in, "cannot read the directory", dir, err);
-                }
-                break;
-            }
-            std::string_view n = e->d_name;
-            if (n == "." || n == "..") continue;
-            names.emplace_back(n);
-        }
-        std::sort(names.begin(), names.end());
-        std::vector<std::string> subdirs;
-        for (auto& n : names) {
-            const std::string rel_n = rel.empty() ? n : rel + "/" + n;
-            const std::string full = base + "/" + rel_n;
-            struct stat st{};
-            if (::fstatat(fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-                int err = errno;
-                if (err == ENOENT) continue;  // deleted after the directory was read
-                ::closedir(d);
-                throw_listing(uri_in, "cannot stat", full, err);
-            }
-            if (excluded.contains({st.st_dev, st.st_ino})) continue;
-            if (S_ISDIR(st.st_mode)) {
-                subdirs.push_back(rel_n);
-                continue;
-            }
-            if (S_ISLNK(st.st_mode)) {
-                struct stat target{};
-                if (::fstatat(fd, n.c_str(), &target, 0) != 0) {
-                    int err = errno;
-                    struct stat again{};
-                    if (err == ENOENT && ::fstatat(fd, n.c_str(), &again, AT_SYMLINK_NOFOLLOW) != 0 &&
-                        errno == ENOENT)
-                        continue;  // the link itself was deleted meanwhile
-                    ::closedir(d);
-                    if (err == ENOENT)
-                        throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) +
-                                                        "\"): cannot read " + printable_path(full) +
-                                                        ": it is a broken symbolic link; fix or remove it. The "
-                                                        "listing is not complete, so nothing was computed from it");
-                    throw_listing(uri_in, "cannot follow the symbolic link", full, err);
-                }
-                if (excluded.contains({target.st_dev, target.st_ino}) || links_into_excluded(full)) continue;
-                if (!S_ISREG(target.st_mode)) continue;  // links to directories are not followed
-                st = target;
-            } else if (!S_ISREG(st.st_mode)) {
-                continue;  // FIFOs, sockets, devices
-            }
-            File f;
-            f.source = out.uri;
-            f.path = rel_n;
-            f.size = static_cast<std::uint64_t>(st.st_size);
-            f.mtime = listing_mtime(st);
-            out.total_bytes += f.size;
-            out.files.push_back(std::move(f));
-            if (on_file) on_file();
-        }
+    const auto fail = [&](DIR* d, const std::string& what, const std::string& p, int err) {
         ::closedir(d);
-        for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) pending.push_back(std::move(*it));
+        throw_listing(uri_in, what, p, err);
+    };
+
+    // One walk over the tree. Returns "" when complete, or what changed in
+    // the tree while it was walked (then the caller lists it again).
+    auto walk = [&](unsigned attempt) -> std::string {
+        out.files.clear();
+        out.total_bytes = 0;
+        // Every directory read, with its device, inode and the hash of its
+        // names: read again once the walk is done, to see that none changed.
+        struct seen_dir {
+            std::string rel;
+            dev_t dev;
+            ino_t ino;
+            hash128 names;
+        };
+        std::vector<seen_dir> seen;
+        std::vector<std::string> names;
+        // Depth-first over relative directory paths ("" is the root); one
+        // directory is open at a time: read, stat its entries, close, descend.
+        std::vector<std::string> pending{""};
+        while (!pending.empty()) {
+            std::string rel = std::move(pending.back());
+            pending.pop_back();
+            const std::string dir = rel.empty() ? root.string() : base + "/" + rel;
+            int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+            if (fd < 0) {
+                int err = errno;
+                if (!rel.empty() && err == ENOENT)  // its parent listed it
+                    return printable_path(dir) + " was removed or renamed before it was read";
+                if (!rel.empty() && err == ENOTDIR)
+                    return printable_path(dir) + " was replaced by something else before it was read";
+                throw_listing(uri_in, "cannot open the directory", dir, err);
+            }
+            DIR* d = ::fdopendir(fd);
+            if (!d) {
+                int err = errno;
+                ::close(fd);
+                throw_listing(uri_in, "cannot open the directory", dir, err);
+            }
+            struct stat dst{};
+            if (::fstat(fd, &dst) != 0) fail(d, "cannot stat", dir, errno);
+            if (int err = read_dir_names(d, names)) fail(d, "cannot read the directory", dir, err);
+            seen.push_back({rel, dst.st_dev, dst.st_ino, names_hash(names)});
+            if (auto hook = listing_test_hook().load()) hook(rel, attempt);
+            std::vector<std::string> subdirs;
+            for (auto& n : names) {
+                const std::string rel_n = rel.empty() ? n : rel + "/" + n;
+                const std::string full = base + "/" + rel_n;
+                struct stat st{};
+                if (::fstatat(fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                    int err = errno;
+                    if (err == ENOENT) {  // in its directory a moment ago
+                        ::closedir(d);
+                        return printable_path(full) + " was removed or renamed while it was listed";
+                    }
+                    fail(d, "cannot stat", full, err);
+                }
+                if (excluded.contains({st.st_dev, st.st_ino})) continue;
+                if (S_ISDIR(st.st_mode)) {
+                    subdirs.push_back(rel_n);
+                    continue;
+                }
+                if (S_ISLNK(st.st_mode)) {
+                    struct stat target{};
+                    if (::fstatat(fd, n.c_str(), &target, 0) != 0) {
+                        int err = errno;
+                        struct stat again{};
+                        if (err == ENOENT && ::fstatat(fd, n.c_str(), &again, AT_SYMLINK_NOFOLLOW) != 0 &&
+                            errno == ENOENT) {
+                            ::closedir(d);
+                            return printable_path(full) + " was removed or renamed while it was listed";
+                        }
+                        ::closedir(d);
+                        if (err == ENOENT)
+                            throw_listing_entry(uri_in, full, "a broken symbolic link", "fix or remove it");
+                        throw_listing(uri_in, "cannot follow the symbolic link", full, err);
+                    }
+                    if (excluded.contains({target.st_dev, target.st_ino}) || links_into_excluded(full)) continue;
+                    if (S_ISDIR(target.st_mode)) {
+                        ::closedir(d);
+                        char* rp = ::realpath(full.c_str(), nullptr);
+                        const std::string to = rp ? std::string(rp) : std::string("?");
+                        std::free(rp);
+                        throw_listing_entry(uri_in, full, "a symbolic link to the directory " + printable_path(to),
+                                            "read_storage does not follow links to directories (one could list a "
+                                            "directory twice, or loop): list the target with a read_storage of "
+                                            "its own, or replace the link with the directory");
+                    }
+                    if (!S_ISREG(target.st_mode)) {
+                        ::closedir(d);
+                        throw_listing_entry(uri_in, full, "a symbolic link to " + special_file_kind(target.st_mode),
+                                            "it has no contents to read as a file: move it out of the source "
+                                            "directory");
+                    }
+                    st = target;
+                } else if (!S_ISREG(st.st_mode)) {
+                    ::closedir(d);
+                    throw_listing_entry(uri_in, full, special_file_kind(st.st_mode),
+                                        "it has no contents to read as a file: move it out of the source "
+                                        "directory");
+                }
+                File f;
+                f.source = out.uri;
+                f.path = rel_n;
+                f.size = static_cast<std::uint64_t>(st.st_size);
+                f.mtime = listing_mtime(st);
+                out.total_bytes += f.size;
+                out.files.push_back(std::move(f));
+                if (on_file) on_file();
+            }
+            ::closedir(d);
+            for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) pending.push_back(std::move(*it));
+        }
+        // Every directory again: the same one (device, inode), the same names.
+        for (const auto& sd : seen) {
+            const std::string dir = sd.rel.empty() ? root.string() : base + "/" + sd.rel;
+            int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+            if (fd < 0) {
+                int err = errno;
+                if (err == ENOENT || err == ENOTDIR) return printable_path(dir) + " was removed or renamed";
+                throw_listing(uri_in, "cannot open the directory", dir, err);
+            }
+            DIR* d = ::fdopendir(fd);
+            if (!d) {
+                int err = errno;
+                ::close(fd);
+                throw_listing(uri_in, "cannot open the directory", dir, err);
+            }
+            struct stat dst{};
+            if (::fstat(fd, &dst) != 0) fail(d, "cannot stat", dir, errno);
+            if (int err = read_dir_names(d, names)) fail(d, "cannot read the directory", dir, err);
+            ::closedir(d);
+            if (dst.st_dev != sd.dev || dst.st_ino != sd.ino)
+                return printable_path(dir) + " was replaced by another directory";
+            if (names_hash(names) != sd.names) return "the entries of " + printable_path(dir) + " changed";
+        }
+        return {};
+    };
+    std::string changed;
+    for (unsigned attempt = 1;; ++attempt) {
+        changed = walk(attempt);
+        if (changed.empty()) break;
+        if (attempt == listing_attempts)
+            throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the tree under " +
+                                            printable_path(root.string()) + " changed while it was listed, " +
+                                            std::to_string(listing_attempts) + " times in a row (the last time: " +
+                                            changed + "); stop what is changing it (or list a snapshot or copy "
+                                            "of it) and rerun. Nothing was computed from it");
     }
     std::sort(out.files.begin(), out.files.end(), [](const File& a, const File& b) { return a.path < b.path; });
     hasher h;
