@@ -425,6 +425,69 @@ TEST_CASE("listing: a file deleted after the listing is a clear error when read"
     CHECK(contains(e.what(), (data / "b.txt").string()));
 }
 
+// The outside review: a file grown from 11 to 31 bytes between the listing
+// and the UDF's read gave a row with file.size=11 and 31 bytes of content.
+TEST_CASE("listing: a file changed after the listing is a clear error when read", "[runtime][listing]") {
+    rt::temp_dir d;
+    const auto data = d / "data";
+    rt::write_file(data / "a.txt", "hello world");  // 11 bytes
+    rt::write_file(data / "b.txt", "bbb");
+    dc::session s{rt::cfg(d.store())};
+    auto rows = dc::collect(dc::read_storage(data.string()), s);
+    REQUIRE(rows.size() == 2);
+    const auto& a = rows[0].get<"file">();
+    REQUIRE(a.size == 11);
+    CHECK(a.read() == "hello world");
+    auto check_changed = [&](const dc::File& f, std::string_view detail) {
+        for (int range = 0; range < 2; ++range) {
+            auto e = rt::catch_error([&] { (void)(range ? f.read(0, 5) : f.read()); });
+            INFO(e.what());
+            CHECK(e.kind() == dc::error_kind::io);
+            CHECK(contains(e.what(), "'" + (data / f.path).string() + "' changed since it was listed"));
+            CHECK(contains(e.what(), detail));
+            CHECK(contains(e.what(), "rerun"));
+        }
+    };
+    SECTION("grown") {
+        rt::write_file(data / "a.txt", "hello world, and then some");
+        check_changed(a, "listed with 11 bytes, it has 26 now");
+    }
+    SECTION("the same size, another mtime") {
+        const auto t = fs::last_write_time(data / "b.txt");
+        rt::write_file(data / "b.txt", "BBB");
+        fs::last_write_time(data / "b.txt", t + std::chrono::seconds(5));
+        check_changed(rows[1].get<"file">(), "modified at ");
+    }
+    SECTION("in a chain: grown between the listing and the UDF's read") {
+        auto chain = dc::read_storage(data.string()) |
+                     dc::map<"n">(DC_UDF([](const dc::File& f) {
+                         if (f.path == "a.txt") rt::write_file(f.full_path(), "hello world, and then some");
+                         return static_cast<std::int64_t>(f.read().size());
+                     }));
+        try {
+            (void)dc::collect(chain, s);
+            FAIL("no exception");
+        } catch (const dc::udf_error& e) {
+            CHECK(e.path() == "a.txt");
+            try {
+                std::rethrow_if_nested(e);
+                FAIL("not nested");
+            } catch (const dc::error& inner) {
+                INFO(inner.what());
+                CHECK(inner.kind() == dc::error_kind::io);
+                CHECK(contains(inner.what(), "changed since it was listed"));
+            }
+        }
+        // The next run lists it again: its row says 26 bytes, and it reads.
+        auto again = dc::collect(dc::read_storage(data.string()), s);
+        CHECK(again[0].get<"file">().size == 26);
+        CHECK(again[0].get<"file">().read().size() == 26);
+    }
+    // A File made by hand (mtime 0) is not checked: it reads what is there.
+    dc::File hand{"file://" + data.string(), "b.txt", 0, 0, "", ""};
+    CHECK(hand.read().size() == 3);
+}
+
 TEST_CASE("listing: the excluded store directory is never listed, whatever path names it", "[runtime][listing]") {
     rt::temp_dir d;
     const auto data = d / "data";

@@ -17,18 +17,27 @@
 // read() returns the whole contents, read(offset, length) a range (shorter
 // at the end of the file). Objects are read through the object storage
 // backend (<datachain/object_storage.hpp>); without it that is an error.
+// A local file listed by read_storage (mtime not 0) must still have the
+// listed size and mtime, before and after it is read: a file that changed
+// since it was listed is error(io) ("changed since it was listed; rerun"),
+// never contents that disagree with file.size. A File made by hand with
+// mtime 0 reads whatever the file holds.
 #pragma once
 
 #include <datachain/core/error.hpp>
 
 #include <boost/hana/define_struct.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <atomic>
-#include <iterator>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -83,34 +92,60 @@ struct File {
             if (!reader) detail::no_object_backend(source);
             return reader(*this, offset, length);
         }
-        auto p = full_path();
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(p, ec))
-            throw error(error_kind::io, "datachain: cannot read '" + p.string() +
-                                            (std::filesystem::exists(p, ec) ? "': it is not a regular file"
-                                                                           : "': it does not exist (any more)"));
-        std::ifstream in(p, std::ios::binary);
-        if (!in)
-            throw error(error_kind::io, "datachain: cannot open file '" + p.string() +
-                                            "' for reading; check that it is readable");
-        std::string data;
-        try {
-            if (offset == 0 && length == std::numeric_limits<std::uint64_t>::max()) {
-                data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-            } else {
-                in.seekg(0, std::ios::end);
-                const auto end = static_cast<std::uint64_t>(in.tellg());
-                if (offset >= end) return data;
-                data.resize(static_cast<std::size_t>(std::min(length, end - offset)));
-                in.seekg(static_cast<std::streamoff>(offset));
-                in.read(data.data(), static_cast<std::streamsize>(data.size()));
-                data.resize(static_cast<std::size_t>(in.gcount()));
-            }
-        } catch (const std::exception& e) {
-            throw error(error_kind::io, "datachain: error while reading '" + p.string() + "': " + e.what());
+        const auto p = full_path();
+        // Non-blocking: a FIFO put in the file's place must not hang the read.
+        const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+            const int err = errno;
+            if (err == ENOENT || err == ENOTDIR)
+                throw error(error_kind::io, "datachain: cannot read '" + p.string() + "': it does not exist (any more)");
+            throw error(error_kind::io, "datachain: cannot open file '" + p.string() + "' for reading: " +
+                                            std::strerror(err) + "; check that it is readable");
         }
-        if (in.bad()) throw error(error_kind::io, "datachain: error while reading '" + p.string() + "'");
+        struct closer {
+            int fd;
+            ~closer() { ::close(fd); }
+        } close_fd{fd};
+        struct stat st{};
+        if (::fstat(fd, &st) != 0)
+            throw error(error_kind::io, "datachain: cannot stat '" + p.string() + "': " + std::strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            throw error(error_kind::io, "datachain: cannot read '" + p.string() + "': it is not a regular file");
+        check_unchanged(st, p);
+        std::string data;
+        const auto end = static_cast<std::uint64_t>(st.st_size);
+        if (offset >= end) return data;
+        data.resize(static_cast<std::size_t>(std::min(length, end - offset)));
+        std::size_t got = 0;
+        while (got < data.size()) {
+            const ssize_t n = ::pread(fd, data.data() + got, data.size() - got, static_cast<off_t>(offset + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0)
+                throw error(error_kind::io, "datachain: error while reading '" + p.string() + "': " +
+                                                std::strerror(errno));
+            if (n == 0) break;  // shorter now: the check below says so for a listed file
+            got += static_cast<std::size_t>(n);
+        }
+        data.resize(got);
+        // Written while it was read: the bytes may be half old, half new.
+        if (::fstat(fd, &st) == 0) check_unchanged(st, p);
         return data;
+    }
+
+    // A listed file (mtime not 0) whose size or mtime is no longer what the
+    // row says: error(io), rather than content that disagrees with the row.
+    void check_unchanged(const struct stat& st, const std::filesystem::path& p) const {
+        if (mtime == 0) return;  // not from a listing (a File made by hand)
+        const auto now_size = static_cast<std::uint64_t>(st.st_size);
+        const std::int64_t now_mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        if (now_size == size && now_mtime == mtime) return;
+        throw error(error_kind::io,
+                    "datachain: '" + p.string() + "' changed since it was listed (" +
+                        (now_size != size ? "listed with " + std::to_string(size) + " bytes, it has " +
+                                                std::to_string(now_size) + " now"
+                                          : "modified at " + std::to_string(now_mtime) + " ns since the epoch, listed "
+                                                "at " + std::to_string(mtime)) +
+                        "): its contents would not match the row; rerun the chain so that it is listed again");
     }
 
     // The last path component: "dogs/dog.1.jpg" -> "dog.1.jpg".
