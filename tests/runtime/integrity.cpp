@@ -4,7 +4,8 @@
 //   record and the key), for a read of the dataset and for a pipeline that
 //   reads it: never a shorter dataset;
 // - a directory that is not a store (user files, some named like LevelDB's)
-//   is refused as a store root with every file intact; a store whose CURRENT
+//   is refused as a store root with every file intact, and so is another
+//   program's LevelDB database; a store whose CURRENT
 //   is missing is reported damaged and not re-created;
 // - the read-only open mode creates nothing;
 // - the store directory is 0700 and its files are private to the owner.
@@ -12,9 +13,13 @@
 
 #include <datachain/runtime/key_names.hpp>
 
+#include <leveldb/db.h>
+
 #include <sys/stat.h>
 
 #include <map>
+#include <memory>
+#include <string>
 
 namespace {
 
@@ -197,6 +202,54 @@ TEST_CASE("store root: a user directory is refused and every file survives byte 
     rt::write_file(d / "plain", "x");
     CHECK(rt::catch_error([&] { (void)dc::open_leveldb_store(d / "plain"); }).kind() == dc::error_kind::store_format);
     CHECK(rt::read_file(d / "plain") == "x");
+}
+
+// Another program's LevelDB database: opening it with LevelDB would replay
+// its log into a new table and delete the log, the old manifest and any
+// file it takes for obsolete (found by an outside review, through the
+// read-only `datachain ls`). It is looked at through a copy-on-write Env
+// first (leveldb_probe.hpp) and refused, every byte and mode as it was.
+TEST_CASE("store root: another program's LevelDB database is refused, untouched", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto dir = d / "theirs";
+    {
+        leveldb::Options o;
+        o.create_if_missing = true;
+        leveldb::DB* raw = nullptr;
+        REQUIRE(leveldb::DB::Open(o, dir.string(), &raw).ok());
+        std::unique_ptr<leveldb::DB> db(raw);
+        for (int i = 0; i < 100; ++i) REQUIRE(db->Put({}, "key" + std::to_string(i), std::string(100, 'v')).ok());
+    }  // closed with its rows in the log, as LevelDB leaves them
+    rt::write_file(dir / "notes.txt", "my notes\n");
+    auto files = [&] {  // bytes and modes
+        auto m = snapshot(dir);
+        for (auto& [name, bytes] : m) {
+            struct stat st{};
+            REQUIRE(::stat((dir / name).c_str(), &st) == 0);
+            bytes += "|mode " + std::to_string(st.st_mode & 0777);
+        }
+        return m;
+    };
+    const auto before = files();
+    REQUIRE(before.size() >= 5);  // CURRENT, LOCK, LOG, MANIFEST, the log, notes.txt
+    auto check = [&](dc::error e) {
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_format);
+        CHECK(contains(e.what(), dir.string()));
+        CHECK(contains(e.what(), "not a datachain store"));
+        CHECK(contains(e.what(), "nothing in it was touched"));
+        CHECK(files() == before);
+    };
+    check(rt::catch_error([&] { dc::session s{rt::cfg(dir)}; }));
+    check(rt::catch_error([&] { (void)dc::open_leveldb_store(dir); }));
+    check(rt::catch_error([&] { (void)dc::open_leveldb_store(dir, {.create_if_missing = false}); }));
+    // Still theirs, whole.
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options{}, dir.string(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    std::string v;
+    CHECK(db->Get({}, "key99", &v).ok());
+    CHECK(v == std::string(100, 'v'));
 }
 
 TEST_CASE("store root: LevelDB-named files without CURRENT are a damaged store, never re-created", "[runtime][integrity]") {

@@ -11,7 +11,9 @@
 // becomes a store; anything else is refused and not one file in it changes
 // (LevelDB would delete files it takes for its own obsolete ones): a
 // directory of other files is store_format, LevelDB files without CURRENT
-// are a damaged store (store_corrupt). LevelDB's own LOCK file makes a
+// are a damaged store (store_corrupt), and another program's LevelDB
+// database (no datachain format record, found without changing it:
+// leveldb_probe.hpp) is store_format. LevelDB's own LOCK file makes a
 // second process fail at once (no waiting): that becomes a datachain::error of
 // kind store_locked naming the directory. Every read verifies checksums; a
 // read that fails (a checksum, a damaged or missing table file, an I/O
@@ -29,6 +31,8 @@
 #include <datachain/core/error.hpp>
 #include <datachain/runtime/key_names.hpp>
 #include <datachain/runtime/leveldb_env.hpp>
+#include <datachain/runtime/leveldb_probe.hpp>
+#include <datachain/runtime/records.hpp>
 #include <datachain/runtime/spill.hpp>
 #include <datachain/runtime/store.hpp>
 #include <datachain/runtime/store_options.hpp>
@@ -301,6 +305,14 @@ public:
                 throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
                                                       "': " + ec.message() + "; choose a writable place (" + hint_ + ")");
             make_private(dir);
+        } else if (probe_leveldb(where_, rec::format_key()) == probe_verdict::other_data) {
+            // The format record is the first thing a store ever holds.
+            // Opening another program's database would rewrite and delete
+            // its files (leveldb_probe.hpp).
+            throw error(error_kind::store_format,
+                        "datachain: '" + where_ + "' holds a LevelDB database that is not a datachain store (it "
+                        "has records but no datachain format record); choose another store root (" + hint_ +
+                            "); nothing in it was touched");
         }
         leveldb::Options opt;
         // Only where check_store_dir found no database: LevelDB never
