@@ -49,7 +49,7 @@ void check_baseline(const fs::path& root) {
 // Every key and value of a store, read directly through the adapter.
 std::map<std::string, std::string> dump(const fs::path& root) {
     std::map<std::string, std::string> m;
-    auto st = dc::open_leveldb_store(root);
+    auto st = dc::open_leveldb_store(root, {.any_database = true});
     for (auto c = st->scan(""); c->valid(); c->next()) m.emplace(std::string(c->key()), std::string(c->value()));
     return m;
 }
@@ -144,7 +144,8 @@ TEST_CASE("errors: a newer or unknown store format is refused, nothing is writte
         CHECK(e.kind() == dc::error_kind::store_format);
         CHECK(contains(e.what(), d.store().string()));
         CHECK(contains(e.what(), expect_in_message));
-        CHECK(contains(e.what(), "nothing was written"));
+        // (a database without one is refused before LevelDB opens it: leveldb_probe.hpp)
+        CHECK((contains(e.what(), "nothing was written") || contains(e.what(), "nothing in it was touched")));
         CHECK(dump(d.store()) == before);  // not one key changed
     };
     SECTION("a newer format") {
@@ -168,7 +169,7 @@ TEST_CASE("errors: a newer or unknown store format is refused, nothing is writte
         refuse("not a datachain store");
     }
     // Putting the right record back: everything is there.
-    dc::open_leveldb_store(d.store())->put("F", good);
+    dc::open_leveldb_store(d.store(), {.any_database = true})->put("F", good);
     check_baseline(d.store());
 }
 

@@ -135,13 +135,14 @@ TEST_CASE("integrity: a damaged record read by key names the record and its key 
         for (auto& c : v) c = static_cast<char>(g());
         st->put(k, v);
     }
-    (void)dc::open_leveldb_store(root);  // into a table file
+    // Raw records (no format record): opened as a plain LevelDB database.
+    (void)dc::open_leveldb_store(root, {.any_database = true});  // into a table file
     auto t = tables_of(root);
     REQUIRE(t.size() == 1);
     std::string bytes = rt::read_file(t[0]);
     bytes[bytes.size() / 3] = static_cast<char>(bytes[bytes.size() / 3] ^ 0x10);
     rt::write_file(t[0], bytes);
-    auto st = dc::open_leveldb_store(root);
+    auto st = dc::open_leveldb_store(root, {.any_database = true});
     auto e = rt::catch_error([&] { (void)st->get(k); });
     INFO(e.what());
     CHECK(e.kind() == dc::error_kind::store_corrupt);

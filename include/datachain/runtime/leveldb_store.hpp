@@ -305,7 +305,7 @@ public:
                 throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
                                                       "': " + ec.message() + "; choose a writable place (" + hint_ + ")");
             make_private(dir);
-        } else if (probe_leveldb(where_, rec::format_key()) == probe_verdict::other_data) {
+        } else if (!o.any_database && probe_leveldb(where_, rec::format_key()) == probe_verdict::other_data) {
             // The format record is the first thing a store ever holds.
             // Opening another program's database would rewrite and delete
             // its files (leveldb_probe.hpp).

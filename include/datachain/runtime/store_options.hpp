@@ -30,6 +30,12 @@ struct store_open_options {
     // How the user chooses the store, for messages that say to choose
     // another one (the command-line tool says "--root DIR or DATACHAIN_ROOT").
     std::string root_hint = "DATACHAIN_ROOT or settings::root";
+    // false (the default): an existing LevelDB database that holds records
+    // but no datachain format record (another program's) is refused,
+    // error_kind::store_format, untouched (leveldb_probe.hpp). true: it is
+    // opened as a plain LevelDB database (LevelDB's recovery may then
+    // rewrite its files), for using the adapter on raw records.
+    bool any_database = false;
 };
 
 // Opens (or creates, see store_open_options) the LevelDB store at `dir`;
