@@ -47,6 +47,7 @@
 #include <datachain/core/error.hpp>
 #include <datachain/core/file.hpp>
 #include <datachain/core/hash.hpp>
+#include <datachain/runtime/listing_errors.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -102,61 +103,6 @@ inline std::atomic<listing_hook>& listing_test_hook() {
 // How many times a tree that changes while it is listed is listed in all.
 inline constexpr unsigned listing_attempts = 3;
 
-// A path for a message: control characters escaped, so a name with a
-// newline or a tab cannot garble it.
-inline std::string printable_path(std::string_view p) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out = "'";
-    for (char ch : p) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out.push_back(digits[c >> 4]);
-            out.push_back(digits[c & 15]);
-        } else if (c == '\\') out += "\\\\";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
-
-// What to do about an errno from listing.
-inline std::string listing_advice(int err) {
-    switch (err) {
-    case EACCES:
-    case EPERM: return "make it readable by this user (chmod/chown) or move it out of the source directory";
-    case EMFILE:
-    case ENFILE: return "the process ran out of file descriptors; raise the limit (ulimit -n) and rerun";
-    case ELOOP: return "it is a loop of symbolic links; fix or remove the link";
-    case ENAMETOOLONG: return "the path is too long; shorten the directory names";
-    case ENOMEM: return "the system is out of memory; rerun when memory is free";
-    default: return "check the file system and rerun";
-    }
-}
-
-[[noreturn]] inline void throw_listing(std::string_view uri, const std::string& what, const std::string& path, int err) {
-    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + what + " " +
-                                    printable_path(path) + ": " + std::strerror(err) + "; " + listing_advice(err) +
-                                    ". The listing is not complete, so nothing was computed from it");
-}
-
-[[noreturn]] inline void throw_listing_entry(std::string_view uri, const std::string& path, const std::string& is,
-                                             const std::string& todo) {
-    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + printable_path(path) +
-                                    " is " + is + "; " + todo +
-                                    ". The listing is not complete, so nothing was computed from it");
-}
-
-// "a FIFO (named pipe)", "a socket", ... for what is not a file or directory.
-inline std::string special_file_kind(mode_t m) {
-    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
-    if (S_ISSOCK(m)) return "a socket";
-    if (S_ISCHR(m)) return "a character device";
-    if (S_ISBLK(m)) return "a block device";
-    return "not a regular file";
-}
-
 // The sorted names of the open directory `d` (without "." and ".."); 0, or
 // the errno of a failed readdir.
 inline int read_dir_names(DIR* d, std::vector<std::string>& names) {
@@ -198,7 +144,8 @@ inline std::int64_t listing_mtime(const struct stat& st) {
     return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-// `on_file` (optional) is called once per file found, for progress.
+// `on_file` (optional) is called once per file found, for progress (again
+// for each file of a walk that is repeated because the tree changed).
 inline storage_listing list_storage(std::string_view uri_in, const std::vector<std::filesystem::path>& exclude = {},
                                     const std::function<void()>& on_file = {}) {
     namespace fs = std::filesystem;
