@@ -329,36 +329,51 @@ TEST_CASE("progress: DATACHAIN_PROGRESS_EVERY", "[progress]") {
     CHECK(settings::from_env().progress_every == ms(10000));
 }
 
-TEST_CASE("progress: the status file follows the rows by time, not once per batch", "[progress]") {
+// The status file counts the units kept: a row ticked inside a part is
+// computed but not stored (a kill loses it), so it is not counted; a part
+// counts once committed (add, then status_now right after the commit, at
+// most every 250 ms: the ticker writes what status_now leaves). What came
+// from the row memo counts as done earlier, as a continued table's rows do.
+TEST_CASE("progress: the status file counts what is committed, not the rows ticked", "[progress]") {
     temp_dir d;
     datachain::settings cfg;
     cfg.progress = false;  // quiet: the status file is kept all the same
     fake_ms = 5000;
     dcd::status_file st(d.path.string(), 7);
-    st.step("map<d>(slow) -> int64", 40, 0);
+    st.rows("map<d>(slow) -> int64", 40, 6, 6);
     auto status = [&] { return dcd::read_status(d.path).value(); };
-    const auto started = status().updated;
     {
-        dcd::progress p(cfg, "map<d>(slow) -> int64", 40, 0, dcd::progress_kind::udf, &st, &fake_now);
-        for (int i = 0; i < 1000; ++i) p.tick();  // fast rows: no write per row
-        CHECK(status().updated == started);
-        p.add(1000);
-        CHECK(status().updated == started);
-        fake_ms = 5100;  // 100 ms: not yet
+        dcd::progress p(cfg, "map<d>(slow) -> int64", 40, 6, dcd::progress_kind::udf, &st, &fake_now);
+        for (int i = 0; i < 3; ++i) p.tick();  // rows computed inside a part, not stored yet
+        fake_ms = 6000;
         p.poll(p.now());
-        CHECK(status().done == 0);
-        fake_ms = 5250;  // 250 ms after the start: written
+        CHECK(status().done == 6);  // only what earlier runs did
+        p.status_now();
+        CHECK(status().done == 6);
+        p.add(3, 4, 4);  // the part committed: 3 computed, 4 from the row memo
+        p.poll(p.now());  // the ticker, 0 ms after its last write: not yet
+        CHECK(status().done == 6);
+        p.status_now();  // right after the commit, but within 250 ms of the last write
+        CHECK(status().done == 6);
+        fake_ms = 6250;
+        p.status_now();  // the next commit's (or the ticker's) write counts it
+        CHECK(status().done == 13);
+        CHECK(status().earlier == 10);  // 6 continued + 4 reused by input
+        CHECK(p.kept() == 13);
+        const auto written = status().updated;
+        p.status_now();  // nothing changed: not written again
+        CHECK(status().updated == written);
+        for (int i = 0; i < 5; ++i) p.tick();
+        fake_ms = 7000;
         p.poll(p.now());
-        CHECK(status().done == 1000);
-        for (int i = 0; i < 3; ++i) p.tick();  // a slow row or three, inside the next batch
-        p.poll(p.now());
-        CHECK(status().done == 1000);  // at most every 250 ms
-        fake_ms = 5500;
-        p.poll(p.now());
-        CHECK(status().done == 1003);
-        p.add(4);  // the batch ends with one more row; the step ends
+        CHECK(status().done == 13);  // ticks never reach the file
+        p.add(2);  // a slow part: committed 750 ms after the last write
+        p.status_now();
+        CHECK(status().done == 15);
+        p.failed();  // the step failed: its last count is what is kept
         p.finish();
-        CHECK(status().done == 1004);
+        CHECK(status().done == 15);
+        CHECK(status().earlier == 10);
         CHECK(status().step == "map<d>(slow) -> int64");
         CHECK(status().total == 40u);
     }

@@ -11,6 +11,9 @@
 //   slow_crash  the same with rt::slow_pipeline() (calls slower than the
 //          commit interval) and the default batch size; DC_RT_ARG "3g":
 //          rt::slow_gen_pipeline(), at input 3.
+//   reuse_crash  run rt::reuse_map_pipeline(20) (DC_RT_ARG "14": blocks at
+//          input 14) or, DC_RT_ARG "9a", rt::reuse_agg_pipeline(12) (blocks at
+//          partition 9) on DC_RT_ROOT as job "victim" with batches of 4.
 //   plain  run a pipeline whose UDF is a plain (unhashable) lambda on
 //          DC_RT_ROOT as job "plain", write 'd', and finish.
 #include "support.hpp"
@@ -38,6 +41,12 @@ TEST_CASE("runtime child helper", "[.][child]") {
             dc::session s{rt::cfg(root, "victim")};
             if (std::string_view(std::getenv("DC_RT_ARG")).ends_with("g")) (void)rt::slow_gen_pipeline().run(s);
             else (void)rt::slow_pipeline().run(s);
+            say('d');  // not reached: the parent kills us first
+        } else if (std::string_view(mode) == "reuse_crash") {
+            dc::session s{rt::cfg(root, "victim")};
+            s.config().batch_size = 4;
+            if (std::string_view(std::getenv("DC_RT_ARG")).ends_with("a")) (void)rt::reuse_agg_pipeline(12).run(s);
+            else (void)rt::reuse_map_pipeline(20).run(s);
             say('d');  // not reached: the parent kills us first
         } else if (std::string_view(mode) == "plain") {
             dc::session s{rt::cfg(root, "plain")};

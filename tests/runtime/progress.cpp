@@ -1,6 +1,8 @@
 // Progress and decision reports (SPEC section 8): what a long UDF step prints
 // on stderr when it is not a terminal, how a continued run reports the rows an
-// earlier run did, and that the settings silence both.
+// earlier run did, and that the settings silence both. What a run that ends
+// early (killed, failed) reports: reused rows as reused, what it kept as
+// done.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -185,4 +188,126 @@ TEST_CASE("progress: an unhashable UDF recomputes in every new process", "[runti
     dc::session s{rt::cfg(d.store(), "plain")};
     // two processes, two versions: the second run could not reuse the first
     CHECK(rt::versions(s, "plain") == std::vector<std::string>{"1.0.0", "1.0.1"});
+}
+
+// ---- what a run that ends early reports (outside review F3, F4) ----------------
+
+namespace {
+
+// The first UDF event of job `job` (its decision, rewritten with its counts).
+dc::event_record udf_event(const dc::session& s, std::uint64_t job) {
+    for (auto& e : s.events(job))
+        if (e.kind.starts_with("udf_")) return e;
+    FAIL("job " << job << " has no UDF event");
+    return {};
+}
+
+} // namespace
+
+// A run killed after it took rows from the row memo (outputs of earlier runs
+// for the same inputs) and computed a few: its event says reused, counting
+// the inputs reused, and the status file counts those as done earlier; the
+// status file's done is what the store kept (commits), never a row computed
+// but not stored, so a rerun computes exactly the rest. For map (rows) and
+// agg (partitions). The child blocks inside its UDF and tells us through a
+// pipe, and the status file is waited for: nothing here depends on timing.
+TEST_CASE("progress: a killed run that reused rows by input reports them, and what it kept",
+          "[runtime][progress][process]") {
+    for (const bool agg : {false, true}) {
+        INFO((agg ? "agg" : "map"));
+        rt::temp_dir d;
+        {
+            dc::session s{rt::cfg(d.store(), "victim")};
+            s.config().batch_size = 4;
+            if (agg) (void)rt::reuse_agg_pipeline(6).run(s);
+            else (void)rt::reuse_map_pipeline(10).run(s);
+        }
+        // map: batches of 4 over 20 inputs; 0-9 reused, 10 and 11 computed
+        // (committed with 8 and 9), 12 and 13 computed, 14 blocks.
+        // agg: runs of 4 of 12 partitions; 0-5 reused, 6 and 7 computed
+        // (committed with 4 and 5), 8 computed, 9 blocks.
+        const std::uint64_t earlier = agg ? 6 : 10, kept = agg ? 8 : 12, total = agg ? 12 : 20;
+        std::uint64_t victim = 0;
+        {
+            rt::child c;
+            rt::spawn_child(c, "reuse_crash", d.store(), agg ? "9a" : "14");
+            REQUIRE(c.read_byte() == 'r');  // blocked inside the UDF
+            // The status file is written at most every 250 ms: wait for
+            // the count of the last commit (a deadline only ends a test that
+            // fails). It counts only what is committed, so it stops there.
+            auto st = dc::detail::read_status(d.store());
+            for (int i = 0; !(st && st->done >= kept) && i < 6000; ++i) {
+                ::usleep(20000);
+                st = dc::detail::read_status(d.store());
+            }
+            REQUIRE(st);
+            victim = st->job;
+            CHECK(st->state == "running");
+            CHECK(st->earlier == earlier);  // was 0: the rows reused by input were not counted as earlier
+            CHECK(st->done == kept);        // was the rows computed, kept or not
+            CHECK(st->unit == (agg ? "partitions" : "rows"));
+            c.kill9();
+            c.wait();
+        }
+        rt::square_calls = 0;
+        dc::session s{rt::cfg(d.store(), "victim")};
+        REQUIRE(s.job(victim));
+        CHECK(s.job(victim)->state() == dc::job_status::crashed);
+        auto e = udf_event(s, victim);
+        CHECK(e.kind == "udf_reused");  // was udf_from_scratch: the event was written when the step started
+        CHECK(e.rows_before == earlier);
+        CHECK(e.rows_now == kept - earlier);
+        // The rerun continues the killed table: it computes what was not kept.
+        if (agg) {
+            auto rows = rt::reuse_agg_pipeline(12).run(s).to_vector();
+            REQUIRE(rows.size() == 12);
+            for (std::int64_t i = 0; i < 12; ++i) CHECK(rows[static_cast<std::size_t>(i)].get<"t">() == 2 * i);
+        } else {
+            auto rows = rt::reuse_map_pipeline(20).run(s).to_vector();
+            REQUIRE(rows.size() == 20);
+            for (std::int64_t i = 0; i < 20; ++i) CHECK(rows[static_cast<std::size_t>(i)].get<"sq">() == i * i);
+        }
+        CHECK(rt::square_calls == static_cast<int>(total - kept));
+        auto again = udf_event(s, s.job_id());
+        CHECK(again.kind == "udf_continued");
+        CHECK(again.rows_before == kept);
+        CHECK(again.rows_now == total - kept);
+    }
+}
+
+namespace {
+
+std::atomic<std::int64_t> reuse_throw_at{-1};
+DC_DEF(progress_reuse_sq, (std::int64_t n) -> std::int64_t {
+    if (n == reuse_throw_at) throw std::runtime_error("fourteen");
+    return n * n;
+});
+
+} // namespace
+
+// The same when the UDF throws: the failed event and the status file count
+// the inputs reused by input as done earlier.
+TEST_CASE("progress: a failed run that reused rows by input counts them as done earlier", "[runtime][progress]") {
+    rt::temp_dir d;
+    auto pipeline = [](std::int64_t n) {
+        return dc::read_values<"n">(rt::iota64(n)) | dc::map<"sq">(progress_reuse_sq) | dc::save("sq");
+    };
+    auto c = rt::cfg(d.store());
+    c.batch_size = 4;
+    {
+        dc::session s{c};
+        (void)pipeline(10).run(s);
+    }
+    reuse_throw_at = 14;
+    dc::session s{c};
+    CHECK_THROWS_AS(pipeline(20).run(s), dc::udf_error);
+    reuse_throw_at = -1;
+    auto e = udf_event(s, s.job_id());
+    CHECK(e.kind == "udf_reused");
+    CHECK(e.rows_before == 10);
+    CHECK(e.rows_now == 4);  // 10 to 13: the part before the failing input is committed
+    auto st = dc::detail::read_status(d.store());
+    REQUIRE(st);
+    CHECK(st->earlier == 10);  // was 0
+    CHECK(st->done == 14);
 }

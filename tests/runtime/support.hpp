@@ -270,11 +270,13 @@ private:
 
 inline std::atomic<int> square_calls{0};
 
-// In a "crash" or "slow_crash" child: at input n == DC_RT_ARG, tell the parent and block
-// until killed. Elsewhere: nothing.
+// In a "crash", "slow_crash" or "reuse_crash" child: at input n == DC_RT_ARG
+// (its number), tell the parent and block until killed. Elsewhere: nothing.
 inline void crash_point(std::int64_t n) {
     static const char* mode = std::getenv("DC_RT_MODE");
-    if (!mode || (std::strcmp(mode, "crash") != 0 && std::strcmp(mode, "slow_crash") != 0)) return;
+    if (!mode || (std::strcmp(mode, "crash") != 0 && std::strcmp(mode, "slow_crash") != 0 &&
+                  std::strcmp(mode, "reuse_crash") != 0))
+        return;
     static const long at = std::atol(std::getenv("DC_RT_ARG"));
     static const int out = std::atoi(std::getenv("DC_RT_OUT"));
     if (n != at) return;
@@ -317,6 +319,25 @@ inline auto slow_pipeline() {
 }
 inline auto slow_gen_pipeline() {
     return dc::read_values<"n">(iota64(6)) | dc::gen<"g">(slow_twice) | dc::save("slow_gen");
+}
+
+// An agg whose partitions are the inputs 0..n-1, one row each: partition k
+// outputs 2k (at the crash point, k == DC_RT_ARG, it blocks).
+DC_DEF(crash_part, (const std::vector<std::int64_t>& v) -> std::vector<std::int64_t> {
+    rt::crash_point(v.front());
+    ++rt::square_calls;
+    return {2 * v.front()};
+});
+
+// The "reuse_crash" child runs these over more inputs than an earlier run
+// of the parent did, in batches of 4: the inputs the parent saw come from
+// the row memo (reused by input), the rest are computed.
+inline auto reuse_map_pipeline(std::int64_t n) {
+    return dc::read_values<"n">(iota64(n)) | dc::map<"sq">(crash_square) | dc::save("reuse_map");
+}
+inline auto reuse_agg_pipeline(std::int64_t n) {
+    return dc::read_values<"k", "v">(iota64(n), iota64(n)) |
+           dc::agg<"t">(crash_part, dc::partition_by<"k">, dc::params<"v">) | dc::save("reuse_agg");
 }
 
 inline auto crash_pipeline() {

@@ -197,6 +197,7 @@ std::pair<pid_t, int> start_program(const std::string& store, bool agg = false) 
         try {
             auto cfg = quiet(store, "slow-program");
             cfg.ignore_checkpoints = true;  // its UDF runs every time
+            cfg.batch_size = 3;             // a map's rows 0 to 2 are committed before row 3 waits
             dc::session s{cfg};
             std::vector<std::int64_t> v(10);
             for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(i);
@@ -220,10 +221,10 @@ std::pair<pid_t, int> start_program(const std::string& store, bool agg = false) 
     return {pid, go[1]};
 }
 
-// `status --json` until it says `done` rows (rows 0 to 2 are done and row 3
-// waits, all in one batch: the file says 3 within a fraction of a second, as
-// it follows the rows by time, not by batch). Waited for, not timed: the
-// deadline only ends a test that fails.
+// `status --json` until it says `done` rows (rows 0 to 2 are committed, a
+// batch of 3, and row 3 waits: the file counts what is committed, written
+// right after the commit). Waited for, not timed: the deadline only ends a
+// test that fails.
 tp::json wait_done(const std::string& st, const std::string& done) {
     for (int i = 0;; ++i) {
         auto out = run(st);

@@ -59,6 +59,12 @@ public:
     std::uint64_t udf_ended(const std::string& step, event_kind kind, const hash128& full, std::uint64_t before,
                             std::uint64_t now, double seconds, const reason& why, std::uint64_t from_job,
                             std::uint64_t seq = 0);
+    // Rewrites event `seq` (from udf_ended) in `b`, the write batch of a
+    // commit of the step's outputs: its counts are then exactly what the
+    // store holds, however the job ends (a kill leaves the last commit's).
+    void udf_progress(write_batch& b, const std::string& step, event_kind kind, const hash128& full,
+                      std::uint64_t before, std::uint64_t now, double seconds, const reason& why,
+                      std::uint64_t from_job, std::uint64_t seq);
 
     // An order_by or agg sorted its input through a spill file
     // (external_sort.hpp): "order_by(size): input of 3000000 rows sorted on
@@ -84,7 +90,21 @@ private:
         e.step = step;
         return e;
     }
-    std::uint64_t record(event_record e, std::uint64_t seq = 0);
+    static event_record udf_event(const std::string& step, event_kind kind, const hash128& full,
+                                  std::uint64_t before, std::uint64_t now, double seconds, const reason& why,
+                                  std::uint64_t from_job) {
+        auto e = base(kind, step);
+        e.step_hash = full.hex();
+        e.rows_before = before;
+        e.rows_now = now;
+        e.seconds = seconds;
+        e.why = why.text;
+        e.change = to_string(why.kind);
+        e.from_job = from_job;
+        return e;
+    }
+    // Puts `e` as event `seq` (0: a new one) into the store, or into `into`.
+    std::uint64_t record(event_record e, std::uint64_t seq = 0, write_batch* into = nullptr);
 
     store_handle& h_;
     std::uint64_t job_;

@@ -4,7 +4,8 @@
 //
 //   detail::progress p(cfg, "map<r>(f) -> str", total, done_before, progress_kind::udf, &status);
 //   p.tick();                     // one row done inside a batch (any thread; one atomic)
-//   p.add(computed, reused);      // a batch counted (any thread; two atomics)
+//   p.add(computed, reused, by_input);   // a part committed (its thread; three atomics)
+//   p.status_now();               // the status file gets what is committed
 //   p.finish();                   // the summary line (UDF steps only), the status file's last count
 //   detail::progress l(cfg, "listing data/", std::nullopt, 0, detail::progress_kind::listing);
 //
@@ -26,9 +27,16 @@
 //   "STEP: N rows computed, M reused from an earlier run, 1.23s (456 rows/s)"
 //   (or "M reused (M by input from earlier runs)" when the step says so;
 //   "STEP: failed after N rows computed, ..." when it failed).
-// - the status file (status_file.hpp), given for UDF steps: the units done
-//   (rows, inputs, partitions), at most every 250 ms while they change, and
-//   at the step's end.
+// - the status file (status_file.hpp), given for UDF steps: the units kept,
+//   at most every 250 ms while they change (a write replaces the file: on
+//   ext4 it costs about a millisecond, too much per commit of a fast step),
+//   and at the step's end: by status_now() right after a commit when 250 ms
+//   passed since the last write (so a step whose commits are further apart,
+//   a slow UDF, has each one counted before its next UDF call), else by the
+//   ticker within 250 ms. Never the rows ticked inside a part: they are
+//   not stored yet, and a kill loses them. Its `done` counts the units a rerun will not compute
+//   again: the earlier ones (done by an earlier run: continued, or reused by
+//   input as they are committed) and those computed and committed now.
 // Lines from the ticker reach settings::output from the ticker's thread.
 #pragma once
 
@@ -62,7 +70,7 @@ struct progress_view {
     std::uint64_t done = 0;              // units done in this run (computed + reused)
     std::uint64_t computed = 0;          // of which computed now (the rate counts these)
     std::optional<std::uint64_t> total;  // when known
-    std::uint64_t earlier = 0;           // done by an earlier run
+    std::uint64_t earlier = 0;           // done by an earlier run (continued, or reused by input)
     double seconds = 0;                  // elapsed
 };
 
@@ -134,22 +142,39 @@ public:
         if (ticked_ && !finished_) progress_ticker::get().remove(this);
     }
 
-    // `computed` rows computed now and `reused` rows taken from earlier work.
-    // Thread-safe and cheap: writes nothing (the ticker does).
-    void add(std::uint64_t computed, std::uint64_t reused = 0) {
+    // A part of the step's work committed: `computed` units computed now and
+    // `reused` taken from earlier work, of which `by_input` from the row memo
+    // (earlier runs' outputs of the same inputs: they count as done earlier
+    // too). Thread-safe and cheap: writes nothing.
+    void add(std::uint64_t computed, std::uint64_t reused = 0, std::uint64_t by_input = 0) {
         computed_ += computed;
         reused_ += reused;
+        earlier_ += by_input;
         pending_ = 0;  // the batch's ticks are in `computed` now
     }
 
     // One row finished inside a batch that is not counted yet (any thread):
     // the display moves row by row although add() comes once per batch.
+    // The status file does not count it: it is not stored yet.
     void tick() noexcept { ++pending_; }
 
+    // Writes the status file now if the units kept changed since it was
+    // last written and status_every passed since then (or it was never
+    // written); else the ticker does within status_every. Called by the
+    // step's thread right after a commit: the file never counts a unit that
+    // is not stored, and a kill after a commit that came status_every after
+    // the last write finds it counted.
+    void status_now();
+
+    // The units a rerun would not compute again: done earlier (continued or
+    // reused by input) and computed now, as committed (add).
+    std::uint64_t kept() const noexcept { return earlier_ + computed_; }
+    std::uint64_t earlier() const noexcept { return earlier_; }
+
     // What the ticker does at time `t` (thread-safe; tests call it with a
-    // fake clock's time): the status file gets the rows done when they
-    // changed and status_every passed since its last update; a plain line is
-    // printed when `lines` and settings::progress_every passed since the last.
+    // fake clock's time): the status file gets the units kept when they
+    // changed and status_every passed since its last update; a plain line
+    // is printed when `lines` and settings::progress_every passed since the last.
     void poll(clock::time_point t, bool lines = true);
 
     // The work ended: removes the status line, gives the status file its
@@ -199,13 +224,13 @@ private:
     std::string reused_from_;
     bool failed_ = false;
     std::optional<std::uint64_t> total_;
-    std::uint64_t earlier_;
+    std::atomic<std::uint64_t> earlier_;
     std::atomic<std::uint64_t> computed_{0}, reused_{0}, pending_{0};
     clock_fn now_;
     clock::time_point start_;
-    std::mutex poll_m_;  // guards the three below
+    std::mutex poll_m_;  // guards the four below
     clock::time_point last_plain_, last_status_;
-    std::uint64_t status_done_ = 0;
+    std::optional<std::uint64_t> status_kept_;  // what the status file last got
     bool finished_ = false;
 };
 

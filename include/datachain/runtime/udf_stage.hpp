@@ -4,7 +4,8 @@
 //
 //   udf_stage_base base(ctx, step_description, partial_hash);   // decides
 //   base.begin_calls();      // before a batch's UDF calls: "running" mark
-//   base.commit(batch);      // outputs + done marks + mark cleared, atomically
+//   base.commit(batch, failed, computed, reused);  // outputs + done marks + mark
+//                            // cleared + the decision's event with its counts, atomically
 //                            // (map, gen: in parts of a batch, stages/udf_parts.hpp)
 //   base.finish();           // complete record and the decision's event
 //
@@ -12,6 +13,11 @@
 // stages/table_writer.hpp, and the row memo (memo.hpp, read through
 // stages/udf_memo.hpp): outputs per input identity, reused across source
 // changes. See docs/storage.md.
+//
+// Counts: what the event, the status file and the progress line call done
+// earlier is what earlier runs did: the inputs a continued table held
+// (done_before_) and those whose outputs came from the row memo. The event
+// and the status file count what is committed (never a unit a kill loses).
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -138,19 +144,26 @@ protected:
     // a job that ends inside a call (a throw, a kill) says so durably.
     DATACHAIN_INLINE void begin_calls();
 
-    // Writes a batch's outputs; clears the running mark with them unless a
-    // UDF of the batch threw (then the mark stays: its own UDF failed).
-    DATACHAIN_INLINE void commit(write_batch& b, bool failed);
+    // Writes a part's outputs: `computed` units computed now and `hits` whose
+    // outputs came from the row memo. Clears the running mark with them
+    // unless a UDF of the part threw (then the mark stays: its own UDF
+    // failed), and rewrites the decision's event with the counts in the
+    // same write (udf_reused from the first hit on), so that a killed job's
+    // event says what it kept. Then counts them (progress; the status file
+    // is written now, after the write).
+    DATACHAIN_INLINE void commit(write_batch& b, bool failed, std::uint64_t computed, std::uint64_t hits);
 
     // One UDF call finished (any thread of the batch): moves the progress
-    // line and the status file (by time, from the progress thread).
+    // line (not the status file: the row is not stored until its commit).
     void row_done() noexcept {
         if (prog_) prog_->tick();
     }
 
-    void count(std::uint64_t computed, std::uint64_t reused) {
-        computed_ += computed;
-        if (prog_) prog_->add(computed, reused);  // the status file follows it (progress.hpp)
+    // Inputs done by the earlier run of a continued table, handed downstream:
+    // the progress line counts them as reused (the status file and the
+    // event counted them as done earlier from the start).
+    void count_continued(std::uint64_t n) {
+        if (prog_) prog_->add(0, n);
     }
 
     // ---- the row memo (stages/udf_memo.hpp) -------------------------------------
@@ -189,8 +202,10 @@ private:
     DATACHAIN_INLINE checkpoint_record complete_record() const;
     DATACHAIN_INLINE void save_record(bool complete);
     event_kind started_kind() const { return d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch; }
-    // What a run cut short did: reused by input when the memo gave outputs.
-    event_kind ended_kind() const { return memo_.hits() > 0 ? event_kind::udf_reused : started_kind(); }
+    // What a run that has taken `hits` inputs from the memo did so far (or
+    // when cut short): reused by input when the memo gave outputs.
+    event_kind kind_with(std::uint64_t hits) const { return hits > 0 ? event_kind::udf_reused : started_kind(); }
+    event_kind ended_kind() const { return kind_with(memo_.hits()); }
     double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
 
 protected:

@@ -65,9 +65,7 @@ DATACHAIN_INLINE void grouped_core::run_groups(std::uint64_t base, std::size_t c
                     now += !hit[k];
                     part_hits += hit[k] != 0;
                 }
-            commit(*b, err.ep != nullptr);
-            udf_stage_base::count(now, part_hits);
-            memo().reused(part_hits);
+            commit(*b, err.ep != nullptr, now, part_hits);
         });
     std::uint64_t reused = 0;
     if (err.ep) fail(err.ep, base + err.at, row_of(err.at), where(base + err.at));
@@ -79,7 +77,7 @@ DATACHAIN_INLINE void grouped_core::run_groups(std::uint64_t base, std::size_t c
             if (emit()) visit_stored(base + k, [&](std::string_view key, std::string_view v) { pass_stored(key, v); });
         }
     }
-    udf_stage_base::count(0, reused);
+    count_continued(reused);
 }
 
 } // namespace datachain::detail::exec

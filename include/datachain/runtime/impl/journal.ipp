@@ -94,22 +94,22 @@ DATACHAIN_INLINE void journal::udf_rows(const std::string& step, std::uint64_t c
 DATACHAIN_INLINE std::uint64_t journal::udf_ended(const std::string& step, event_kind kind, const hash128& full, std::uint64_t before,
         std::uint64_t now, double seconds, const reason& why, std::uint64_t from_job,
                                                   std::uint64_t seq) {
-    auto e = base(kind, step);
-    e.step_hash = full.hex();
-    e.rows_before = before;
-    e.rows_now = now;
-    e.seconds = seconds;
-    e.why = why.text;
-    e.change = to_string(why.kind);
-    e.from_job = from_job;
-    return record(std::move(e), seq);
+    return record(udf_event(step, kind, full, before, now, seconds, why, from_job), seq);
 }
 
-DATACHAIN_INLINE std::uint64_t journal::record(event_record e, std::uint64_t seq) {
+DATACHAIN_INLINE void journal::udf_progress(write_batch& b, const std::string& step, event_kind kind,
+                                            const hash128& full, std::uint64_t before, std::uint64_t now,
+                                            double seconds, const reason& why, std::uint64_t from_job,
+                                            std::uint64_t seq) {
+    record(udf_event(step, kind, full, before, now, seconds, why, from_job), seq, &b);
+}
+
+DATACHAIN_INLINE std::uint64_t journal::record(event_record e, std::uint64_t seq, write_batch* into) {
     std::lock_guard l(m_);
     e.time = now_ns();
     if (seq == 0) seq = ++seq_;
-    h_.db().put(rec::event_key(job_, seq), rec::pack(e));
+    if (into) into->put(rec::event_key(job_, seq), rec::pack(e));
+    else h_.db().put(rec::event_key(job_, seq), rec::pack(e));
     return seq;
 }
 

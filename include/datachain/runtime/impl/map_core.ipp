@@ -69,9 +69,7 @@ DATACHAIN_INLINE bool map_core::next_batch(std::size_t n) {
                     now += !hit_[k];
                     part_hits += hit_[k] != 0;
                 }
-            commit(*b, err.ep != nullptr);
-            count(now, part_hits);
-            memo().reused(part_hits);
+            commit(*b, err.ep != nullptr, now, part_hits);
         });
     if (err.ep) fail(err.ep, base + err.at, path(err.at));
     std::uint64_t reused = 0;
@@ -88,7 +86,7 @@ DATACHAIN_INLINE bool map_core::next_batch(std::size_t n) {
         }
     }
     ord_ += m;
-    count(0, reused);
+    count_continued(reused);
     return true;
 }
 

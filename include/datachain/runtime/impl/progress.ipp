@@ -96,13 +96,10 @@ DATACHAIN_INLINE progress_ticker::~progress_ticker() {
 
 DATACHAIN_INLINE void progress::poll(clock::time_point t, bool lines) {
     std::lock_guard l(poll_m_);
-    if (status_) {
-        const auto done = computed_ + pending_ + reused_;
-        if (done != status_done_ && t - last_status_ >= status_every) {
-            status_->rows(step_, total_, earlier_, done, unit());
-            status_done_ = done;
-            last_status_ = t;
-        }
+    if (status_ && status_kept_ != kept() && t - last_status_ >= status_every) {
+        status_kept_ = kept();
+        status_->rows(step_, total_, earlier_, *status_kept_, unit());
+        last_status_ = t;
     }
     if (plain_ && lines && t - last_plain_ >= cfg_.progress_every) {
         last_plain_ = t;
@@ -110,11 +107,24 @@ DATACHAIN_INLINE void progress::poll(clock::time_point t, bool lines) {
     }
 }
 
+DATACHAIN_INLINE void progress::status_now() {
+    std::lock_guard l(poll_m_);
+    if (!status_ || status_kept_ == kept()) return;
+    const auto t = now();
+    if (status_kept_ && t - last_status_ < status_every) return;  // the ticker writes it
+    status_kept_ = kept();
+    status_->rows(step_, total_, earlier_, *status_kept_, unit());
+    last_status_ = t;
+}
+
 DATACHAIN_INLINE void progress::finish() {
     if (finished_) return;
     finished_ = true;
     if (ticked_) progress_ticker::get().remove(this);
-    if (status_) status_->rows(step_, total_, earlier_, computed_ + pending_ + reused_, unit());
+    if (status_) {
+        std::lock_guard l(poll_m_);
+        status_->rows(step_, total_, earlier_, kept(), unit());
+    }
     if (!on_ || kind_ != progress_kind::udf) return;
     auto v = view();
     std::string line = progress_summary(v, reused_, reused_from_, failed_);

@@ -49,17 +49,17 @@ DATACHAIN_INLINE udf_stage_base::~udf_stage_base() {
 
 DATACHAIN_INLINE void udf_stage_base::start(std::optional<std::uint64_t> total) {
     ctx_.a.log().udf_decided(step_, d_, memo_.reads());
-    event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, 0.0, d_.why, d_.from_job);
+    event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, seconds(), d_.why, d_.from_job);
     save_record(false);
-    ctx_.a.status().step(step_, total, done_before_, progress_unit_);
-    prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
-                                       &ctx_.a.status());
-    prog_->unit(progress_unit_);
+    set_total(total);
 }
 
 DATACHAIN_INLINE void udf_stage_base::set_total(std::optional<std::uint64_t> total) {
-    ctx_.a.status().step(step_, total, done_before_, progress_unit_);
-    prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, done_before_, progress_kind::udf,
+    // The status file counts what a rerun would not compute again: what the
+    // earlier runs did is done from the start.
+    const std::uint64_t earlier = done_before_ + memo_.hits();
+    ctx_.a.status().rows(step_, total, earlier, earlier + computed_, progress_unit_);
+    prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, earlier, progress_kind::udf,
                                        &ctx_.a.status());
     prog_->unit(progress_unit_);
 }
@@ -118,10 +118,23 @@ DATACHAIN_INLINE void udf_stage_base::begin_calls() {
     if (d_.record()) ctx_.a.db().put(rec::active_key(ctx_.a.job(), pkey_), "");
 }
 
-DATACHAIN_INLINE void udf_stage_base::commit(write_batch& b, bool failed) {
+DATACHAIN_INLINE void udf_stage_base::commit(write_batch& b, bool failed, std::uint64_t computed, std::uint64_t hits) {
     out_.commit(b);
     if (d_.record() && !failed) b.del(rec::active_key(ctx_.a.job(), pkey_));
-    if (table_ || d_.record()) ctx_.a.db().write(b);
+    if (table_ || d_.record()) {
+        if (event_ && (computed || hits)) {
+            const auto h = memo_.hits() + hits;
+            ctx_.a.log().udf_progress(b, step_, kind_with(h), ctx_.full, done_before_ + h, computed_ + computed,
+                                      seconds(), d_.why, d_.from_job, event_);
+        }
+        ctx_.a.db().write(b);
+    }
+    computed_ += computed;
+    memo_.reused(hits);
+    if (prog_) {
+        prog_->add(computed, hits, hits);
+        prog_->status_now();
+    }
 }
 
 DATACHAIN_INLINE void udf_stage_base::finish() {
