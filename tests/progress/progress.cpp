@@ -379,3 +379,50 @@ TEST_CASE("progress: the status file counts what is committed, not the rows tick
     }
     fake_ms = 0;
 }
+
+// A pipelined step's time is its own work: its work clock stops while it
+// waits for its input or for the next step (work_clock.hpp); the line, the
+// rate and the summary show that time.
+TEST_CASE("progress: a step's time is its own work, not its neighbours'", "[progress]") {
+    captured out;
+    datachain::settings cfg;
+    cfg.progress = true;
+    cfg.progress_every = std::chrono::milliseconds(0);
+    cfg.output = [&](const datachain::output_line& l) {
+        std::lock_guard g(out.m);
+        out.lines.push_back(l.text);
+    };
+    fake_ms = 1000;
+    dcd::work_clock own(&fake_now);
+    {
+        dcd::progress p(cfg, "map<a>(f) -> int64", 4, 0, dcd::progress_kind::udf, nullptr, &fake_now, &own);
+        fake_ms = 3000;  // 2 s of its own work
+        own.stop();      // the next step has the batch
+        fake_ms = 60000;
+        CHECK(own.seconds(fake_now()) == 2.0);
+        CHECK(p.seconds() == 2.0);
+        {
+            dcd::work_clock::working w(own);  // asked for the next batch
+            fake_ms = 61000;
+            {
+                dcd::work_clock::waiting input(own);  // the step before it reads
+                fake_ms = 90000;
+            }
+            CHECK(own.running());
+            fake_ms = 92000;  // 2 s more of its own
+        }
+        CHECK_FALSE(own.running());
+        fake_ms = 100000;
+        p.add(4);
+        p.finish();
+        REQUIRE(out.size() == 1);
+        CHECK(out.at(0) == "map<a>(f) -> int64: 4 rows computed, 0 reused from an earlier run, 5.00s (1 rows/s)");
+    }
+    // Without a work clock: the time since the progress began.
+    {
+        dcd::progress p(cfg, "map<b>(g) -> int64", 1, 0, dcd::progress_kind::udf, nullptr, &fake_now);
+        fake_ms = 104000;
+        CHECK(p.seconds() == 4.0);
+    }
+    fake_ms = 0;
+}

@@ -2,7 +2,7 @@
 // on stderr when it is not a terminal, how a continued run reports the rows an
 // earlier run did, and that the settings silence both. What a run that ends
 // early (killed, failed) reports: reused rows as reused, what it kept as
-// done.
+// done; and a pipelined step's time (an injected clock).
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -310,4 +313,64 @@ TEST_CASE("progress: a failed run that reused rows by input counts them as done 
     REQUIRE(st);
     CHECK(st->earlier == 10);  // was 0
     CHECK(st->done == 14);
+}
+
+namespace {
+
+// A clock that moves only when a UDF says so (work_clock.hpp, udf_clock).
+std::atomic<std::int64_t> udf_ms{0};
+std::chrono::steady_clock::time_point udf_now() {
+    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(udf_ms.load()));
+}
+DC_DEF(progress_one_second, (std::int64_t n) -> std::int64_t {
+    udf_ms += 1000;
+    return n + 1;
+});
+DC_DEF(progress_hundred_seconds, (std::int64_t n) -> std::int64_t {
+    udf_ms += 100000;
+    return n * 2;
+});
+
+} // namespace
+
+// Two pipelined steps, each pulling batches from the one before: the first
+// step's time is its own UDF calls (10 x 1 s), not the second step's calls
+// between its batches; the second's is its own (10 x 100 s), not the first
+// computing its input. Time here moves only inside the UDFs (an injected
+// clock), so the numbers are exact on any machine.
+TEST_CASE("progress: a pipelined step's time is its own work", "[runtime][progress]") {
+    rt::temp_dir d;
+    std::vector<std::string> finals;
+    std::mutex m;
+    auto cfg = rt::cfg(d.store());
+    cfg.progress = true;
+    cfg.progress_every = std::chrono::milliseconds(0);
+    cfg.batch_size = 4;
+    cfg.output = [&](const dc::output_line& l) {
+        std::lock_guard g(m);
+        if (l.what == dc::output_line::kind::progress && l.final) finals.push_back(l.text);
+    };
+    udf_ms = 5000;
+    dc::detail::udf_clock = &udf_now;
+    struct restore {
+        ~restore() { dc::detail::udf_clock = &std::chrono::steady_clock::now; }
+    } restore_clock;
+    dc::session s{cfg};
+    (void)(dc::read_values<"n">(rt::iota64(10)) | dc::map<"a">(progress_one_second) |
+           dc::map<"b">(progress_hundred_seconds, dc::params<"a">) | dc::save("timed"))
+        .run(s);
+    std::vector<dc::event_record> udf;
+    for (auto& e : s.events())
+        if (e.kind.starts_with("udf_")) udf.push_back(e);
+    REQUIRE(udf.size() == 2);
+    CHECK(udf[0].step.starts_with("map<a>"));
+    CHECK(udf[0].seconds == 10.0);  // from its start to its end: 1010 s, the second step's calls included
+    CHECK(udf[1].step.starts_with("map<b>"));
+    CHECK(udf[1].seconds == 1000.0);  // from its start to its end: 1010 s, the first step's included
+    std::lock_guard g(m);
+    REQUIRE(finals.size() == 2);
+    CHECK(finals[0] == "map<a>(progress_one_second) -> int64: 10 rows computed, 0 reused from an earlier run, "
+                       "10.00s (1 rows/s)");
+    CHECK(finals[1] == "map<b>(progress_hundred_seconds) -> int64: 10 rows computed, 0 reused from an earlier "
+                       "run, 1000.00s (0 rows/s)");
 }

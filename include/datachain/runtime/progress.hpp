@@ -37,6 +37,9 @@
 //   not stored yet, and a kill loses them. Its `done` counts the units a rerun will not compute
 //   again: the earlier ones (done by an earlier run: continued, or reused by
 //   input as they are committed) and those computed and committed now.
+// The time (elapsed, rate, the summary's seconds) is the step's own work
+// when the step gives its work_clock (work_clock.hpp): not the time its
+// pipelined neighbours take.
 // Lines from the ticker reach settings::output from the ticker's thread.
 #pragma once
 
@@ -45,6 +48,7 @@
 #include <datachain/runtime/settings.hpp>
 #include <datachain/runtime/status_file.hpp>
 #include <datachain/runtime/terminal.hpp>
+#include <datachain/runtime/work_clock.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -71,7 +75,7 @@ struct progress_view {
     std::uint64_t computed = 0;          // of which computed now (the rate counts these)
     std::optional<std::uint64_t> total;  // when known
     std::uint64_t earlier = 0;           // done by an earlier run (continued, or reused by input)
-    double seconds = 0;                  // elapsed
+    double seconds = 0;                  // elapsed: the step's own work (work_clock.hpp)
 };
 
 // "3.5s", "2m05s", "1h02m".
@@ -125,14 +129,16 @@ public:
     static constexpr std::chrono::milliseconds status_every{250};
 
     // `status`: the status file to keep up to date (nullptr: none); it must
-    // outlive this object.
+    // outlive this object. `work`: the clock of the step's own work, whose
+    // seconds the line and the summary show (nullptr: the time since this
+    // object was made); it must outlive this object.
     progress(const settings& cfg, std::string step, std::optional<std::uint64_t> total, std::uint64_t earlier,
              progress_kind kind = progress_kind::udf, status_file* status = nullptr,
-             clock_fn now = &clock::now)
+             clock_fn now = &clock::now, const work_clock* work = nullptr)
         : cfg_(cfg), on_(cfg.progress), tty_(on_ && !cfg.output && stderr_is_terminal()),
           plain_(on_ && !tty_ && cfg.progress_every.count() > 0), status_(status && status->active() ? status : nullptr),
-          kind_(kind), step_(std::move(step)), total_(total), earlier_(earlier), now_(now), start_(now()),
-          last_plain_(start_), last_status_(start_) {
+          kind_(kind), step_(std::move(step)), total_(total), earlier_(earlier), now_(now), own_(now),
+          work_(work ? work : &own_), last_plain_(now()), last_status_(last_plain_) {
         ticked_ = tty_ || plain_ || status_;
         if (ticked_) progress_ticker::get().add(this);
     }
@@ -206,7 +212,7 @@ public:
     std::uint64_t computed() const noexcept { return computed_; }
     std::uint64_t reused() const noexcept { return reused_; }
     clock::time_point now() const { return now_(); }
-    double seconds(clock::time_point t) const { return std::chrono::duration<double>(t - start_).count(); }
+    double seconds(clock::time_point t) const { return work_->seconds(t); }
     double seconds() const { return seconds(now()); }
 
     // What the line shows at time `t` (any thread).
@@ -227,7 +233,8 @@ private:
     std::atomic<std::uint64_t> earlier_;
     std::atomic<std::uint64_t> computed_{0}, reused_{0}, pending_{0};
     clock_fn now_;
-    clock::time_point start_;
+    work_clock own_;           // the time since construction, when no work clock is given
+    const work_clock* work_;   // whose seconds are shown
     std::mutex poll_m_;  // guards the four below
     clock::time_point last_plain_, last_status_;
     std::optional<std::uint64_t> status_kept_;  // what the status file last got

@@ -17,7 +17,8 @@
 // Counts: what the event, the status file and the progress line call done
 // earlier is what earlier runs did: the inputs a continued table held
 // (done_before_) and those whose outputs came from the row memo. The event
-// and the status file count what is committed (never a unit a kill loses).
+// and the status file count what is committed (never a unit a kill loses);
+// the time is the step's own work (work_clock.hpp), not its neighbours'.
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -36,6 +37,7 @@
 #include <datachain/runtime/stages/udf_memo.hpp>
 #include <datachain/runtime/stages/udf_parts.hpp>
 #include <datachain/runtime/stream.hpp>
+#include <datachain/runtime/work_clock.hpp>
 #include <datachain/runtime/worker_pool.hpp>
 
 #include <algorithm>
@@ -85,6 +87,9 @@ public:
     // "the outputs of <step>": what a damaged stored row of this step's table
     // is named as (sources.hpp, damaged_row); built once, not per row read.
     const std::string& outputs_what() const noexcept { return outputs_what_; }
+    // The clock of the step's own work: stopped while it waits for its
+    // input or for the next step to ask for a batch (work_clock.hpp).
+    work_clock& work() noexcept { return own_; }
 
     // A skipped step: the stored outputs (or none, when save adopts them).
     template <class Out>
@@ -99,6 +104,7 @@ public:
     }
 
     // Starts computing: the report line, the partial record, progress.
+    // Stops the work clock: the step works again when a batch is asked for.
     DATACHAIN_INLINE void start(std::optional<std::uint64_t> total);
     DATACHAIN_INLINE void set_total(std::optional<std::uint64_t> total);
 
@@ -206,7 +212,7 @@ private:
     // when cut short): reused by input when the memo gave outputs.
     event_kind kind_with(std::uint64_t hits) const { return hits > 0 ? event_kind::udf_reused : started_kind(); }
     event_kind ended_kind() const { return kind_with(memo_.hits()); }
-    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
+    double seconds() const { return own_.seconds(own_.now()); }
 
 protected:
     step_context ctx_;
@@ -215,6 +221,7 @@ protected:
     hash128 pkey_;
     udf_decision d_;
     std::uint64_t table_ = 0;
+    work_clock own_;  // the step's own work, from its construction (before prog_: it outlives it)
     std::unique_ptr<progress> prog_;
     std::uint64_t done_before_ = 0;
     udf_memo memo_;
@@ -228,7 +235,6 @@ private:
     std::uint64_t done_prefix_ = 0;
     std::vector<char> done_;  // gen/agg: input ordinals (or partitions) done earlier
     std::uint64_t computed_ = 0;
-    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
     bool finished_ = false;
     std::uint64_t event_ = 0;  // the decision event start() recorded
     table_claim claim_;  // the table this step writes, claimed in the store handle

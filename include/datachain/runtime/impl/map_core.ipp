@@ -11,8 +11,14 @@ DATACHAIN_INLINE void map_core::open_core(std::optional<std::uint64_t> total) {
 }
 
 DATACHAIN_INLINE bool map_core::next_batch(std::size_t n) {
+    work_clock::working busy(work());  // the next step asks: this step works (work_clock.hpp)
     std::size_t m = 0;
-    if (!pull(n, m)) {
+    bool more = false;
+    {
+        work_clock::waiting input(work());  // the steps before it produce the batch
+        more = pull(n, m);
+    }
+    if (!more) {
         finish();
         return false;
     }

@@ -52,6 +52,7 @@ DATACHAIN_INLINE void udf_stage_base::start(std::optional<std::uint64_t> total) 
     event_ = ctx_.a.log().udf_ended(step_, started_kind(), ctx_.full, done_before_, 0, seconds(), d_.why, d_.from_job);
     save_record(false);
     set_total(total);
+    own_.stop();  // until the next step asks for a batch
 }
 
 DATACHAIN_INLINE void udf_stage_base::set_total(std::optional<std::uint64_t> total) {
@@ -60,7 +61,7 @@ DATACHAIN_INLINE void udf_stage_base::set_total(std::optional<std::uint64_t> tot
     const std::uint64_t earlier = done_before_ + memo_.hits();
     ctx_.a.status().rows(step_, total, earlier, earlier + computed_, progress_unit_);
     prog_ = std::make_unique<progress>(ctx_.a.config(), step_, total, earlier, progress_kind::udf,
-                                       &ctx_.a.status());
+                                       &ctx_.a.status(), udf_clock.load(), &own_);
     prog_->unit(progress_unit_);
 }
 

@@ -99,13 +99,20 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         spilled->add(std::string_view(reinterpret_cast<const char*>(k), 8), std::move(r));
     }
 
+    // The next rows of the input. The steps before it producing them: not
+    // this step's time (work_clock.hpp).
+    bool pull(std::vector<row_tuple<In>>& buf) {
+        work_clock::waiting input(this->work());
+        return up->next(buf, 4096);
+    }
+
     // All input rows, grouped by partition key in order of first appearance;
     // past settings::spill_bytes, through a spill file. Without partition_by:
     // one partition of every row, in input order, in memory.
     void load() {
         if constexpr (std::tuple_size_v<key_tuple> == 0) {
             std::vector<row_tuple<In>> buf;
-            while (up->next(buf, 4096)) std::move(buf.begin(), buf.end(), std::back_inserter(rows));
+            while (pull(buf)) std::move(buf.begin(), buf.end(), std::back_inserter(rows));
             loaded = true;
             if (!rows.empty()) {
                 parts.emplace_back(rows.size());
@@ -120,7 +127,7 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
         std::string enc;
         std::size_t held = 0;
         const std::size_t limit = this->ctx_.a.config().spill_bytes;
-        while (up->next(buf, 4096))
+        while (pull(buf))
             for (auto& r : buf) {
                 if (spilled) {
                     add_spilled(std::move(r));

@@ -35,7 +35,12 @@ struct gen_stage final : grouped_stage<typename Step::template apply<In>::type> 
     }
 
     bool produce() override {
-        if (!up->next(in, this->ctx_.batch)) return false;
+        bool more = false;
+        {
+            work_clock::waiting input(this->work());  // the steps before it produce the batch
+            more = up->next(in, this->ctx_.batch);
+        }
+        if (!more) return false;
         this->run_groups(ord, in.size());
         ord += in.size();
         return true;

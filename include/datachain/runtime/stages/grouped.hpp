@@ -31,6 +31,7 @@ struct grouped_stage : grouped_core, stream<Out> {
     virtual std::vector<row_tuple<Out>> compute(std::size_t k) = 0;
 
     bool next(std::vector<row_tuple<Out>>& out, std::size_t n) override {
+        work_clock::working busy(work());  // the next step asks: this step works (work_clock.hpp)
         out.clear();
         while (true) {
             if (emit() && pending_at < pending.size()) {

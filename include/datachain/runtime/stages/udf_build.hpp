@@ -64,7 +64,12 @@ built<typename StageOf<In, Step>::Out> build_udf_stage(const Step& st, Up&& up, 
     ctx.memo = memo_id<typename Stage::bind, typename Stage::memo_value>(st);
     auto stage = std::make_unique<Stage>(st, ctx, hp.finish());
     if (stage->decision().action == udf_action::skip) return stage->template reuse<Out>();
-    stage->open(up().rows);
+    stream_ptr<In> in;
+    {
+        work_clock::waiting before(stage->work());  // building the steps before it is their time
+        in = up().rows;
+    }
+    stage->open(std::move(in));
     std::optional<owned_table> t;
     if (c.want_table)
         t = owned_table{stage->table(), [p = stage.get()] { return p->produced(); },
