@@ -388,6 +388,29 @@ TEST_CASE("listing: a file moved into a directory already read is seen, the tree
     CHECK(g_hook_attempts == 2);
 }
 
+TEST_CASE("listing: a directory replaced by a link after it was stat'ed is a change, not a loop", "[runtime][listing]") {
+    rt::temp_dir d;
+    const auto data = d / "data";
+    rt::write_file(data / "a" / "f", "f");
+    rt::write_file(data / "b" / "g", "g");
+    rt::write_file(d / "real-b" / "g", "g");
+    // Once 'a' is read, 'b' (stat'ed as a directory) becomes a link; on the
+    // next walk it is back. Opening it with O_NOFOLLOW gave ELOOP, reported
+    // as "a loop of symbolic links".
+    hook_guard g([&](const std::string& rel, unsigned attempt) {
+        if (rel == "a" && attempt == 1) {
+            fs::rename(data / "b", d / "old-b");
+            fs::create_directory_symlink(d / "real-b", data / "b");
+        }
+        if (rel.empty() && attempt == 2) {
+            fs::remove(data / "b");
+            fs::rename(d / "old-b", data / "b");
+        }
+    });
+    CHECK(listed_paths(d.store(), data) == std::vector<std::string>{"a/f", "b/g"});
+    CHECK(g_hook_attempts == 2);
+}
+
 TEST_CASE("listing: a tree that keeps changing is an error, never fewer rows", "[runtime][listing]") {
     rt::temp_dir d;
     const auto data = d / "data";

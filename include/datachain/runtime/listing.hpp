@@ -231,7 +231,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
                 int err = errno;
                 if (!rel.empty() && err == ENOENT)  // its parent listed it
                     return printable_path(dir) + " was removed or renamed before it was read";
-                if (!rel.empty() && err == ENOTDIR)
+                if (!rel.empty() && (err == ENOTDIR || err == ELOOP))  // ELOOP: now a link (O_NOFOLLOW)
                     return printable_path(dir) + " was replaced by something else before it was read";
                 throw_listing(uri_in, "cannot open the directory", dir, err);
             }
@@ -321,7 +321,8 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
             if (fd < 0) {
                 int err = errno;
-                if (err == ENOENT || err == ENOTDIR) return printable_path(dir) + " was removed or renamed";
+                if (err == ENOENT || err == ENOTDIR || (err == ELOOP && !sd.rel.empty()))
+                    return printable_path(dir) + " was removed, renamed or replaced";
                 throw_listing(uri_in, "cannot open the directory", dir, err);
             }
             DIR* d = ::fdopendir(fd);
