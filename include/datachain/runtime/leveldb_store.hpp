@@ -286,11 +286,15 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
                                                    ") or run a program that uses it first; nothing was created");
         return store_dir_state::create;
     }
+    std::string listed;
+    for (std::size_t i = 0; i < names.size() && i < 5; ++i) listed += (i ? ", '" : "'") + names[i] + "'";
     throw error(error_kind::store_corrupt,
-                "datachain: the store at '" + where + "' is damaged: it holds LevelDB files but no 'CURRENT' "
-                "file, so it is not opened (LevelDB would take its data files for obsolete ones and delete "
-                "them). Restore the directory from a backup, or move it away to start afresh; nothing in it "
-                "was touched");
+                "datachain: '" + where + "' holds files named like LevelDB's (" + listed +
+                    (names.size() > 5 ? ", ..." : "") +
+                    ") but no 'CURRENT' file: a damaged store, or a directory that is not a store. It is not "
+                    "opened (LevelDB would take those files for obsolete ones of its own and delete them). If it "
+                    "is a store, restore it from a backup or move it away to start afresh; if not, choose "
+                    "another store root (" + o.root_hint + "); nothing in it was touched");
 }
 
 class leveldb_store final : public store {
