@@ -376,3 +376,161 @@ TEST_CASE("store root: the directory is 0700 and its files are private to the ow
     }
     check(pre);
 }
+
+// ---- reuse of a damaged table (outside review, findings 1 and 2) ------------------------
+// Damage that passes LevelDB's checksums (a stored row rewritten with another
+// valid value) never reaches a new version with a fresh valid digest: a
+// reused table is checked against what was recorded when it was saved, and
+// outputs computed from a read that then failed its check are not continued.
+
+namespace {
+
+std::atomic<int> reuse_calls{0};
+std::int64_t ten_x_plus_7(std::int64_t x) {
+    ++reuse_calls;
+    return x * 10 + 7;
+}
+std::int64_t plus_one(std::int64_t y) {
+    ++reuse_calls;
+    return y + 1;
+}
+auto sq_chain(std::int64_t n) {
+    return dc::read_values<"x">(rt::iota64(n)) | dc::map<"y">(dc::versioned("ten_x_plus_7", 1, &ten_x_plus_7)) |
+           dc::save("sq");
+}
+using SQ = decltype(sq_chain(1))::schema;
+auto down_chain() {
+    return dc::read_dataset<SQ>("sq") | dc::map<"z">(dc::versioned("plus_one", 1, &plus_one), dc::params<"y">) | dc::save("down");
+}
+
+// Rewrites the stored row of x = 10 in sq's table: y 107 -> `y`; returns the old value.
+std::string rewrite_row_10(dc::session& s, std::int64_t y, const char* version = "1.0.0") {
+    auto r = s.find_dataset("sq", version);
+    REQUIRE(r);
+    const auto k = dc::detail::rec::row_key(r->table, 10, 0);
+    auto old = s.db().get(k);
+    REQUIRE(old);
+    std::string v;
+    dc::encode(v, std::tuple<std::int64_t, std::int64_t>{10, y});
+    s.db().put(k, v);
+    return *old;
+}
+
+template <class DS>
+std::int64_t y_of_10(const DS& ds) {
+    for (const auto& row : ds)
+        if (row.template get<"x">() == 10) return row.template get<"y">();
+    return -1;
+}
+
+} // namespace
+
+TEST_CASE("integrity: a skipped step's damaged table is never saved as a new version",
+          "[runtime][integrity][reuse]") {
+    rt::memory_root root;
+    std::uint64_t damaged_table = 0;
+    {
+        dc::session s{rt::cfg(root.store(), "sq")};
+        sq_chain(50).run(s);
+        (void)rewrite_row_10(s, 108);
+        auto r = s.find_dataset("sq");
+        damaged_table = r->table;
+        CHECK(rt::catch_error([&] { dc::detail::verify_version(s.db(), *r); }).kind() == dc::error_kind::store_corrupt);
+        s.remove_dataset("sq", "1.0.0");
+    }
+    {
+        // The map step is skipped (its checkpoint is complete); save reads its
+        // table back and finds it is not what was saved.
+        dc::session s{rt::cfg(root.store(), "sq")};
+        reuse_calls = 0;
+        auto e = rt::catch_error([&] { sq_chain(50).run(s); });
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), "table " + std::to_string(damaged_table)));
+        CHECK(contains(e.what(), "map<y>"));
+        CHECK(contains(e.what(), "run again"));
+        CHECK(reuse_calls == 0);
+        CHECK(s.datasets("sq").empty());
+    }
+    // The table was discarded: the next run computes the step anew.
+    dc::session s{rt::cfg(root.store(), "sq")};
+    reuse_calls = 0;
+    auto ds = sq_chain(50).run(s);
+    CHECK(reuse_calls == 50);
+    CHECK(ds.version() == "1.0.1");
+    CHECK(y_of_10(ds) == 107);
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+}
+
+TEST_CASE("integrity: the row memo does not reuse the rows of a damaged earlier table",
+          "[runtime][integrity][reuse]") {
+    rt::memory_root root;
+    {
+        dc::session s{rt::cfg(root.store(), "sq")};
+        sq_chain(50).run(s);
+        (void)rewrite_row_10(s, 108);
+    }
+    std::vector<std::string> warnings;
+    auto c = rt::cfg(root.store(), "sq");
+    c.report = true;
+    c.output = [&](const dc::output_line& l) {
+        if (l.what == dc::output_line::kind::warning) warnings.push_back(l.text);
+    };
+    {
+        // The input grew: the step computes, and its memo scans the earlier
+        // table, which fails its recorded digest: none of its rows is reused.
+        dc::session s{c};
+        reuse_calls = 0;
+        auto ds = sq_chain(60).run(s);
+        CHECK(reuse_calls == 60);
+        CHECK(y_of_10(ds) == 107);
+        CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+        REQUIRE(warnings.size() == 1);
+        CHECK(contains(warnings[0], "damaged"));
+        CHECK(contains(warnings[0], "not reused"));
+    }
+    // The sound table of 1.0.1 serves the memo as before; the damaged one
+    // is not scanned again.
+    warnings.clear();
+    dc::session s{c};
+    reuse_calls = 0;
+    auto ds = sq_chain(70).run(s);
+    CHECK(reuse_calls == 10);
+    CHECK(y_of_10(ds) == 107);
+    CHECK(warnings.empty());
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+}
+
+TEST_CASE("integrity: outputs computed from a read that failed its content check are not continued",
+          "[runtime][integrity][reuse]") {
+    rt::memory_root root;
+    std::string original;
+    {
+        dc::session s{rt::cfg(root.store(), "sq")};
+        sq_chain(50).run(s);
+        original = rewrite_row_10(s, 108);
+    }
+    {
+        // Every map output is committed before the read of sq ends and fails
+        // its check.
+        dc::session s{rt::cfg(root.store(), "down")};
+        auto e = rt::catch_error([&] { down_chain().run(s); });
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(s.datasets("down").empty());
+    }
+    {
+        // Restored: sq verifies again.
+        dc::session s{rt::cfg(root.store(), "sq")};
+        s.db().put(dc::detail::rec::row_key(s.find_dataset("sq")->table, 10, 0), original);
+        CHECK_NOTHROW(dc::detail::verify_version(s.db(), *s.find_dataset("sq")));
+    }
+    dc::session s{rt::cfg(root.store(), "down")};
+    reuse_calls = 0;
+    auto ds = down_chain().run(s);
+    CHECK(reuse_calls == 50);  // computed anew, not continued from the failed run
+    for (const auto& row : ds)
+        if (row.get<"x">() == 10) {
+            CHECK(row.get<"y">() == 107);
+            CHECK(row.get<"z">() == 108);
+        }
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+}

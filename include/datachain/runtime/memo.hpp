@@ -134,11 +134,16 @@ public:
     bool reads() const noexcept { return !sources_.empty(); }
 
     // Builds the index: `scan(table, add)` calls add(input id, location) for
-    // every input `table` holds (stored, or through a segment). Newer tables win.
+    // every input `table` holds (stored, or through a segment), and returns
+    // false when the table proved unusable (what it added is dropped).
+    // Newer tables win.
     template <class Scan>
     void build(Scan&& scan) {
-        for (auto t : sources_)
-            scan(t, [&](const hash128& input, const memo_loc& at) { index_.push_back({input, at}); });
+        for (auto t : sources_) {
+            const auto before = index_.size();
+            if (!scan(t, [&](const hash128& input, const memo_loc& at) { index_.push_back({input, at}); }))
+                index_.resize(before);
+        }
         sort_index();
     }
 

@@ -32,6 +32,7 @@
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
 #include <datachain/runtime/stream.hpp>
+#include <datachain/runtime/table_checks.hpp>
 #include <datachain/runtime/udf_stage.hpp>
 #include <datachain/steps/save.hpp>
 
@@ -98,6 +99,13 @@ public:
         try {
             return f();
         } catch (const udf_error&) {
+            throw;
+        } catch (const error& e) {
+            // Damage met while computing (a source that failed its content
+            // check at the end of the read, a damaged table): what this run
+            // wrote may come from it, so no later run continues or reuses it.
+            if (e.kind() == error_kind::store_corrupt) discard_written();
+            a_.fail(e.what());
             throw;
         } catch (const std::exception& e) {
             a_.fail(e.what());
@@ -202,6 +210,7 @@ private:
                                 " in the store at '" + a_.db().location() + "' holds " + std::to_string(n) +
                                 " rows, the step wrote " + std::to_string(rows) +
                                 "; remove the store's checkpoints (datachain gc) and run again");
+            check_table(name, table, n, d);
             digest = d;
         } else {
             table = a_.new_table();
@@ -224,6 +233,8 @@ private:
             digest = dg.finish();
         }
         if (src_.finish) src_.finish();  // the source was sound, also where a limit stopped reading it
+        if (checkpoints_ && !detail::recorded_table_content(a_.db(), table))
+            detail::record_table_content(a_.db(), table, rows, digest);  // checked when reused (table_checks.hpp)
         auto ds = a_.new_version(name, table, rows, S::signature(), schema_text<S>(), key, digest,
                                 pack_version_schema<S>());
         if (checkpoints_) {
@@ -238,6 +249,36 @@ private:
         a_.log().save_completed(sv.describe(), ds, key,
                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), d.why);
         return dataset<S>{a_.s.shared_store(), ds};
+    }
+
+    // A table save reads back (a skipped step's) against what was recorded
+    // when it was saved: damaged rows never make a version with a fresh
+    // digest. The table is discarded, so the next run computes the step.
+    void check_table(const std::string& name, std::uint64_t table, std::uint64_t rows, const hash128& digest) {
+        auto rec = detail::recorded_table_content(a_.db(), table);
+        if (!rec) return;
+        auto diff = detail::table_content_difference(*rec, rows, digest);
+        if (diff.empty()) return;
+        std::string steps;
+        for (const auto& s : detail::discard_table(a_.db(), table)) steps += (steps.empty() ? "" : ", ") + s;
+        throw error(error_kind::store_corrupt,
+                    "datachain: save \"" + name + "\": the outputs of " + (steps.empty() ? "a step" : steps) +
+                        " (table " + std::to_string(table) + ") in the store at '" + a_.db().location() +
+                        "', which this run reuses, are damaged: " + diff +
+                        ". They are no longer reused: run again to compute the step anew, or restore the store "
+                        "from a backup");
+    }
+
+    // After damage: this run's UDF tables are never continued or reused.
+    void discard_written() noexcept {
+        if (written_.empty()) return;
+        try {
+            for (auto t : written_) detail::discard_table(a_.db(), t);
+            a_.log().warning("the outputs computed by this run are discarded (damaged data was read while "
+                             "computing them): the next run computes its steps anew");
+        } catch (...) {  // a store that no longer takes writes: the error above says what to do
+        }
+        written_.clear();
     }
 
     save_state save_state_for(const std::string& name, const hash128& key) const {
@@ -297,6 +338,7 @@ private:
             using In = schema_at<I - 1>;
             const auto& st = std::get<I - 1>(c_.steps);
             step_context ctx{a_, threads_, batch_, checkpoints_, resume_, for_save, h_[I - 1], h_[I], why_};
+            ctx.written = &written_;
             return make_stage(st, std::type_identity<In>{}, [&] { return build<I - 1>(false); }, ctx);
         }
     }
@@ -311,6 +353,7 @@ private:
     std::array<hash128, N + 1> step_h_{};
     std::array<std::string, N + 1> desc_{};
     reason why_;
+    std::vector<std::uint64_t> written_;  // the UDF tables this run writes (udf_stage_base)
 };
 
 template <class Chain>

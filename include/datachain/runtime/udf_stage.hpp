@@ -66,6 +66,7 @@ struct step_context {
     hash128 before, full;     // the chain's hash before and after this step
     reason upstream;          // why the chain computes
     hash128 memo{};           // the step's row memo id (memo.hpp); set by build_udf_stage
+    std::vector<std::uint64_t>* written = nullptr;  // the runner's: tables this run writes (discarded after damage)
 };
 
 // Reads the lineage's records for a UDF step and decides (decide.hpp).

@@ -44,6 +44,7 @@ DATACHAIN_INLINE std::string describe_key(std::string_view k) {
         else if (k.size() >= 9) what = "the rows of table " + be(1, 8);
         else what = "table rows";
         break;
+    case 'H': what = k.size() >= 9 ? "the recorded content of table " + be(1, 8) : "a recorded table content"; break;
     case 'X': what = k.size() >= 9 ? "a done marker of table " + be(1, 8) : "a done marker"; break;
     case 'A': what = "an active-step marker"; break;
     default: what = "a record"; break;

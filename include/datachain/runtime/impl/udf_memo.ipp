@@ -21,6 +21,11 @@ DATACHAIN_INLINE void udf_memo::index_map(
     auto& db = a_.db();
     guard([&] {
         memo_.build([&](std::uint64_t t, auto&& add) {
+            // The table is read in full here anyway: checked against what was
+            // recorded when it was saved (table_checks.hpp), at the cost of
+            // hashing each row's key.
+            const auto recorded = recorded_table_content(db, t);
+            row_digest digest;
             for (auto c = open_table_cursor(db, t); c->valid(); c->next()) {
                 auto v = c->value();
                 std::size_t n = 0;
@@ -30,11 +35,25 @@ DATACHAIN_INLINE void udf_memo::index_map(
                 } catch (const error& e) {
                     throw damaged_row(db, earlier(t), c->key(), e.what());
                 }
-                add(id, memo_loc{c->stored_table(), key::read_be64(c->stored_key(), 9), XXH3_64bits(v.data(), n),
-                                 row_digest::value_hash(v)});
+                const auto vh = row_digest::value_hash(v);
+                if (recorded) digest.add_hashed(c->key(), vh);
+                add(id, memo_loc{c->stored_table(), key::read_be64(c->stored_key(), 9), XXH3_64bits(v.data(), n), vh});
             }
+            return !recorded || usable(t, *recorded, digest);
         });
     });
+}
+
+DATACHAIN_INLINE bool udf_memo::usable(std::uint64_t t, const table_content& recorded, const row_digest& digest) {
+    const auto diff = table_content_difference(recorded, digest.rows(), digest.finish());
+    if (diff.empty()) return true;
+    try {
+        discard_table(a_.db(), t);
+    } catch (const error&) {  // a store that no longer takes writes: this run still leaves the table alone
+    }
+    a_.log().warning(step_ + ": " + earlier(t) + " in the store at '" + a_.db().location() + "' are damaged (" +
+                     diff + "): they are not reused, now or later, and their inputs are computed");
+    return false;
 }
 
 DATACHAIN_INLINE void udf_memo::index_marked() {
@@ -56,6 +75,7 @@ DATACHAIN_INLINE void udf_memo::index_marked() {
                     if (c->value().size() == 16) add(read_hash(c->value()), memo_loc{s.from_table, o, 0});
                 }
             }
+            return true;
         });
     });
 }

@@ -35,6 +35,7 @@ DATACHAIN_INLINE udf_stage_base::udf_stage_base(const step_context& c, std::stri
     }
     table_ = d_.table ? d_.table : (d_.record() || c.want_table ? ctx_.a.new_table() : 0);
     if (table_ && !claim_.table()) claim_.claim(ctx_.a.handle(), table_);
+    if (table_ && d_.record() && c.written) c.written->push_back(table_);
     out_ = table_writer(table_);
     if (d_.record()) memo_.open(c.memo, c.resume, table_);
 }

@@ -22,6 +22,7 @@
 #include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/session.hpp>
 #include <datachain/runtime/sources.hpp>
+#include <datachain/runtime/table_checks.hpp>
 
 #include <xxhash.h>
 
@@ -125,6 +126,10 @@ public:
     std::uint64_t hits() const noexcept { return hits_; }
 
 private:
+    // Whether earlier table t holds what was recorded when it was saved;
+    // if not, it is discarded (table_checks.hpp) with a warning.
+    DATACHAIN_INLINE bool usable(std::uint64_t t, const table_content& recorded, const row_digest& digest);
+
     std::string earlier(std::uint64_t t) const {
         return "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")";
     }

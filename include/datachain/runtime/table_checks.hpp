@@ -1,0 +1,100 @@
+// What a table of outputs held when it was written, and what happens to a
+// table found not to hold it any more (docs/storage.md, "Checked reuse").
+//
+// A saved version's record holds its row count and content digest, but a
+// version can be removed while its table stays in use: a UDF step before
+// save is skipped by reusing it, and the row memo (memo.hpp) reuses its
+// rows. So save also records them per table ('H' + u64 table: a record
+// version byte (1), the digest kind, u64 BE rows, the 16-byte digest), and a
+// reuse that reads the table in full anyway checks it: save reading back a
+// skipped step's table, the memo index scanning an earlier map table. A
+// table that fails is discarded: never skipped to, continued or indexed
+// again (discard_table), so a rerun computes the step anew.
+//
+//   detail::record_table_content(db, table, rows, digest);
+//   if (auto r = detail::recorded_table_content(db, table)) ... r->rows, r->digest
+//   detail::discard_table(db, table);   // returns the steps whose records named it
+#pragma once
+
+#include <datachain/core/hash.hpp>
+#include <datachain/runtime/digest.hpp>
+#include <datachain/runtime/records.hpp>
+#include <datachain/runtime/store.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace datachain::detail {
+
+inline std::string table_content_key(std::uint64_t table) {
+    std::string k = "H";
+    key::be64(k, table);
+    return k;
+}
+
+struct table_content {
+    std::uint8_t kind = digest_kind_current;  // digest.hpp
+    std::uint64_t rows = 0;
+    hash128 digest{};
+};
+
+inline void record_table_content(store& db, std::uint64_t table, std::uint64_t rows, const hash128& digest,
+                                 std::uint8_t kind = digest_kind_current) {
+    std::string v;
+    v.push_back('\1');
+    v.push_back(static_cast<char>(kind));
+    key::be64(v, rows);
+    key::h128(v, digest);
+    db.put(table_content_key(table), v);
+}
+
+// What was recorded when `table` was saved; nullopt for a table never saved
+// (or saved by an earlier build), or a record of another version: unchecked.
+inline std::optional<table_content> recorded_table_content(const store& db, std::uint64_t table) {
+    auto v = db.get(table_content_key(table));
+    if (!v || v->size() != 26 || (*v)[0] != '\1') return std::nullopt;
+    table_content r;
+    r.kind = static_cast<std::uint8_t>((*v)[1]);
+    r.rows = key::read_be64(*v, 2);
+    r.digest = {key::read_be64(*v, 10), key::read_be64(*v, 18)};
+    return r;
+}
+
+// What differs between what a table holds and what was recorded; empty
+// when it is the same (or a digest of another kind was recorded).
+inline std::string table_content_difference(const table_content& rec, std::uint64_t rows, const hash128& digest) {
+    if (rows != rec.rows)
+        return "it holds " + std::to_string(rows) + " rows, " + std::to_string(rec.rows) + " were written";
+    if (rec.kind == digest_kind_current && !(digest == rec.digest))
+        return "its rows differ from the content digest recorded when they were written";
+    return {};
+}
+
+// Makes `table` unusable for reuse, in one write: every UDF checkpoint that
+// names it becomes a partial record of no code (another full hash, its
+// job's "UDF running" mark removed), so decide_udf neither skips to it nor
+// continues it (a rerun starts the step from scratch), and its row memo
+// record goes, so no memo indexes it. The rows stay (a dataset version or
+// another table's segments may name them); gc drops them with the
+// checkpoints. Returns the step descriptions of the records changed.
+inline std::set<std::string> discard_table(store& db, std::uint64_t table) {
+    std::set<std::string> steps;
+    auto b = db.batch();
+    for (auto c = db.scan("K"); c->valid(); c->next()) {
+        auto r = rec::unpack<checkpoint_record>(c->value(), db.location(), c->key());
+        if (r.kind != static_cast<std::uint8_t>(checkpoint_kind::udf) || r.table != table) continue;
+        steps.insert(r.step);
+        r.complete = false;
+        r.full_hi = 0;
+        r.full_lo = 0;
+        b->put(c->key(), rec::pack(r));
+        b->del("A" + std::string(c->key().substr(1)));  // K and A keys: job, partial key
+    }
+    b->del("Q" + table_content_key(table).substr(1));
+    db.write(*b);
+    return steps;
+}
+
+} // namespace datachain::detail
