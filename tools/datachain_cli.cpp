@@ -342,8 +342,22 @@ int cmd_ls(const dc::store& db, const options& o) {
     std::string msg = std::to_string(damaged.size()) + " of " + std::to_string(all.size()) +
                       " versions listed cannot be read (the others are fine):";
     for (auto& d : damaged) msg += "\n  " + d;
-    msg += "\n'datachain verify NAME' reads a dataset in full; restore the store from a backup, or 'datachain rm "
-           "NAME@VERSION' the damaged versions";
+    // A version whose rows differ from its record (the library's "' is
+    // damaged: ") can be removed and saved anew: reuse checks the table it
+    // used (docs/storage.md, "Checked reuse"). A file LevelDB cannot read
+    // (a checksum mismatch) is not fixed by rm: a rerun may reuse the same
+    // damaged table, and once LevelDB meets the damage while compacting it
+    // refuses every write (gc, reruns): only a sound copy gets out.
+    bool unreadable = false;
+    for (auto& d : damaged) unreadable = unreadable || d.find("' is damaged: ") == std::string::npos;
+    msg += "\n'datachain verify NAME' reads a dataset in full; ";
+    if (unreadable)
+        msg += "the store's files are damaged (removing a version does not repair them, and LevelDB may refuse "
+               "further writes): restore the store from a backup, or start a fresh store (another --root or "
+               "DATACHAIN_ROOT; 'datachain export' what still reads) and run the programs again";
+    else
+        msg += "restore the store from a backup, or 'datachain rm NAME@VERSION' the damaged versions and run "
+               "their chains again";
     throw cli_error{1, msg};
 }
 

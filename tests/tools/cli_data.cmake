@@ -94,7 +94,7 @@ cli_json("^json object 5\n" gc --older-than 4h)
 set(good_store "${store}")
 set(store "${WORK_DIR}/damaged")
 fixture(damaged "${store}")
-cli(1 "^NAME +VERSION +ROWS +SIZE +CREATED \\(UTC\\) +JOB +COLUMNS\nbad +1\\.0\\.0 +20 +damaged: checksum mismatch +[^\n]+\ngood +1\\.0\\.0 +3 +[0-9]+ B +[^\n]+\n.*1 of 2 versions listed cannot be read \\(the others are fine\\):\n  bad@1\\.0\\.0: .*checksum mismatch.*datachain verify NAME"
+cli(1 "^NAME +VERSION +ROWS +SIZE +CREATED \\(UTC\\) +JOB +COLUMNS\nbad +1\\.0\\.0 +20 +damaged: checksum mismatch +[^\n]+\ngood +1\\.0\\.0 +3 +[0-9]+ B +[^\n]+\n.*1 of 2 versions listed cannot be read \\(the others are fine\\):\n  bad@1\\.0\\.0: .*checksum mismatch.*datachain verify NAME' reads a dataset in full; the store's files are damaged \\(removing a version does not repair them.*restore the store from a backup, or start a fresh store"
     ARGS ls)
 cli(1 "" OUT "${WORK_DIR}/damaged.json" ARGS ls --json)
 execute_process(COMMAND "${FIXTURE}" json "${WORK_DIR}/damaged.json" OUTPUT_VARIABLE out)
