@@ -251,33 +251,17 @@ private:
         return dataset<S>{a_.s.shared_store(), ds};
     }
 
-    // A table save reads back (a skipped step's) against what was recorded
-    // when it was saved: damaged rows never make a version with a fresh
-    // digest. The table is discarded, so the next run computes the step.
+    // A table save reads back (a skipped step's) is checked against what
+    // was recorded when it was saved (table_checks.hpp).
     void check_table(const std::string& name, std::uint64_t table, std::uint64_t rows, const hash128& digest) {
-        auto rec = detail::recorded_table_content(a_.db(), table);
-        if (!rec) return;
-        auto diff = detail::table_content_difference(*rec, rows, digest);
-        if (diff.empty()) return;
-        std::string steps;
-        for (const auto& s : detail::discard_table(a_.db(), table)) steps += (steps.empty() ? "" : ", ") + s;
-        throw error(error_kind::store_corrupt,
-                    "datachain: save \"" + name + "\": the outputs of " + (steps.empty() ? "a step" : steps) +
-                        " (table " + std::to_string(table) + ") in the store at '" + a_.db().location() +
-                        "', which this run reuses, are damaged: " + diff +
-                        ". They are no longer reused: run again to compute the step anew, or restore the store "
-                        "from a backup");
+        detail::check_reused_table(a_.db(), "save \"" + name + "\"", table, rows, digest);
     }
 
     // After damage: this run's UDF tables are never continued or reused.
     void discard_written() noexcept {
-        if (written_.empty()) return;
-        try {
-            for (auto t : written_) detail::discard_table(a_.db(), t);
+        if (detail::discard_tables(a_.db(), written_))
             a_.log().warning("the outputs computed by this run are discarded (damaged data was read while "
                              "computing them): the next run computes its steps anew");
-        } catch (...) {  // a store that no longer takes writes: the error above says what to do
-        }
         written_.clear();
     }
 

@@ -14,8 +14,10 @@
 //   detail::record_table_content(db, table, rows, digest);
 //   if (auto r = detail::recorded_table_content(db, table)) ... r->rows, r->digest
 //   detail::discard_table(db, table);   // returns the steps whose records named it
+//   detail::check_reused_table(db, "save \"sq\"", table, rows, digest);   // throws after discarding
 #pragma once
 
+#include <datachain/core/error.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/records.hpp>
@@ -25,6 +27,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace datachain::detail {
 
@@ -95,6 +98,38 @@ inline std::set<std::string> discard_table(store& db, std::uint64_t table) {
     b->del("Q" + table_content_key(table).substr(1));
     db.write(*b);
     return steps;
+}
+
+// A table that a run reuses (`who`: "save \"name\"") read in full, with `rows`
+// rows and `digest`: when they are not what was recorded, the table is
+// discarded and the run fails with store_corrupt naming the step and table:
+// damaged rows never make a version with a fresh digest.
+inline void check_reused_table(store& db, const std::string& who, std::uint64_t table, std::uint64_t rows,
+                               const hash128& digest) {
+    auto rec = recorded_table_content(db, table);
+    if (!rec) return;
+    auto diff = table_content_difference(*rec, rows, digest);
+    if (diff.empty()) return;
+    std::string steps;
+    for (const auto& s : discard_table(db, table)) steps += (steps.empty() ? "" : ", ") + s;
+    throw error(error_kind::store_corrupt,
+                "datachain: " + who + ": the outputs of " + (steps.empty() ? "a step" : steps) + " (table " +
+                    std::to_string(table) + ") in the store at '" + db.location() +
+                    "', which this run reuses, are damaged: " + diff +
+                    ". They are no longer reused: run again to compute the step anew, or restore the store from "
+                    "a backup");
+}
+
+// Discards `tables` (a run that met damage, before its error goes on);
+// false when there were none or the store takes no writes any more.
+inline bool discard_tables(store& db, const std::vector<std::uint64_t>& tables) noexcept {
+    if (tables.empty()) return false;
+    try {
+        for (auto t : tables) discard_table(db, t);
+        return true;
+    } catch (...) {  // the error being reported says what to do
+        return false;
+    }
 }
 
 } // namespace datachain::detail
