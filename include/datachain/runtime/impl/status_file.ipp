@@ -76,28 +76,24 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
         const auto v = line.substr(sp + 1);
         std::istringstream num(v);
         auto u64 = [&](auto& x) { return static_cast<bool>(num >> x); };
+        // The keys a file may lack (pid_start, pid_ns; total is "-" when unknown).
+        auto optional_u64 = [&](std::optional<std::uint64_t>& x) {
+            std::uint64_t t = 0;
+            if (!u64(t)) return false;
+            x = t;
+            return true;
+        };
         bool ok = true;
         if (k == "format") format = v == "1";
         else if (k == "job") ok = u64(s.job);
         else if (k == "pid") ok = u64(s.pid);
-        else if (k == "pid_start") {
-            std::uint64_t t = 0;
-            ok = u64(t);
-            s.pid_start = t;
-        } else if (k == "pid_ns") {
-            std::uint64_t t = 0;
-            ok = u64(t);
-            s.pid_ns = t;
-        } else if (k == "state") s.state = v;
+        else if (k == "pid_start") ok = optional_u64(s.pid_start);
+        else if (k == "pid_ns") ok = optional_u64(s.pid_ns);
+        else if (k == "state") s.state = v;
         else if (k == "step") s.step = v;
         else if (k == "done") ok = u64(s.done);
-        else if (k == "total") {
-            std::uint64_t t = 0;
-            if (v != "-") {
-                ok = u64(t);
-                s.total = t;
-            }
-        } else if (k == "earlier") ok = u64(s.earlier);
+        else if (k == "total") ok = v == "-" || optional_u64(s.total);
+        else if (k == "earlier") ok = u64(s.earlier);
         else if (k == "unit") s.unit = v;
         else if (k == "started") ok = u64(s.started);
         else if (k == "updated") ok = u64(s.updated);
