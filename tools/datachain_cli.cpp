@@ -14,6 +14,8 @@
 // Everywhere: --root DIR (default $DATACHAIN_ROOT, then ./.datachain), --json
 // (one JSON document on stdout), --help. Exit codes: 0 done, 1 an error (no
 // store, no such dataset, version or job, a damaged store), 2 a usage error.
+// A value the user gave is echoed in messages with its control characters
+// escaped (detail::quoted_value).
 //
 // The tool only opens an existing store: it never creates one and never
 // touches a directory that is not a store. It starts no job and holds the
@@ -58,6 +60,9 @@ struct cli_error {
     int code;
     std::string msg;
 };
+
+// A value the user gave, quoted for a message, control characters escaped.
+std::string q(std::string_view v) { return dc::detail::quoted_value(v); }
 
 std::string when(std::int64_t ns) {
     if (ns == 0) return "-";
@@ -190,8 +195,8 @@ std::shared_ptr<dc::store> open_existing(const std::string& root) {
         dc::open_leveldb_store(root, {.create_if_missing = false, .root_hint = "--root DIR or DATACHAIN_ROOT"});
     if (!db->get(dc::detail::rec::format_key()))
         throw dc::error(dc::error_kind::store_format,
-                        "datachain: '" + root +
-                            "' holds no datachain format record: it is not a datachain store; nothing was written "
+                        "datachain: " + q(root) +
+                            " holds no datachain format record: it is not a datachain store; nothing was written "
                             "by datachain (LevelDB's own recovery may have compacted the database's log on opening "
                             "it)");
     dc::detail::check_format(*db);  // the record is there: only checks the version, writes nothing
@@ -204,7 +209,7 @@ std::pair<std::string, std::string> name_version(const std::string& arg) {
     if (auto at = name.find('@'); at != std::string::npos) {
         version = name.substr(at + 1);
         name.resize(at);
-        if (version.empty()) throw cli_error{2, "'" + arg + "': nothing after '@'; write NAME@1.0.2 or NAME"};
+        if (version.empty()) throw cli_error{2, q(arg) + ": nothing after '@'; write NAME@1.0.2 or NAME"};
         dc::session::parse_version(version);
     }
     dc::check_dataset_name(name);
@@ -263,10 +268,10 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
         case 'm': unit = 60; break;
         case 'h': unit = 3600; break;
         case 'd': unit = 86400; break;
-        default: why = "'" + std::string(text.substr(i)) + "' is not a unit (s, m, h, d)"; return std::nullopt;
+        default: why = q(text.substr(i)) + " is not a unit (s, m, h, d)"; return std::nullopt;
         }
         if (i + 1 != text.size()) {
-            why = "'" + std::string(text.substr(i)) + "' is not a unit (s, m, h, d)";
+            why = q(text.substr(i)) + " is not a unit (s, m, h, d)";
             return std::nullopt;
         }
     }
@@ -278,7 +283,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
 }
 
 // --limit N: a whole number of rows, 0 or more (CLI11 would take "-1" for a
-// huge unsigned number, or answer with the double range).
+// huge unsigned number, or answer with the double range). Its message goes
+// through CLI11's, which main() escapes whole: the value is quoted as given.
 const CLI::Validator row_count(
     [](std::string& s) -> std::string {
         if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19)
@@ -419,7 +425,7 @@ int cmd_show(const std::shared_ptr<dc::store>& db, const options& o) {
 
 int cmd_export(const std::shared_ptr<dc::store>& db, const options& o) {
     auto fmt = dc::export_format_named(o.format);
-    if (!fmt) throw cli_error{2, "'" + o.format + "' is not a format; use --format csv or --format jsonl"};
+    if (!fmt) throw cli_error{2, q(o.format) + " is not a format; use --format csv or --format jsonl"};
     auto ds = open_dynamic(db, o.target);
     (void)dc::select_columns(ds.schema(), o.columns);  // a wrong --columns creates no file
     dc::export_options opt{.columns = o.columns};
@@ -490,7 +496,7 @@ std::uint64_t job_id(const std::string& text) {
     errno = 0;
     const auto job = std::strtoull(text.c_str(), &end, 10);
     if (errno != 0 || *end != '\0' || text.empty() || text[0] == '-' || text[0] == '+' || job == 0)
-        throw cli_error{2, "'" + text + "' is not a job id; list them with 'datachain jobs'"};
+        throw cli_error{2, q(text) + " is not a job id; list them with 'datachain jobs'"};
     return job;
 }
 
@@ -674,8 +680,10 @@ int cmd_rm(dc::store& db, const options& o) {
     if (o.target.empty()) throw cli_error{2, "say what to remove: datachain rm NAME@VERSION (or rm --job ID)"};
     std::string arg = o.target;
     if (!o.extra.empty()) arg += "@" + o.extra;  // rm NAME VERSION, the older form
-    if (arg.find('@') == std::string::npos)
+    if (arg.find('@') == std::string::npos) {
+        dc::check_dataset_name(arg);  // a name, printed back as a command to type
         throw cli_error{2, "say which version: datachain rm " + arg + "@VERSION (list them with 'datachain ls " + arg + "')"};
+    }
     auto r = find(db, arg);
     auto [a, b, c] = dc::session::parse_version(r.version);
     auto w = db.batch();
@@ -692,8 +700,8 @@ int cmd_status(const options& o) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::exists(fs::path(o.root) / "CURRENT", ec))
-        throw cli_error{1, "datachain: there is no datachain store at '" + o.root +
-                               "'; give its directory with --root DIR (or DATACHAIN_ROOT)"};
+        throw cli_error{1, "datachain: there is no datachain store at " + q(o.root) +
+                               "; give its directory with --root DIR (or DATACHAIN_ROOT)"};
     auto st = dc::detail::read_status(o.root);
     const bool alive = st && st->state == "running" && dc::detail::writer_alive(*st);
     const std::string state = !st ? "none" : st->state == "running" && !alive ? "crashed" : st->state;
@@ -803,8 +811,8 @@ int main(int argc, char** argv) {
             known = known || c->get_name() == a;
         }
         if (!known) {
-            std::fprintf(stderr, "datachain: '%s' is not a command; the commands are: %s\nRun 'datachain --help' for usage.\n",
-                         argv[i], names.c_str());
+            std::fprintf(stderr, "datachain: %s is not a command; the commands are: %s\nRun 'datachain --help' for usage.\n",
+                         q(argv[i]).c_str(), names.c_str());
             return 2;
         }
         break;
@@ -816,7 +824,10 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "datachain: %s\nRun 'datachain --help' for usage.\n", e.what());
+        // CLI11's message may hold a value as given ("not expected: ..."):
+        // escaped as the tool's own messages escape values.
+        std::fprintf(stderr, "datachain: %s\nRun 'datachain --help' for usage.\n",
+                     dc::detail::escaped(e.what()).c_str());
         return 2;
     }
     if (env_root && !*env_root && app.get_option("--root")->count() == 0) {
@@ -838,14 +849,14 @@ int main(int argc, char** argv) {
             std::string why;
             auto d = parse_duration(text, why);
             if (!d)
-                throw cli_error{2, "'" + text + "' is not a valid age: " + why +
+                throw cli_error{2, q(text) + " is not a valid age: " + why +
                                        ". Write a whole number with a unit: 30s, 15m, 4h, 7d (a plain number is "
                                        "seconds); nothing was removed"};
             age = *d;
         }
         if ((cmd == "events" || cmd == "rm") && !o.job.empty()) job_id(o.job);
         if (dc::detail::is_memory_root(o.root))
-            throw cli_error{2, "'" + o.root + "' is an in-memory store: it lives only inside the process that "
+            throw cli_error{2, q(o.root) + " is an in-memory store: it lives only inside the process that "
                                "made it, so no other process (this tool included) can see it; give a directory"};
         auto db = open_existing(o.root);
         if (cmd == "ls" || cmd == "datasets") return cmd_ls(*db, o);

@@ -134,6 +134,25 @@ TEST_CASE("operator: DATACHAIN_SPILL_BYTES is a byte count or a size with K, M, 
     CHECK(settings::byte_size(max, "V") == SIZE_MAX);
 }
 
+TEST_CASE("operator: messages echo a user's value with its control characters escaped", "[runtime][operator]") {
+    CHECK(dc::detail::quoted_value("plain") == "'plain'");
+    CHECK(dc::detail::quoted_value(std::string("a\nb\r\t\x1b\x7f\\z\0", 10)) == "'a\\nb\\r\\t\\x1b\\x7f\\\\z\\x00'");
+    CHECK(dc::detail::quoted_value("caf\xc3\xa9") == "'caf\xc3\xa9'");  // UTF-8 is copied
+    for (const char* var : {"DATACHAIN_PARALLEL", "DATACHAIN_PROGRESS_EVERY", "DATACHAIN_SPILL_BYTES"}) {
+        INFO(var);
+        rt::scoped_env v(var, "4\nDATACHAIN: all is well\x1b[2J");
+        auto e = rt::catch_error([] { (void)dc::settings::from_env(); });
+        CHECK(e.kind() == dc::error_kind::usage);
+        const std::string msg = e.what();
+        CHECK_THAT(msg, Catch::Contains(std::string(var) + "='4\\nDATACHAIN: all is well\\x1b[2J' is not"));
+        CHECK(msg.find_first_of("\n\x1b") == std::string::npos);
+    }
+    auto name = rt::catch_error([] { dc::check_dataset_name("a\nb"); });
+    CHECK_THAT(std::string(name.what()), Catch::Contains("invalid dataset name 'a\\nb'"));
+    auto version = rt::catch_error([] { (void)dc::detail::parse_version("1.0\n.2"); });
+    CHECK_THAT(std::string(version.what()), Catch::Contains("invalid dataset version '1.0\\n.2'"));
+}
+
 namespace {
 
 std::int64_t op_throw_at = -1;           // op_second throws on this input

@@ -65,6 +65,20 @@ string(REPEAT " " 16 after_cafe)
 string(REPEAT " " 18 after_emoji)
 cli(0 "\ncafé${after_cafe},\n.*\n😀${after_emoji}a,b\n" ARGS show hostile -c s,meta.label)
 
+# A bad value is echoed with its control characters escaped, on one line.
+string(ASCII 27 esc)
+cli(2 "invalid dataset name 'a\\\\nb'" NOT "a\nb" ARGS show "a\nb")
+cli(2 "invalid dataset version '1\\\\n0\\.0'" NOT "1\n0" ARGS show "hostile@1\n0.0")
+cli(2 "--limit: '1\\\\n2' is not a number of rows" NOT "1\n2" ARGS show hostile -n "1\n2")
+# (no '[' in an argument: CMake's lists would not split after it)
+cli(2 "'x\\\\x1b7' is not a format" NOT "${esc}" ARGS export hostile -f "x${esc}7")
+cli(2 "'1\\\\n' is not a job id" NOT "'1\n" ARGS events "1\n")
+cli(2 "'4\\\\nh' is not a valid age: '\\\\nh' is not a unit" NOT "4\nh" ARGS gc "4\nh")
+cli(2 "'bo\\\\ngus' is not a command" NOT "bo\ngus" ARGS "bo\ngus")
+cli(2 "not expected: x\\\\ny" NOT "x\ny" ARGS jobs "x\ny")
+cli(1 "there is no datachain store at '[^'\n]*/no\\\\nstore'" ROOT "${WORK_DIR}/no\nstore" ARGS status)
+cli(1 "there is no datachain store at '[^'\n]*/no\\\\nstore'" ROOT "${WORK_DIR}/no\nstore" ARGS jobs)
+
 # export: round trips, to standard output and to a new file.
 cli(0 "" OUT "${WORK_DIR}/stdout.csv" ARGS export hostile --format csv)
 fixture(check "${store}" csv "${WORK_DIR}/stdout.csv")

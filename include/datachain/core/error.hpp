@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace datachain {
 
@@ -51,5 +52,39 @@ private:
     std::uint64_t row_;
     std::string path_;
 };
+
+namespace detail {
+
+// A value the user gave (an argument, an environment variable, a name) as
+// it is safe to print in a message: control characters escaped, so a value
+// holding a newline or an escape sequence cannot break a message's lines or
+// drive the terminal: \n, \r, \t, other bytes below 0x20 and DEL as \xNN,
+// and a backslash as \\ (so the escapes read back unambiguously). Every
+// other byte is copied. quoted_value() puts it in single quotes, as messages
+// quote values: 'abc' (not named quoted: a call with a std::string would find
+// std::quoted by argument-dependent lookup).
+//
+//   detail::quoted_value("a\nb")   // 'a\nb': a backslash and an n, one line
+inline std::string escaped(std::string_view v) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(v.size());
+    for (const char ch : v) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        } else out.push_back(ch);
+    }
+    return out;
+}
+inline std::string quoted_value(std::string_view v) { return "'" + escaped(v) + "'"; }
+
+} // namespace detail
 
 } // namespace datachain

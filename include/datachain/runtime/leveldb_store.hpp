@@ -182,26 +182,26 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
     std::error_code ec;
     auto st = fs::symlink_status(dir, ec);
     if (ec && ec != std::errc::no_such_file_or_directory)
-        throw error(error_kind::store_io, "datachain: cannot look at the store directory '" + where + "': " +
+        throw error(error_kind::store_io, "datachain: cannot look at the store directory " + quoted_value(where) + ": " +
                                               ec.message() + "; check its permissions or choose another store (" +
                                               o.root_hint + ")");
     if (fs::is_symlink(st)) st = fs::status(dir, ec);
     if (!fs::exists(st)) {
         if (!o.create_if_missing)
-            throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where +
-                                                   "'; check the path (" + o.root_hint +
+            throw error(error_kind::not_found, "datachain: there is no datachain store at " + quoted_value(where) +
+                                                   "; check the path (" + o.root_hint +
                                                    ") or run a program that uses it first");
         return store_dir_state::create;
     }
     if (!fs::is_directory(st))
-        throw error(error_kind::store_format, "datachain: the store path '" + where +
-                                                  "' exists and is not a directory; choose another store root (" +
+        throw error(error_kind::store_format, "datachain: the store path " + quoted_value(where) +
+                                                  " exists and is not a directory; choose another store root (" +
                                                   o.root_hint + "); nothing was written");
     std::vector<std::string> names;
     fs::directory_iterator it(dir, ec), end;
     for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
     if (ec)
-        throw error(error_kind::store_io, "datachain: cannot list the store directory '" + where + "': " +
+        throw error(error_kind::store_io, "datachain: cannot list the store directory " + quoted_value(where) + ": " +
                                               ec.message() + "; check its permissions");
     // datachain's own status file (status_file.hpp) and its temporary
     // twin, recognised by their first line, are not LevelDB's nor a user's.
@@ -228,7 +228,7 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         });
         if (!ok && foreign)  // a user's directory with a file called CURRENT
             throw error(error_kind::store_format,
-                        "datachain: '" + where + "' is not a datachain store: its 'CURRENT' file does not name a "
+                        "datachain: " + quoted_value(where) + " is not a datachain store: its 'CURRENT' file does not name a "
                         "LevelDB manifest in it; choose another store root (" + o.root_hint +
                         "); nothing in it was touched");
         return store_dir_state::existing;  // a damaged CURRENT of a real store: LevelDB refuses it
@@ -237,13 +237,13 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         std::string list;
         std::size_t shown = 0;
         for (auto& n : names)
-            if (!leveldb_file_name(n) && shown < 5) list += (shown++ ? ", '" : "'") + n + "'";
+            if (!leveldb_file_name(n) && shown < 5) list += (shown++ ? ", " : "") + quoted_value(n);
         return list;
     };
     auto others = not_ours();
     if (!others.empty())
         throw error(error_kind::store_format,
-                    "datachain: '" + where + "' is not empty and is not a datachain store (it holds " + others +
+                    "datachain: " + quoted_value(where) + " is not empty and is not a datachain store (it holds " + others +
                         "); a store root must be a new or empty directory or an existing store: choose another "
                         "one (" + o.root_hint + "); nothing in it was touched");
     // Only LevelDB's file names from here on. Another process creating the
@@ -252,8 +252,8 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         leveldb::FileLock* lock = nullptr;
         auto ls = pread_env::get().target()->LockFile(where + "/LOCK", &lock);
         if (!ls.ok())
-            throw error(error_kind::store_locked, "datachain: the store at '" + where +
-                                                      "' is held by another process (" + ls.ToString() +
+            throw error(error_kind::store_locked, "datachain: the store at " + quoted_value(where) +
+                                                      " is held by another process (" + ls.ToString() +
                                                       "); wait for it to finish or use another store (" +
                                                       o.root_hint + ")");
         pread_env::get().target()->UnlockFile(lock);
@@ -279,7 +279,7 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
                               }));
     if (names.empty() || leftovers) {
         if (!o.create_if_missing)
-            throw error(error_kind::not_found, "datachain: there is no datachain store at '" + where + "' (" +
+            throw error(error_kind::not_found, "datachain: there is no datachain store at " + quoted_value(where) + " (" +
                                                    (names.empty() ? "the directory is empty"
                                                                   : "only the leftovers of a creation cut short") +
                                                    "); check the path (" + o.root_hint +
@@ -287,9 +287,9 @@ inline store_dir_state check_store_dir(const std::filesystem::path& dir, const s
         return store_dir_state::create;
     }
     std::string listed;
-    for (std::size_t i = 0; i < names.size() && i < 5; ++i) listed += (i ? ", '" : "'") + names[i] + "'";
+    for (std::size_t i = 0; i < names.size() && i < 5; ++i) listed += (i ? ", " : "") + quoted_value(names[i]);
     throw error(error_kind::store_corrupt,
-                "datachain: '" + where + "' holds files named like LevelDB's (" + listed +
+                "datachain: " + quoted_value(where) + " holds files named like LevelDB's (" + listed +
                     (names.size() > 5 ? ", ..." : "") +
                     ") but no 'CURRENT' file: a damaged store, or a directory that is not a store. It is not "
                     "opened (LevelDB would take those files for obsolete ones of its own and delete them). If it "

@@ -28,8 +28,8 @@ inline std::tuple<std::uint32_t, std::uint32_t, std::uint32_t> parse_version(std
     std::uint32_t parts[3]{};
     std::size_t i = 0, p = 0;
     auto bad = [&] {
-        return error(error_kind::invalid_name, "datachain: invalid dataset version '" + std::string(v) +
-                                                   "': expected major.minor.patch, e.g. 1.0.2");
+        return error(error_kind::invalid_name, "datachain: invalid dataset version " + quoted_value(v) +
+                                                   ": expected major.minor.patch, e.g. 1.0.2");
     };
     for (; p < 3; ++p) {
         if (i >= v.size() || v[i] < '0' || v[i] > '9') throw bad();

@@ -38,8 +38,8 @@ constexpr bool valid_dataset_name(std::string_view n) noexcept {
 inline void check_dataset_name(std::string_view n) {
     if (!valid_dataset_name(n))
         throw error(error_kind::invalid_name,
-                    "datachain: invalid dataset name '" + std::string(n) +
-                        "': use 1-200 letters, digits, '_', '-', '.', '/', not starting with '.' or '/'");
+                    "datachain: invalid dataset name " + detail::quoted_value(n) +
+                        ": use 1-200 letters, digits, '_', '-', '.', '/', not starting with '.' or '/'");
 }
 
 namespace detail {

@@ -32,8 +32,8 @@ DATACHAIN_INLINE settings settings::from_env() {
         errno = 0;
         long n = std::strtol(v->c_str(), &end, 10);
         if (errno != 0 || *end != '\0' || n < 1 || n > static_cast<long>(max_parallel))
-            throw error(error_kind::usage, "datachain: DATACHAIN_PARALLEL='" + *v +
-                                               "' is not a number of threads; use 1 to " +
+            throw error(error_kind::usage, "datachain: DATACHAIN_PARALLEL=" + detail::quoted_value(*v) +
+                                               " is not a number of threads; use 1 to " +
                                                std::to_string(max_parallel) + " (or unset it)");
         s.parallel = static_cast<unsigned>(n);
     }
@@ -51,8 +51,8 @@ DATACHAIN_INLINE std::chrono::milliseconds settings::progress_interval(const std
     const std::string unit = v.substr(i);
     const long long ms = unit == "ms" ? 1 : unit.empty() || unit == "s" ? 1000 : unit == "m" ? 60000 : -1;
     if (i == 0 || ms < 0 || n >= 100000000)
-        throw error(error_kind::usage, "datachain: DATACHAIN_PROGRESS_EVERY='" + v +
-                                           "' is not an interval; write seconds (10), or 500ms, 30s, 2m; "
+        throw error(error_kind::usage, "datachain: DATACHAIN_PROGRESS_EVERY=" + detail::quoted_value(v) +
+                                           " is not an interval; write seconds (10), or 500ms, 30s, 2m; "
                                            "0 turns the periodic progress lines off (or unset it for the "
                                            "default)");
     return std::chrono::milliseconds(n * ms);
@@ -72,13 +72,13 @@ DATACHAIN_INLINE std::size_t settings::byte_size(const std::string& v, const cha
     for (int k = 0; k < 4; ++k)
         if (unit == std::string(1, "KMGT"[k]) || unit == std::string(1, "KMGT"[k]) + "iB") shift = 10 * (k + 1);
     if (i == 0 || shift < 0)
-        throw error(error_kind::usage, std::string("datachain: ") + variable + "='" + v +
-                                           "' is not a size; write a byte count (268435456) or a number with K, "
+        throw error(error_kind::usage, std::string("datachain: ") + variable + "=" + detail::quoted_value(v) +
+                                           " is not a size; write a byte count (268435456) or a number with K, "
                                            "M, G or T, powers of 1024 (512K, 64M, 1G; also 64MiB), or unset it "
                                            "for the default");
     if (over || n > (std::uint64_t{SIZE_MAX} >> shift))
-        throw error(error_kind::usage, std::string("datachain: ") + variable + "='" + v +
-                                           "' is too large: at most " + std::to_string(SIZE_MAX) +
+        throw error(error_kind::usage, std::string("datachain: ") + variable + "=" + detail::quoted_value(v) +
+                                           " is too large: at most " + std::to_string(SIZE_MAX) +
                                            " bytes (" + std::to_string(SIZE_MAX >> 40) +
                                            "T); write a smaller size (512K, 64M, 1G), or unset it for the default");
     return static_cast<std::size_t>(n << shift);
