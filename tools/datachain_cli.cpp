@@ -13,8 +13,8 @@
 //
 // Everywhere: --root DIR (default $DATACHAIN_ROOT, then ./.datachain), --json
 // (one JSON document on stdout), --help. Exit codes: 0 done, 1 an error (no
-// store, no such dataset, version or job, a damaged store), 2 a usage error.
-// A value the user gave is echoed in messages with its control characters
+// store, no such dataset, version or job, a damaged store, a status file that
+// is not one), 2 a usage error. A value the user gave is echoed in messages with its control characters
 // escaped (detail::quoted_value).
 //
 // The tool only opens an existing store: it never creates one and never
@@ -449,8 +449,8 @@ dc::job_record as_seen(const dc::store& db, dc::job_record j) {
     if (j.state() != dc::job_status::running) return j;
     j.status = static_cast<std::uint8_t>(dc::job_status::crashed);
     if (j.error.empty()) j.error = dc::detail::crash_text(db, j);
-    if (auto st = dc::detail::read_status(db.location()); st && st->job == j.id && st->state == "running" &&
-                                                            !st->step.empty()) {
+    if (auto st = dc::detail::try_read_status(db.location()); st && st->job == j.id && st->state == "running" &&
+                                                                !st->step.empty()) {
         j.error += "; it last reported step " + st->step + " at " + std::to_string(st->done) +
                    (st->total ? "/" + std::to_string(*st->total) : "") + " " + st->unit + " (" + when(st->updated) + ")";
     }
@@ -525,7 +525,7 @@ int cmd_events(const dc::store& db, const options& o) {
         e.step = steps.empty() ? "-" : steps.front();
         e.why = as_seen(db, *j).error;
         e.time = j->finished;
-        if (auto st = dc::detail::read_status(db.location()); st && st->job == job) {
+        if (auto st = dc::detail::try_read_status(db.location()); st && st->job == job) {
             // The status file's done counts the units earlier runs did too.
             e.rows_before = st->earlier;
             e.rows_now = st->done > st->earlier ? st->done - st->earlier : 0;
@@ -696,6 +696,8 @@ int cmd_rm(dc::store& db, const options& o) {
     return 0;
 }
 
+// A status file that is there but cannot be read, does not parse, or has a
+// newer format is an error (exit 1): read_status says which and what to do.
 int cmd_status(const options& o) {
     namespace fs = std::filesystem;
     std::error_code ec;

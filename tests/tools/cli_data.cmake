@@ -128,6 +128,24 @@ cli(0 "^NAME.*\nhostile +1\\.0\\.0" ARGS ls)
 # status: before any program reports, while one runs, after it ends or is killed.
 cli(0 "\"state\":\"complete\"" ARGS status --json)
 fixture(status "${CLI}" "${store}")
+# A status file that is not one is an error naming it, exit 1: never "no
+# program has reported" (exit 0). Listings are not stopped by it.
+set(status_file "${store}/datachain-status")
+file(WRITE "${status_file}" "garbage\n")
+cli(1 "^datachain: the status file '[^\n]*/datachain-status' is not a status file datachain wrote \\(line 1, 'garbage', is not 'key value'\\); remove it"
+    NOT "no program has reported" ARGS status)
+cli(1 "is not a status file datachain wrote" NOT "\"state\"" ARGS status --json)
+cli(0 "crashed" ARGS jobs)
+file(WRITE "${status_file}" "format 1\njob 3\ndone many\n")
+cli(1 "its done, 'many', is not a number" ARGS status)
+file(WRITE "${status_file}" "format 3\njob 12\nsomething new\n")
+cli(1 "the status file '[^\n]*/datachain-status' has format 3: it was written by a newer datachain \\(this one reads format 1\\); use the datachain tool"
+    ARGS status)
+file(REMOVE "${status_file}")
+file(MAKE_DIRECTORY "${status_file}")
+cli(1 "cannot read the status file '[^\n]*/datachain-status': Is a directory" ARGS status)
+file(REMOVE_RECURSE "${status_file}")
+cli(0 "no program has reported" ARGS status)
 cli(0 "crashed" ARGS jobs)
 cli(0 "removed hostile@1\\.0\\.0" ARGS rm hostile@1.0.0)
 cli(1 "no dataset 'hostile'" ARGS rm hostile@1.0.0)

@@ -12,7 +12,7 @@
 //   st.step("agg<n>(count)", total, earlier, "partitions");   // a step starts
 //   st.rows(step, total, earlier, done, "partitions");        // writes now: callers pace it
 //   st.finish("complete");
-//   auto now = detail::read_status("/data/.datachain"); // the CLI
+//   auto now = detail::read_status("/data/.datachain"); // the CLI; nullopt: none
 //
 // Format: text lines "key value": format 1, job, pid, state (running,
 // complete, failed), step, done, total ("-" when unknown), earlier, unit
@@ -25,6 +25,7 @@
 // `pid_ns`, and a file without them is judged by its pid alone (writer_alive).
 #pragma once
 
+#include <datachain/core/error.hpp>
 #include <datachain/runtime/compiled.hpp>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -43,6 +45,9 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 namespace datachain::detail {
 
@@ -122,9 +127,17 @@ private:
     mutable std::mutex m_;  // guards all of the above
 };
 
-// The status file of the store at `dir`: nullopt when there is none or it
-// does not read as one.
+// The status file of the store at `dir`: nullopt when there is none (no
+// program has reported). A file that is there but is not one is an error
+// naming it, saying what is wrong and what to do: one that cannot be read,
+// error(io); one that does not parse (no format line, a line that is not
+// "key value", a count that is not a number, no job), error(store_corrupt);
+// one of a format above 1, error(store_format), "written by a newer
+// datachain". Keys it does not know are skipped.
 DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::path& dir);
+// The same, for readers that only add the file's last word to what the
+// store says (a crashed job's last report): nullopt when read_status throws.
+DATACHAIN_INLINE std::optional<status_info> try_read_status(const std::filesystem::path& dir);
 
 // The process that wrote `s` still runs: its pid exists and, when the file
 // recorded its start time and the pid's can be read, they are equal (a

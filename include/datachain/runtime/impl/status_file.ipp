@@ -64,43 +64,108 @@ DATACHAIN_INLINE void status_file::write() {
 }
 
 DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::path& dir) {
-    std::ifstream in(dir / status_file_name, std::ios::binary);
-    if (!in) return std::nullopt;
-    status_info s;
-    std::string line;
-    bool format = false;
-    while (std::getline(in, line)) {
-        const auto sp = line.find(' ');
-        if (sp == std::string::npos) return std::nullopt;
-        const auto k = std::string_view(line).substr(0, sp);
-        const auto v = line.substr(sp + 1);
-        std::istringstream num(v);
-        auto u64 = [&](auto& x) { return static_cast<bool>(num >> x); };
-        // The keys a file may lack (pid_start, pid_ns; total is "-" when unknown).
-        auto optional_u64 = [&](std::optional<std::uint64_t>& x) {
-            std::uint64_t t = 0;
-            if (!u64(t)) return false;
-            x = t;
-            return true;
+    const auto path = dir / status_file_name;
+    const auto where = "the status file " + quoted_value(path.string());
+    // Its contents, at most 64 KiB (the file is a few hundred bytes).
+    std::string text;
+    {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) return std::nullopt;
+        auto cannot = [&](int e) {
+            return error(error_kind::io, "datachain: cannot read " + where + ": " + std::generic_category().message(e) +
+                                             "; the program running on the store writes it (mode 0600): read it "
+                                             "as the store's owner, or remove it if it is not that file");
         };
+        if (fd < 0) throw cannot(errno);
+        char buf[4096];
+        for (;;) {
+            const auto n = ::read(fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                const int e = errno;
+                ::close(fd);
+                throw cannot(e);
+            }
+            if (n == 0) break;
+            text.append(buf, static_cast<std::size_t>(n));
+            if (text.size() > 65536) break;
+        }
+        ::close(fd);
+    }
+    auto garbage = [&](const std::string& what) {
+        return error(error_kind::store_corrupt,
+                     "datachain: " + where + " is not a status file datachain wrote (" + what +
+                         "); remove it: it holds nothing else, and a program running on the store writes it anew "
+                         "at its next report");
+    };
+    if (text.size() > 65536) throw garbage("it is larger than 64 KiB");
+    std::vector<std::pair<std::string, std::string>> lines;  // key, value
+    std::string bad_line;  // the first line that is not "key value", said after the format
+    for (std::size_t a = 0; a < text.size();) {
+        auto b = text.find('\n', a);
+        if (b == std::string::npos) b = text.size();
+        const auto line = std::string_view(text).substr(a, b - a);
+        const auto sp = line.find(' ');
+        if (sp == std::string_view::npos && bad_line.empty())
+            bad_line = "line " + std::to_string(lines.size() + 1) + ", " + quoted_value(line) + ", is not 'key value'";
+        if (sp == std::string_view::npos) lines.emplace_back(line, "");
+        else lines.emplace_back(line.substr(0, sp), line.substr(sp + 1));
+        a = b + 1;
+    }
+    // A whole number, all of `v` (no sign for unsigned fields, no spaces).
+    auto number = [](std::string_view v, auto& x) {
+        const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
+        return !v.empty() && r.ec == std::errc{} && r.ptr == v.data() + v.size();
+    };
+    // The format first: a newer one is said as such, whatever its keys are.
+    std::optional<std::uint64_t> format;
+    for (const auto& [k, v] : lines)
+        if (k == "format") {
+            std::uint64_t f = 0;
+            if (!number(v, f) || f == 0)
+                throw garbage("its format, " + quoted_value(v) + ", is not a format version");
+            format = f;
+        }
+    if (format && *format > 1)
+        throw error(error_kind::store_format,
+                    "datachain: " + where + " has format " + std::to_string(*format) +
+                        ": it was written by a newer datachain (this one reads format 1); use the datachain tool "
+                        "of the version that runs on the store");
+    if (!bad_line.empty()) throw garbage(bad_line);
+    if (!format) throw garbage("it has no 'format' line");
+    status_info s;
+    auto optional_u64 = [&](std::string_view v, std::optional<std::uint64_t>& x) {
+        std::uint64_t t = 0;
+        if (!number(v, t)) return false;
+        x = t;
+        return true;
+    };
+    for (const auto& [k, v] : lines) {
         bool ok = true;
-        if (k == "format") format = v == "1";
-        else if (k == "job") ok = u64(s.job);
-        else if (k == "pid") ok = u64(s.pid);
-        else if (k == "pid_start") ok = optional_u64(s.pid_start);
-        else if (k == "pid_ns") ok = optional_u64(s.pid_ns);
+        if (k == "job") ok = number(v, s.job);
+        else if (k == "pid") ok = number(v, s.pid);
+        else if (k == "pid_start") ok = optional_u64(v, s.pid_start);
+        else if (k == "pid_ns") ok = optional_u64(v, s.pid_ns);
         else if (k == "state") s.state = v;
         else if (k == "step") s.step = v;
-        else if (k == "done") ok = u64(s.done);
-        else if (k == "total") ok = v == "-" || optional_u64(s.total);
-        else if (k == "earlier") ok = u64(s.earlier);
+        else if (k == "done") ok = number(v, s.done);
+        else if (k == "total") ok = v == "-" || optional_u64(v, s.total);
+        else if (k == "earlier") ok = number(v, s.earlier);
         else if (k == "unit") s.unit = v;
-        else if (k == "started") ok = u64(s.started);
-        else if (k == "updated") ok = u64(s.updated);
-        if (!ok) return std::nullopt;
+        else if (k == "started") ok = number(v, s.started);
+        else if (k == "updated") ok = number(v, s.updated);
+        if (!ok) throw garbage("its " + k + ", " + quoted_value(v) + ", is not a number");
     }
-    if (!format || s.job == 0) return std::nullopt;
+    if (s.job == 0) throw garbage("it names no job");
     return s;
+}
+
+DATACHAIN_INLINE std::optional<status_info> try_read_status(const std::filesystem::path& dir) {
+    try {
+        return read_status(dir);
+    } catch (const error&) {
+        return std::nullopt;
+    }
 }
 
 DATACHAIN_INLINE std::optional<std::uint64_t> process_start_time(std::int64_t pid) {
