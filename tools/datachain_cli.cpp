@@ -14,8 +14,9 @@
 // Everywhere: --root DIR (default $DATACHAIN_ROOT, then ./.datachain), --json
 // (one JSON document on stdout), --help. Exit codes: 0 done, 1 an error (no
 // store, no such dataset, version or job, a damaged store, a status file that
-// is not one), 2 a usage error. A value the user gave is echoed in messages with its control characters
-// escaped (detail::quoted_value).
+// is not one), 2 a usage error, 3 `status`: the last job crashed (its status
+// is printed as for any other state). A value the user gave is echoed in
+// messages with its control characters escaped (detail::quoted_value).
 //
 // The tool only opens an existing store: it never creates one and never
 // touches a directory that is not a store. It starts no job and holds the
@@ -60,6 +61,11 @@ struct cli_error {
     int code;
     std::string msg;
 };
+
+// `datachain status`: the job the status file names crashed (its process is
+// gone and it never finished). Not an error of the tool: the status is
+// printed (text or --json) as for any other state.
+constexpr int exit_crashed = 3;
 
 // A value the user gave, quoted for a message, control characters escaped.
 std::string q(std::string_view v) { return dc::detail::quoted_value(v); }
@@ -696,7 +702,8 @@ int cmd_rm(dc::store& db, const options& o) {
     return 0;
 }
 
-// A status file that is there but cannot be read, does not parse, or has a
+// Exit 0, or exit_crashed when the job the status file names crashed. A
+// status file that is there but cannot be read, does not parse, or has a
 // newer format is an error (exit 1): read_status says which and what to do.
 int cmd_status(const options& o) {
     namespace fs = std::filesystem;
@@ -715,7 +722,7 @@ int cmd_status(const options& o) {
                                     .raw("total", st->total ? std::to_string(*st->total) : "null")
                                     .num("earlier", st->earlier).str("unit", st->unit).time("started", st->started)
                                     .time("updated", st->updated).done().c_str());
-        return 0;
+        return state == "crashed" ? exit_crashed : 0;
     }
     if (!st) {
         std::printf("no program has reported on the store at '%s' (a run writes its status there)\n", o.root.c_str());
@@ -735,8 +742,9 @@ int cmd_status(const options& o) {
                           "its process cannot be checked from here)");
     else if (state == "crashed")
         std::printf("job %llu (pid %lld) crashed: its process is gone (or its pid now names another process) and "
-                    "it never finished\n",
-                    static_cast<unsigned long long>(st->job), static_cast<long long>(st->pid));
+                    "it never finished; 'datachain events %llu' shows what it did\n",
+                    static_cast<unsigned long long>(st->job), static_cast<long long>(st->pid),
+                    static_cast<unsigned long long>(st->job));
     else
         std::printf("no job is running; the last, job %llu, ended %s (%s)\n", static_cast<unsigned long long>(st->job),
                     state.c_str(), when(st->updated).c_str());
@@ -744,7 +752,7 @@ int cmd_status(const options& o) {
         std::printf("  step %s: %s %s%s, updated %s\n", st->step.c_str(), counts.c_str(), st->unit.c_str(),
                     st->earlier ? (" (" + std::to_string(st->earlier) + " done by an earlier run)").c_str() : "",
                     when(st->updated).c_str());
-    return 0;
+    return state == "crashed" ? exit_crashed : 0;
 }
 
 } // namespace
@@ -761,7 +769,8 @@ int main(int argc, char** argv) {
     app.add_option("--root", o.root, "the store's directory (default: $DATACHAIN_ROOT, then ./.datachain)");
     app.add_flag("--json", o.json, "print one JSON document instead of a table");
     app.require_subcommand(1);
-    app.footer("Exit codes: 0 done, 1 error (no store, no such dataset, version or job), 2 usage error.\n"
+    app.footer("Exit codes: 0 done, 1 error (no store, no such dataset, version or job), 2 usage error,\n"
+               "3 'status': the last job crashed.\n"
                "Run 'datachain COMMAND --help' for a command's options.");
 
     auto* ls = app.add_subcommand("ls", "list datasets: versions, rows, size, created (UTC), job, columns");
@@ -796,7 +805,8 @@ int main(int argc, char** argv) {
                                         "outputs nothing refers to; compacts the store");
     gc->add_option("age", o.age, "the same as --older-than");
     gc->add_option("--older-than", o.age_flag, "a whole number with a unit: 30s, 15m, 4h, 7d");
-    app.add_subcommand("status", "what the program using the store is doing (readable while it runs)");
+    app.add_subcommand("status", "what the program using the store is doing (readable while it runs); "
+                                 "exit 3 when the last job crashed");
 
     // A word that is not a command: say so (CLI11 would say a command is missing).
     for (int i = 1; i < argc; ++i) {

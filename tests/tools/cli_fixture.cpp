@@ -8,8 +8,8 @@
 //   cli_fixture json FILE                FILE is one JSON document in valid UTF-8; prints "json <kind> <items>"
 //   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running, the rows
 //                                        done inside a batch), after it ends (complete) and after it
-//                                        is killed (crashed); an agg counts partitions, and a status
-//                                        file without its unit (as written before) counts rows
+//                                        is killed (crashed, exit 3); an agg counts partitions, and a
+//                                        status file without its unit (as written before) counts rows
 //
 // Exit 0 when the check holds; 1 with the reason on stderr otherwise.
 #include <datachain/datachain.hpp>
@@ -261,6 +261,7 @@ int status(const std::string& cli, const std::string& store) {
     std::cout << "after it ended: " << out;
     j = tp::parse_json(out.substr(out.find('\n') + 1));
     expect(j["state"].text == "complete", "status after the end: state");
+    expect(out.starts_with("rc=0\n"), "status after the end: exit code");
 
     // Killed inside its UDF: the status file says running, its process is gone.
     std::tie(pid, go) = start_program(store);
@@ -271,9 +272,12 @@ int status(const std::string& cli, const std::string& store) {
     std::cout << "after it was killed: " << out;
     j = tp::parse_json(out.substr(out.find('\n') + 1));
     expect(j["state"].text == "crashed", "status after a kill: state");
+    // Exit 3: the last job crashed (0 while it ran, and after it ended).
+    expect(out.starts_with("rc=3\n"), "status --json after a kill: exit code 3");
     auto text = run("'" + cli + "' --root '" + store + "' status");
     std::cout << text;
     expect(text.find("crashed: its process is gone") != std::string::npos, "status text after a kill");
+    expect(text.starts_with("rc=3\n"), "status after a kill: exit code 3");
     // jobs and events say where it was: the step whose UDF it was in, and
     // how far the status file saw it get.
     const std::string where = "ended before the job finished, inside the UDF of map<twice>(fixture_wait) -> int64; "
@@ -354,7 +358,9 @@ int status(const std::string& cli, const std::string& store) {
             << "state running\nstep map<a>(f)\ndone 1\ntotal 2\nearlier 0\nunit rows\nstarted 1\nupdated 2\n";
         auto o = run(st);
         std::cout << "a status file of pid " << ::getpid() << " (" << pid_start << "): " << o;
-        return tp::parse_json(o.substr(o.find('\n') + 1))["state"].text;
+        const auto state = tp::parse_json(o.substr(o.find('\n') + 1))["state"].text;
+        expect(o.starts_with(state == "crashed" ? "rc=3\n" : "rc=0\n"), "status --json exit code, " + state);
+        return state;
     };
     expect(stale("pid_start " + std::to_string(*start + 1) + "\n") == "crashed",
            "status of a file whose pid has another start time: crashed");
