@@ -103,6 +103,16 @@ cli_json("^json object 9\n" explain hostile)
 cli_json("^json array 1\n" verify)
 cli_json("^json object 5\n" gc --older-than 4h)
 
+# show keeps a float's sign, NaN's too (nan, -nan), as CSV export writes it;
+# JSON has no NaN or infinity (null).
+fixture(floats "${WORK_DIR}/floats")
+cli(0 "^d +f\nnan +nan\n-nan +-nan\ninf +inf\n-inf +-inf\n-0 +-0\n1\\.5 +1\\.5\n$" ROOT "${WORK_DIR}/floats"
+    ARGS show floats)
+# (execute_process gives CSV's CRLF as LF)
+cli(0 "^d,f\r?\nnan,nan\r?\n-nan,-nan\r?\ninf,inf\r?\n-inf,-inf\r?\n-0,-0\r?\n1\\.5,1\\.5\r?\n$"
+    ROOT "${WORK_DIR}/floats" ARGS export floats -f csv)
+cli(0 "^\\[{\"d\":null,\"f\":null},\n {\"d\":null,\"f\":null},\n" ROOT "${WORK_DIR}/floats" ARGS show floats --json)
+
 # A version whose rows cannot be read: ls lists every version, marks that one
 # damaged, and exits 1 naming it (never a listing silently short).
 set(good_store "${store}")

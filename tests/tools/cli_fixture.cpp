@@ -10,6 +10,7 @@
 //                                        done inside a batch), after it ends (complete) and after it
 //                                        is killed (crashed, exit 3); an agg counts partitions, and a
 //                                        status file without its unit (as written before) counts rows
+//   cli_fixture floats STORE             save "floats": NaN of either sign, infinities, -0.0, as f64 and f32
 //
 // Exit 0 when the check holds; 1 with the reason on stderr otherwise.
 #include <datachain/datachain.hpp>
@@ -20,10 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -147,6 +150,19 @@ int damaged(const std::string& store) {
         return 0;
     }
     throw std::runtime_error("row 10 of bad is in no table file");
+}
+
+// ---- floats ------------------------------------------------------------------------
+
+int floats(const std::string& store) {
+    using D = std::numeric_limits<double>;
+    using F = std::numeric_limits<float>;
+    const std::vector<double> d = {D::quiet_NaN(), -D::quiet_NaN(), D::infinity(), -D::infinity(), -0.0, 1.5};
+    const std::vector<float> f = {F::quiet_NaN(), -F::quiet_NaN(), F::infinity(), -F::infinity(), -0.0f, 1.5f};
+    expect(!std::signbit(d[0]) && std::signbit(d[1]) && !std::signbit(f[0]) && std::signbit(f[1]), "NaN signs");
+    dc::session s{quiet(store, "floats")};
+    std::cout << "saved floats@" << (dc::read_values<"d", "f">(d, f) | dc::save("floats")).run(s).version() << "\n";
+    return 0;
 }
 
 // ---- status ----------------------------------------------------------------------
@@ -400,6 +416,7 @@ int main(int argc, char** argv) {
         }
         if (a.size() == 4 && a[0] == "check") return check(a[1], a[2], a[3]);
         if (a.size() == 2 && a[0] == "damaged") return damaged(a[1]);
+        if (a.size() == 2 && a[0] == "floats") return floats(a[1]);
         if (a.size() == 2 && a[0] == "json") {
             auto text = read_file(a[1]);
             expect(tp::valid_utf8(text), "not valid UTF-8");
@@ -415,6 +432,6 @@ int main(int argc, char** argv) {
         std::cerr << "cli_fixture " << (a.empty() ? "" : a[0]) << ": " << e.what() << "\n";
         return 1;
     }
-    std::cerr << "usage: cli_fixture write|legacy|check|damaged|json|status ...\n";
+    std::cerr << "usage: cli_fixture write|legacy|check|damaged|floats|json|status ...\n";
     return 2;
 }

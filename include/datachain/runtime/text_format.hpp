@@ -14,7 +14,8 @@
 // Control characters are escaped; everything else is copied.
 // Numbers: integers in decimal, floating point in the shortest form that
 // reads back to the same value; NaN and infinities are null in JSON (JSON
-// has no spelling for them) and nan, inf, -inf in CSV.
+// has no spelling for them) and nan, -nan (a NaN with its sign bit set),
+// inf, -inf in CSV and in `datachain show`.
 #pragma once
 
 #include <datachain/runtime/dynamic_schema.hpp>
@@ -83,10 +84,13 @@ inline void json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-// The shortest text that reads back as the same number ("nan", "inf", "-inf").
+// The shortest text that reads back as the same number ("nan", "-nan",
+// "inf", "-inf"): a NaN keeps its sign, as -0 and -inf do (strtod and
+// from_chars read "-nan" back as a NaN with the sign bit); its payload bits
+// are not written.
 inline void number_text(std::string& out, double d, bool single) {
     if (std::isnan(d)) {
-        out += "nan";
+        out += std::signbit(d) ? "-nan" : "nan";
         return;
     }
     if (std::isinf(d)) {
