@@ -450,16 +450,11 @@ int cmd_export(const std::shared_ptr<dc::store>& db, const options& o) {
 
 // A job still marked running while we hold the store's lock: its process is
 // gone. Made to read as the next program will record it (jobs.hpp): crashed,
-// with crash_text as its error, plus the status file's last word on it.
+// with crash_text as its error, the status file's last word on it included.
 dc::job_record as_seen(const dc::store& db, dc::job_record j) {
     if (j.state() != dc::job_status::running) return j;
     j.status = static_cast<std::uint8_t>(dc::job_status::crashed);
-    if (j.error.empty()) j.error = dc::detail::crash_text(db, j);
-    if (auto st = dc::detail::try_read_status(db.location()); st && st->job == j.id && st->state == "running" &&
-                                                                !st->step.empty()) {
-        j.error += "; it last reported step " + st->step + " at " + std::to_string(st->done) +
-                   (st->total ? "/" + std::to_string(*st->total) : "") + " " + st->unit + " (" + when(st->updated) + ")";
-    }
+    if (j.error.empty()) j.error = dc::detail::crash_text(db, j, dc::detail::last_report(db, j.id));
     return j;
 }
 
@@ -522,27 +517,19 @@ int cmd_events(const dc::store& db, const options& o) {
     std::vector<std::string> items;
     std::vector<std::vector<std::string>> rows;
     auto events = dc::catalog::events(db, job);
-    std::string crashed_unit = "rows";  // what the crashed line counts: the status file's unit
-    // A crashed job recorded nothing for the step it was in: the last line says so.
-    if (auto j = job ? dc::catalog::job(db, job) : std::nullopt; j && as_seen(db, *j).state() == dc::job_status::crashed) {
-        auto steps = dc::detail::steps_in_udf(db, job);
-        dc::event_record e{};
-        e.kind = "crashed";
-        e.step = steps.empty() ? "-" : steps.front();
-        e.why = as_seen(db, *j).error;
-        e.time = j->finished;
-        if (auto st = dc::detail::try_read_status(db.location()); st && st->job == job) {
-            // The status file's done counts the units earlier runs did too.
-            e.rows_before = st->earlier;
-            e.rows_now = st->done > st->earlier ? st->done - st->earlier : 0;
-            crashed_unit = st->unit;
-        }
-        events.push_back(e);
-    }
+    // A crashed job ends with a "crashed" event, which the next program
+    // records when it marks the job (jobs.hpp). Not recorded yet (no program
+    // has opened the store since), or the job was marked by a build that did
+    // not record it: the line is made as that program would make it.
+    const bool recorded = std::any_of(events.begin(), events.end(),
+                                      [](const dc::event_record& e) { return e.type() == dc::event_kind::crashed; });
+    if (auto j = job ? dc::catalog::job(db, job) : std::nullopt;
+        j && !recorded && as_seen(db, *j).state() == dc::job_status::crashed)
+        events.push_back(dc::detail::crash_event(db, as_seen(db, *j), dc::detail::last_report(db, job)));
     for (auto& e : events) {
         const std::string out = e.dataset.empty() ? "" : e.dataset + "@" + e.version;
         // The counts are rows, a gen's inputs or an agg's partitions: each says which.
-        const std::string unit = e.kind == "crashed" ? crashed_unit : e.unit();
+        const std::string unit = e.unit();
         auto counted = [&](std::uint64_t n) {
             return std::to_string(n) + " " + (n == 1 ? unit.substr(0, unit.size() - 1) : unit);
         };

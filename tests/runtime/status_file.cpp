@@ -1,7 +1,9 @@
 // The status file (runtime/status_file.hpp) as an operator meets it: a file
 // that is there but is not one is an error naming it and saying what to do
 // (never "no program has reported"), a newer format says so, values are
-// echoed with their control characters escaped.
+// echoed with their control characters escaped; and a crashed job keeps the
+// file's last report on it (in its error and its "crashed" event) after
+// later jobs have replaced the file (jobs.hpp, mark_crashed_jobs).
 #include "support.hpp"
 
 #include <algorithm>
@@ -9,6 +11,8 @@
 #include <vector>
 
 namespace {
+
+DC_DEF(sf_double, (std::int64_t x) -> std::int64_t { return x * 2; });
 
 std::string what_of(const dc::error& e) { return e.what(); }
 
@@ -78,4 +82,95 @@ TEST_CASE("status file: one that cannot be read, does not parse or is newer is a
     rt::write_file(path, "format 1\njob 4\nfuture_key some value\nstate running\n");
     REQUIRE(dc::detail::read_status(d.store()));
     CHECK(dc::detail::read_status(d.store())->job == 4);
+}
+
+TEST_CASE("status file: a crashed job keeps its last report after later jobs replace the file",
+          "[runtime][operator]") {
+    rt::temp_dir d;
+    std::uint64_t victim = 0;
+    std::size_t earlier_events = 0;
+    {
+        dc::session s{rt::cfg(d.store(), "victim")};
+        (dc::read_values<"x">(std::vector<std::int64_t>{1, 2, 3}) | dc::map<"y">(sf_double) | dc::save("sf")).run(s);
+        victim = s.job_id();
+        earlier_events = s.events().size();
+        REQUIRE(earlier_events > 0);
+    }
+    // As a kill leaves it: the job record says running, and the status file
+    // is that job's, running, inside a gen step continued from an earlier run.
+    {
+        auto db = dc::open_leveldb_store(d.store(), {.create_if_missing = false});
+        const auto key = dc::detail::rec::job_key(victim);
+        auto j = dc::detail::rec::unpack<dc::job_record>(*db->get(key), db->location(), key);
+        j.status = static_cast<std::uint8_t>(dc::job_status::running);
+        j.finished = 0;
+        j.pid = 999999999;
+        j.error.clear();
+        db->put(key, dc::detail::rec::pack(j));
+    }
+    rt::write_file(d.store() / "datachain-status",
+                   "format 1\njob " + std::to_string(victim) +
+                       "\npid 999999999\nstate running\nstep gen<g>(f) -> int64\ndone 7\ntotal 10\nearlier 4\n"
+                       "unit inputs\nstarted 1\nupdated 2000000000\n");
+    const std::string report = "; it last reported step gen<g>(f) -> int64 at 7/10 inputs (1970-01-01T00:00:02Z)";
+    auto check = [&](const dc::session& s) {
+        auto j = s.job(victim);
+        REQUIRE(j);
+        CHECK(j->state() == dc::job_status::crashed);
+        CHECK_THAT(j->error, Catch::StartsWith("its process (pid 999999999) ended before the job finished") &&
+                                 Catch::EndsWith(report));
+        auto ev = s.events(victim);
+        REQUIRE(ev.size() == earlier_events + 1);  // after the job's own events, once
+        CHECK(std::count_if(ev.begin(), ev.end(), [](const dc::event_record& e) {
+                  return e.type() == dc::event_kind::crashed;
+              }) == 1);
+        const auto& e = ev.back();
+        CHECK(e.kind == "crashed");
+        CHECK(e.type() == dc::event_kind::crashed);
+        CHECK(e.step == "gen<g>(f) -> int64");
+        CHECK(e.rows_before == 4);  // done by earlier runs
+        CHECK(e.rows_now == 3);     // done by the crashed job
+        CHECK(std::string(e.unit()) == "inputs");
+        CHECK(e.why == j->error);
+        CHECK(e.time == 2000000000);
+        CHECK(e.change_type() == dc::change_kind::unfinished);
+    };
+    {
+        dc::session s{rt::cfg(d.store(), "next")};  // marks it crashed, from the file
+        check(s);
+        REQUIRE(dc::detail::read_status(d.store()));
+        CHECK(dc::detail::read_status(d.store())->job == s.job_id());  // the file is now this job's
+    }
+    {
+        dc::session s{rt::cfg(d.store(), "later")};
+        check(s);
+    }
+}
+
+TEST_CASE("status file: a job that crashed before reporting a step names the step it was in, 0 rows",
+          "[runtime][operator]") {
+    rt::temp_dir d;
+    std::uint64_t victim = 0;
+    {
+        dc::session s{rt::cfg(d.store(), "victim")};
+        victim = s.job_id();
+    }
+    {
+        auto db = dc::open_leveldb_store(d.store(), {.create_if_missing = false});
+        const auto key = dc::detail::rec::job_key(victim);
+        auto j = dc::detail::rec::unpack<dc::job_record>(*db->get(key), db->location(), key);
+        j.status = static_cast<std::uint8_t>(dc::job_status::running);
+        db->put(key, dc::detail::rec::pack(j));
+    }
+    // A status file that is not one adds nothing (and stops nothing).
+    rt::write_file(d.store() / "datachain-status", "garbage\n");
+    dc::session s{rt::cfg(d.store(), "next")};
+    auto ev = s.events(victim);
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].type() == dc::event_kind::crashed);
+    CHECK(ev[0].step == "-");
+    CHECK(ev[0].rows_before == 0);
+    CHECK(ev[0].rows_now == 0);
+    CHECK(ev[0].time == 0);
+    CHECK_THAT(ev[0].why, Catch::EndsWith("ended before the job finished"));
 }

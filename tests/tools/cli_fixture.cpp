@@ -9,7 +9,8 @@
 //   cli_fixture status CLI STORE         `CLI status` while a program runs on STORE (running, the rows
 //                                        done inside a batch), after it ends (complete) and after it
 //                                        is killed (crashed, exit 3); an agg counts partitions, and a
-//                                        status file without its unit (as written before) counts rows
+//                                        status file without its unit (as written before) counts rows;
+//                                        a killed job's last report outlives its status file
 //   cli_fixture floats STORE             save "floats": NaN of either sign, infinities, -0.0, as f64 and f32
 //
 // Exit 0 when the check holds; 1 with the reason on stderr otherwise.
@@ -348,6 +349,30 @@ int status(const std::string& cli, const std::string& store) {
     text = run("'" + cli + "' --root '" + store + "' jobs");
     std::cout << text;
     expect(text.find("/10 partitions (") != std::string::npos, "jobs after an agg was killed: its last report");
+    // The agg program replaced the status file, and marked the killed map
+    // job crashed when it opened the store: what the file said of that job
+    // was kept with it (its error, its "crashed" event: 2 earlier, 1 now).
+    expect(text.find(where) != std::string::npos, "jobs: the killed map job's last report, after its file went");
+    text = run("'" + cli + "' --root '" + store + "' events " + job + " --json");
+    std::cout << text;
+    j = tp::parse_json(text.substr(text.find('\n') + 1));
+    std::size_t crashed_items = 0;
+    for (const auto& item : j.items) crashed_items += item["kind"].text == "crashed";
+    expect(crashed_items == 1, "events --json of the killed map job: one crashed item");
+    expect(j.items.back()["kind"].text == "crashed" &&
+               j.items.back()["step"].text == "map<twice>(fixture_wait) -> int64" &&
+               j.items.back()["rows_before"].text == "2" && j.items.back()["rows_now"].text == "1" &&
+               j.items.back()["unit"].text == "rows" && j.items.back()["why"].text.find(where) != std::string::npos,
+           "events --json of the killed map job after its status file went: 2 done earlier, 1 now");
+    text = run("'" + cli + "' --root '" + store + "' events " + job);
+    std::cout << text;
+    {
+        const auto at = text.find("\ncrashed  ");
+        expect(at != std::string::npos, "events of the killed map job after its status file went: a crashed line");
+        const auto line = text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+        expect(line.find(" 2 rows ") != std::string::npos && line.find(" 1 row ") != std::string::npos,
+               "events of the killed map job after its status file went: 2 rows earlier, 1 row now");
+    }
 
     // A status file written before it carried a unit reads as rows.
     const auto file = std::filesystem::path(store) / "datachain-status";

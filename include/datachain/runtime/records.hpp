@@ -101,6 +101,7 @@ enum class event_kind : std::uint8_t {
     udf_from_scratch,   // a UDF step computed every input
     udf_failed,         // a UDF threw; the outputs so far are kept
     udf_reused,         // a UDF step reused the outputs of inputs seen before (row memo), computed the rest
+    crashed,            // the job's process died; recorded by the next process to open the store (jobs.hpp)
     unknown = 255,      // a name this build does not know (a newer writer)
 };
 
@@ -113,6 +114,7 @@ inline const char* to_string(event_kind k) {
     case event_kind::udf_from_scratch: return "udf_from_scratch";
     case event_kind::udf_failed: return "udf_failed";
     case event_kind::udf_reused: return "udf_reused";
+    case event_kind::crashed: return "crashed";
     case event_kind::unknown: break;
     }
     return "unknown";
@@ -215,7 +217,7 @@ struct event_record {
         (std::string, why),
         (std::string, change),        // to_string(change_kind)
         (std::uint64_t, from_job));   // the job whose outputs or version were reused, 0 = none
-    event_kind type() const { return detail::enum_from_name(kind, event_kind::save_skipped, event_kind::udf_reused); }
+    event_kind type() const { return detail::enum_from_name(kind, event_kind::save_skipped, event_kind::crashed); }
     change_kind change_type() const { return detail::enum_from_name(change, change_kind::none, change_kind::off); }
     // What rows_before and rows_now count, plural: "rows" for a save, a map,
     // and a skipped UDF step (the rows of the table it reuses, as its

@@ -22,11 +22,43 @@ DATACHAIN_INLINE std::vector<std::string> steps_in_udf(const store& db, std::uin
     return out;
 }
 
-DATACHAIN_INLINE std::string crash_text(const store& db, const job_record& j) {
+DATACHAIN_INLINE std::optional<status_info> last_report(const store& db, std::uint64_t job) {
+    auto st = try_read_status(db.location());
+    if (!st || st->job != job || st->state != "running") return std::nullopt;
+    return st;
+}
+
+DATACHAIN_INLINE std::string crash_text(const store& db, const job_record& j, const std::optional<status_info>& last) {
     std::string s = "its process (pid " + std::to_string(j.pid) + ") ended before the job finished";
     auto steps = steps_in_udf(db, j.id);
     for (std::size_t i = 0; i < steps.size(); ++i) s += (i ? "; " : ", inside the UDF of ") + steps[i];
+    if (last && !last->step.empty()) {
+        char when[32] = "-";
+        const auto t = static_cast<std::time_t>(last->updated / 1000000000);
+        std::tm tm{};
+        if (last->updated > 0 && ::gmtime_r(&t, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        s += "; it last reported step " + last->step + " at " + std::to_string(last->done) +
+             (last->total ? "/" + std::to_string(*last->total) : "") + " " + last->unit + " (" + when + ")";
+    }
     return s;
+}
+
+DATACHAIN_INLINE event_record crash_event(const store& db, const job_record& j, const std::optional<status_info>& last) {
+    event_record e{};
+    e.kind = to_string(event_kind::crashed);
+    e.why = j.error.empty() ? crash_text(db, j, last) : j.error;
+    e.change = to_string(change_kind::unfinished);
+    if (last && !last->step.empty()) {
+        // The status file's done counts the units earlier runs did too.
+        e.step = last->step;
+        e.rows_before = last->earlier;
+        e.rows_now = last->done > last->earlier ? last->done - last->earlier : 0;
+        e.time = last->updated;
+    } else {
+        auto steps = steps_in_udf(db, j.id);
+        e.step = steps.empty() ? "-" : steps.front();
+    }
+    return e;
 }
 
 DATACHAIN_INLINE void mark_crashed_jobs(store_handle& h, std::vector<std::string>* damaged) {
@@ -35,9 +67,17 @@ DATACHAIN_INLINE void mark_crashed_jobs(store_handle& h, std::vector<std::string
     for (auto& j : catalog::jobs(h.db(), damaged))
         if (j.state() == job_status::running && !live.count(j.id)) crashed.push_back(j);
     for (auto& j : crashed) {
+        const auto last = last_report(h.db(), j.id);
         j.status = static_cast<std::uint8_t>(job_status::crashed);
-        if (j.error.empty()) j.error = crash_text(h.db(), j);
-        h.db().put(rec::job_key(j.id), rec::pack(j));
+        if (j.error.empty()) j.error = crash_text(h.db(), j, last);
+        // The crashed event goes after the job's last event.
+        std::uint64_t seq = 0;
+        for (auto c = h.db().scan(rec::event_prefix(j.id)); c->valid(); c->next())
+            if (c->key().size() == 17) seq = key::read_be64(c->key(), 9);
+        auto b = h.db().batch();
+        b->put(rec::job_key(j.id), rec::pack(j));
+        b->put(rec::event_key(j.id, seq + 1), rec::pack(crash_event(h.db(), j, last)));
+        h.db().write(*b);
     }
 }
 
