@@ -619,7 +619,7 @@ int cmd_verify(const dc::store& db, const options& o) {
         if (todo.empty()) throw cli_error{1, "no dataset '" + o.target + "'"};
     }
     if (todo.empty() && !o.json) {
-        std::printf("no datasets in the store at %s\n", db.location().c_str());
+        std::printf("no datasets in the store at %s\n", q(db.location()).c_str());
         return 0;
     }
     int bad = 0;
@@ -712,7 +712,7 @@ int cmd_status(const options& o) {
         return state == "crashed" ? exit_crashed : 0;
     }
     if (!st) {
-        std::printf("no program has reported on the store at '%s' (a run writes its status there)\n", o.root.c_str());
+        std::printf("no program has reported on the store at %s (a run writes its status there)\n", q(o.root).c_str());
         return 0;
     }
     std::string counts = std::to_string(st->done);
