@@ -230,9 +230,9 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             if (fd < 0) {
                 int err = errno;
                 if (!rel.empty() && err == ENOENT)  // its parent listed it
-                    return printable_path(dir) + " was removed or renamed before it was read";
+                    return quoted_value(dir) + " was removed or renamed before it was read";
                 if (!rel.empty() && (err == ENOTDIR || err == ELOOP))  // ELOOP: now a link (O_NOFOLLOW)
-                    return printable_path(dir) + " was replaced by something else before it was read";
+                    return quoted_value(dir) + " was replaced by something else before it was read";
                 throw_listing(uri_in, "cannot open the directory", dir, err);
             }
             DIR* d = ::fdopendir(fd);
@@ -255,7 +255,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
                     int err = errno;
                     if (err == ENOENT) {  // in its directory a moment ago
                         ::closedir(d);
-                        return printable_path(full) + " was removed or renamed while it was listed";
+                        return quoted_value(full) + " was removed or renamed while it was listed";
                     }
                     fail(d, "cannot stat", full, err);
                 }
@@ -272,7 +272,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
                         if (err == ENOENT && ::fstatat(fd, n.c_str(), &again, AT_SYMLINK_NOFOLLOW) != 0 &&
                             errno == ENOENT) {
                             ::closedir(d);
-                            return printable_path(full) + " was removed or renamed while it was listed";
+                            return quoted_value(full) + " was removed or renamed while it was listed";
                         }
                         ::closedir(d);
                         if (err == ENOENT)
@@ -285,7 +285,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
                         char* rp = ::realpath(full.c_str(), nullptr);
                         const std::string to = rp ? std::string(rp) : std::string("?");
                         std::free(rp);
-                        throw_listing_entry(uri_in, full, "a symbolic link to the directory " + printable_path(to),
+                        throw_listing_entry(uri_in, full, "a symbolic link to the directory " + quoted_value(to),
                                             "read_storage does not follow links to directories (one could list a "
                                             "directory twice, or loop): list the target with a read_storage of "
                                             "its own, or replace the link with the directory");
@@ -322,7 +322,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             if (fd < 0) {
                 int err = errno;
                 if (err == ENOENT || err == ENOTDIR || (err == ELOOP && !sd.rel.empty()))
-                    return printable_path(dir) + " was removed, renamed or replaced";
+                    return quoted_value(dir) + " was removed, renamed or replaced";
                 throw_listing(uri_in, "cannot open the directory", dir, err);
             }
             DIR* d = ::fdopendir(fd);
@@ -336,8 +336,8 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             if (int err = read_dir_names(d, names)) fail(d, "cannot read the directory", dir, err);
             ::closedir(d);
             if (dst.st_dev != sd.dev || dst.st_ino != sd.ino)
-                return printable_path(dir) + " was replaced by another directory";
-            if (names_hash(names) != sd.names) return "the entries of " + printable_path(dir) + " changed";
+                return quoted_value(dir) + " was replaced by another directory";
+            if (names_hash(names) != sd.names) return "the entries of " + quoted_value(dir) + " changed";
         }
         return {};
     };
@@ -347,7 +347,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
         if (changed.empty()) break;
         if (attempt == listing_attempts)
             throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the tree under " +
-                                            printable_path(root.string()) + " changed while it was listed, " +
+                                            quoted_value(root.string()) + " changed while it was listed, " +
                                             std::to_string(listing_attempts) + " times in a row (the last time: " +
                                             changed + "); stop what is changing it (or list a snapshot or copy "
                                             "of it) and rerun. Nothing was computed from it");

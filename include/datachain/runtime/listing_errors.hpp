@@ -1,6 +1,6 @@
 // The errors of a local listing (runtime/listing.hpp): what, where and what
 // to do, with the path shown so that a name holding a newline or a tab
-// cannot garble the message.
+// cannot garble the message (quoted_value, core/error.hpp).
 //
 //   throw_listing(uri, "cannot open the directory", dir, errno);   // error(io), strerror, advice
 //   throw_listing_entry(uri, path, "a socket", "move it out of the source directory");
@@ -16,25 +16,6 @@
 #include <string_view>
 
 namespace datachain::detail {
-
-// A path for a message: control characters escaped, so a name with a
-// newline or a tab cannot garble it.
-inline std::string printable_path(std::string_view p) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out = "'";
-    for (char ch : p) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out.push_back(digits[c >> 4]);
-            out.push_back(digits[c & 15]);
-        } else if (c == '\\') out += "\\\\";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
 
 // What to do about an errno from listing.
 inline std::string listing_advice(int err) {
@@ -52,13 +33,13 @@ inline std::string listing_advice(int err) {
 
 [[noreturn]] inline void throw_listing(std::string_view uri, const std::string& what, const std::string& path, int err) {
     throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + what + " " +
-                                    printable_path(path) + ": " + std::strerror(err) + "; " + listing_advice(err) +
+                                    quoted_value(path) + ": " + std::strerror(err) + "; " + listing_advice(err) +
                                     ". The listing is not complete, so nothing was computed from it");
 }
 
 [[noreturn]] inline void throw_listing_entry(std::string_view uri, const std::string& path, const std::string& is,
                                              const std::string& todo) {
-    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + printable_path(path) +
+    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + quoted_value(path) +
                                     " is " + is + "; " + todo +
                                     ". The listing is not complete, so nothing was computed from it");
 }
