@@ -205,52 +205,98 @@ TEST_CASE("store root: a user directory is refused and every file survives byte 
     CHECK(rt::read_file(d / "plain") == "x");
 }
 
+// Every file under `dir` with its mode (relative path -> bytes|mode).
+std::map<std::string, std::string> files_and_modes(const fs::path& dir) {
+    auto m = snapshot(dir);
+    for (auto& [name, bytes] : m) {
+        struct stat st{};
+        REQUIRE(::stat((dir / name).c_str(), &st) == 0);
+        bytes += "|mode " + std::to_string(st.st_mode & 0777);
+    }
+    return m;
+}
+
+std::unique_ptr<leveldb::DB> open_plain_leveldb(const fs::path& dir, bool create = false) {
+    leveldb::Options o;
+    o.create_if_missing = create;
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(o, dir.string(), &raw).ok());
+    return std::unique_ptr<leveldb::DB>(raw);
+}
+
 // Another program's LevelDB database: opening it with LevelDB would replay
 // its log into a new table and delete the log, the old manifest and any
 // file it takes for obsolete (found by an outside review, through the
 // read-only `datachain ls`). It is looked at through a copy-on-write Env
-// first (leveldb_probe.hpp) and refused, every byte and mode as it was.
+// first (leveldb_probe.hpp) and refused, every byte and mode as it was:
+// with its rows in its log, drained of every row (a second review: it was
+// taken for an empty store), or held open by its program (the real open
+// rotated its LOG before failing on the lock).
 TEST_CASE("store root: another program's LevelDB database is refused, untouched", "[runtime][integrity]") {
     rt::temp_dir d;
     const auto dir = d / "theirs";
+    bool drained = false;
+    SECTION("rows in its log") {}
+    SECTION("every row deleted, a stray table file") { drained = true; }
     {
-        leveldb::Options o;
-        o.create_if_missing = true;
-        leveldb::DB* raw = nullptr;
-        REQUIRE(leveldb::DB::Open(o, dir.string(), &raw).ok());
-        std::unique_ptr<leveldb::DB> db(raw);
+        auto db = open_plain_leveldb(dir, true);
         for (int i = 0; i < 100; ++i) REQUIRE(db->Put({}, "key" + std::to_string(i), std::string(100, 'v')).ok());
+        if (drained)
+            for (int i = 0; i < 100; ++i) REQUIRE(db->Delete({}, "key" + std::to_string(i)).ok());
     }  // closed with its rows in the log, as LevelDB leaves them
-    rt::write_file(dir / "notes.txt", "my notes\n");
-    auto files = [&] {  // bytes and modes
-        auto m = snapshot(dir);
-        for (auto& [name, bytes] : m) {
-            struct stat st{};
-            REQUIRE(::stat((dir / name).c_str(), &st) == 0);
-            bytes += "|mode " + std::to_string(st.st_mode & 0777);
-        }
-        return m;
-    };
-    const auto before = files();
-    REQUIRE(before.size() >= 5);  // CURRENT, LOCK, LOG, MANIFEST, the log, notes.txt
+    rt::write_file(dir / (drained ? "000099.ldb" : "notes.txt"), "mine\n");
+    const auto before = files_and_modes(dir);
+    REQUIRE(before.size() >= 5);  // CURRENT, LOCK, LOG, MANIFEST, the log, the user's file
     auto check = [&](dc::error e) {
         INFO(e.what());
         CHECK(e.kind() == dc::error_kind::store_format);
         CHECK(contains(e.what(), dir.string()));
         CHECK(contains(e.what(), "not a datachain store"));
         CHECK(contains(e.what(), "nothing in it was touched"));
-        CHECK(files() == before);
+        CHECK(files_and_modes(dir) == before);
     };
     check(rt::catch_error([&] { dc::session s{rt::cfg(dir)}; }));
     check(rt::catch_error([&] { (void)dc::open_leveldb_store(dir); }));
     check(rt::catch_error([&] { (void)dc::open_leveldb_store(dir, {.create_if_missing = false}); }));
-    // Still theirs, whole.
-    leveldb::DB* raw = nullptr;
-    REQUIRE(leveldb::DB::Open(leveldb::Options{}, dir.string(), &raw).ok());
-    std::unique_ptr<leveldb::DB> db(raw);
-    std::string v;
-    CHECK(db->Get({}, "key99", &v).ok());
-    CHECK(v == std::string(100, 'v'));
+    // Held open by its program: store_locked, and its LOG is not rotated.
+    {
+        auto held = open_plain_leveldb(dir);
+        const auto during = files_and_modes(dir);
+        auto e = rt::catch_error([&] { (void)dc::open_leveldb_store(dir, {.create_if_missing = false}); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_locked);
+        CHECK(files_and_modes(dir) == during);
+    }
+    if (!drained) {  // still theirs, whole
+        auto db = open_plain_leveldb(dir);
+        std::string v;
+        CHECK(db->Get({}, "key99", &v).ok());
+        CHECK(v == std::string(100, 'v'));
+    }
+}
+
+// A damaged block where opening looks first (the format record's): a clear
+// store_corrupt, never a crash (a second review: LevelDB's assertion
+// aborted every command when the look read it without checksums).
+TEST_CASE("store root: a store whose first table block is damaged is store_corrupt when opened", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto root = d.store();
+    {
+        dc::session s{rt::cfg(root)};
+        REQUIRE(many_pipeline().run(s).size() == 3000);
+    }
+    (void)dc::open_leveldb_store(root);  // the log goes into a table file
+    auto t = tables_of(root);
+    REQUIRE(t.size() == 1);
+    std::string bytes = rt::read_file(t[0]);
+    bytes[5] = static_cast<char>(bytes[5] ^ 0x20);
+    rt::write_file(t[0], bytes);
+    const auto before = files_and_modes(root);
+    auto e = rt::catch_error([&] { dc::session s{rt::cfg(root)}; });
+    INFO(e.what());
+    CHECK(e.kind() == dc::error_kind::store_corrupt);
+    CHECK(contains(e.what(), root.string()));
+    CHECK(files_and_modes(root) == before);
 }
 
 TEST_CASE("store root: LevelDB-named files without CURRENT are a damaged store, never re-created", "[runtime][integrity]") {

@@ -146,30 +146,63 @@ private:
 };
 
 enum class probe_verdict {
-    unknown,     // LevelDB could not open it (damage, a lock held elsewhere): the real open says why
+    failed,      // LevelDB cannot open or read it (damage, a lock held elsewhere): probe_result::status says why
     has_key,     // the database holds `key`
-    empty,       // no record at all
-    other_data,  // records, but not `key`
+    empty,       // no record, and no table file or log with data: a database that never held any
+    other_data,  // records but not `key`, or none left but files that held some (a drained database)
 };
 
+struct probe_result {
+    probe_verdict verdict = probe_verdict::failed;
+    leveldb::Status status;  // why, for `failed`
+};
+
+// Whether `dir` holds a table file or a log with bytes in it: a database
+// that has held records (LevelDB's creation leaves an empty log, no table).
+inline bool leveldb_held_data(const std::string& dir) {
+    std::vector<std::string> names;
+    if (!leveldb::Env::Default()->GetChildren(dir, &names).ok()) return true;
+    for (const auto& n : names) {
+        if (n.ends_with(".ldb") || n.ends_with(".sst")) return true;
+        std::uint64_t size = 0;
+        if (n.ends_with(".log") && leveldb::Env::Default()->GetFileSize(dir + "/" + n, &size).ok() && size > 0)
+            return true;
+    }
+    return false;
+}
+
 // Opens the LevelDB database in `dir` through an overlay_env and looks for
-// `key`; the directory is left exactly as it was.
-inline probe_verdict probe_leveldb(const std::string& dir, std::string_view key) {
+// `key`, checksums verified; the directory is left exactly as it was. A
+// database that fails here is not opened for real (that would rotate its
+// LOG, and LevelDB's recovery may act on damage): the caller reports
+// `status`.
+inline probe_result probe_leveldb(const std::string& dir, std::string_view key) {
     overlay_env env;
     leveldb::Options opt;
     opt.env = &env;
     opt.create_if_missing = false;
     opt.paranoid_checks = true;
     leveldb::DB* raw = nullptr;
-    if (!leveldb::DB::Open(opt, dir, &raw).ok()) return probe_verdict::unknown;
+    probe_result r;
+    r.status = leveldb::DB::Open(opt, dir, &raw);
+    if (!r.status.ok()) return r;
     std::unique_ptr<leveldb::DB> db(raw);
+    leveldb::ReadOptions ro;
+    ro.verify_checksums = true;  // never parse a damaged block (LevelDB asserts on some)
+    ro.fill_cache = false;
     std::string v;
-    auto st = db->Get(leveldb::ReadOptions{}, leveldb::Slice(key.data(), key.size()), &v);
-    if (st.ok()) return probe_verdict::has_key;
-    if (!st.IsNotFound()) return probe_verdict::unknown;
-    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions{}));
+    r.status = db->Get(ro, leveldb::Slice(key.data(), key.size()), &v);
+    if (r.status.ok()) {
+        r.verdict = probe_verdict::has_key;
+        return r;
+    }
+    if (!r.status.IsNotFound()) return r;
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
     it->SeekToFirst();
-    return it->Valid() ? probe_verdict::other_data : probe_verdict::empty;
+    r.status = it->status();
+    if (!r.status.ok()) return r;
+    r.verdict = it->Valid() || leveldb_held_data(dir) ? probe_verdict::other_data : probe_verdict::empty;
+    return r;
 }
 
 } // namespace datachain::detail

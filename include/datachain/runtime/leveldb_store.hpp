@@ -309,14 +309,17 @@ public:
                 throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
                                                       "': " + ec.message() + "; choose a writable place (" + hint_ + ")");
             make_private(dir);
-        } else if (!o.any_database && probe_leveldb(where_, rec::format_key()) == probe_verdict::other_data) {
+        } else if (!o.any_database) {
             // The format record is the first thing a store ever holds.
-            // Opening another program's database would rewrite and delete
-            // its files (leveldb_probe.hpp).
-            throw error(error_kind::store_format,
-                        "datachain: '" + where_ + "' holds a LevelDB database that is not a datachain store (it "
-                        "has records but no datachain format record); choose another store root (" + hint_ +
-                            "); nothing in it was touched");
+            // Opening another program's database, or a damaged or locked
+            // one, would rewrite and delete its files (leveldb_probe.hpp).
+            const auto p = probe_leveldb(where_, rec::format_key());
+            if (p.verdict == probe_verdict::failed) throw_status(p.status, where_, "opening it", hint_);
+            if (p.verdict == probe_verdict::other_data)
+                throw error(error_kind::store_format,
+                            "datachain: '" + where_ + "' holds a LevelDB database that is not a datachain store "
+                            "(it has held records but has no datachain format record); choose another store root (" +
+                                hint_ + "); nothing in it was touched");
         }
         leveldb::Options opt;
         // Only where check_store_dir found no database: LevelDB never
