@@ -461,6 +461,47 @@ TEST_CASE("settings: DATACHAIN_PARALLEL is checked, and a URI is not a store roo
     CHECK(!fs::exists("file:"));
 }
 
+// The four switches take 1/true/yes/on or 0/false/no/off in any case; any
+// other value is a usage error naming the variable (a second outside review:
+// DATACHAIN_IGNORE_CHECKPOINTS=2 and junk were read as "no" and a run
+// skipped). The two operator switches are applied by every session.
+TEST_CASE("settings: the switch variables take yes or no words, anything else is a usage error", "[runtime][checkpoints]") {
+    for (const char* name : {"DATACHAIN_IGNORE_CHECKPOINTS", "DATACHAIN_CHECKPOINTS", "DATACHAIN_PROGRESS",
+                             "DATACHAIN_QUIET"}) {
+        INFO(name);
+        for (const char* bad : {"2", " 1", "0 ", "", "maybe", "y"}) {
+            rt::scoped_env v(name, bad);
+            auto e = rt::catch_error([] { (void)dc::settings::from_env(); });
+            INFO(e.what());
+            CHECK(e.kind() == dc::error_kind::usage);
+            CHECK_THAT(e.what(), Catch::Contains(std::string(name) + "=") && Catch::Contains("is not a switch"));
+        }
+    }
+    {
+        rt::scoped_env v("DATACHAIN_IGNORE_CHECKPOINTS", "ON");
+        CHECK(dc::settings::from_env().ignore_checkpoints);
+    }
+    {
+        rt::scoped_env v("DATACHAIN_IGNORE_CHECKPOINTS", "No");
+        CHECK(!dc::settings::from_env().ignore_checkpoints);
+    }
+    {
+        rt::scoped_env v("DATACHAIN_CHECKPOINTS", "FALSE");
+        CHECK(!dc::settings::from_env().checkpoints);
+    }
+    {
+        rt::scoped_env v("DATACHAIN_QUIET", "yes");
+        auto s = dc::settings::from_env();
+        CHECK((!s.report && !s.progress));
+    }
+    {
+        // A session built from code applies the operator's switch, and rejects a bad one.
+        rt::memory_root root;
+        rt::scoped_env v("DATACHAIN_IGNORE_CHECKPOINTS", "2");
+        CHECK(rt::catch_error([&] { dc::session s{rt::cfg(root.store())}; }).kind() == dc::error_kind::usage);
+    }
+}
+
 TEST_CASE("explain: the previous run is looked up in the job's own lineage", "[runtime][checkpoints]") {
     rt::memory_root root;
     auto p = [](std::int64_t n) { return dc::read_values<"x">(rt::iota64(n)) | dc::save("shared"); };

@@ -15,6 +15,8 @@
 // released), so a database in use is not read half-written.
 #pragma once
 
+#include <datachain/runtime/leveldb_env.hpp>
+
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/helpers/memenv.h>
@@ -32,7 +34,9 @@ namespace datachain::detail {
 // An Env over a directory that keeps every change in memory.
 class overlay_env final : public leveldb::EnvWrapper {
 public:
-    overlay_env() : leveldb::EnvWrapper(leveldb::Env::Default()), mem_(leveldb::NewMemEnv(leveldb::Env::Default())) {}
+    // Table files are read as the store reads them (pread_env: a short file
+    // is "not an sstable", store_corrupt, where mmap gives EINVAL).
+    overlay_env() : leveldb::EnvWrapper(&pread_env::get()), mem_(leveldb::NewMemEnv(leveldb::Env::Default())) {}
 
     leveldb::Status NewSequentialFile(const std::string& f, leveldb::SequentialFile** r) override {
         if (in_memory(f)) return mem_->NewSequentialFile(f, r);
@@ -98,8 +102,10 @@ public:
     // The real lock where the database has one (no other process writes it
     // while it is read); a database without a LOCK file gets none created.
     leveldb::Status LockFile(const std::string& f, leveldb::FileLock** l) override {
-        if (!target()->FileExists(f)) return mem_->LockFile(f, l);
-        auto st = target()->LockFile(f, l);
+        // LevelDB's own Env: pread_env's LockFile would make the file private.
+        auto* disk = leveldb::Env::Default();
+        if (!disk->FileExists(f)) return mem_->LockFile(f, l);
+        auto st = disk->LockFile(f, l);
         if (st.ok()) {
             std::lock_guard g(m_);
             real_locks_.insert(*l);
@@ -109,7 +115,7 @@ public:
     leveldb::Status UnlockFile(leveldb::FileLock* l) override {
         {
             std::lock_guard g(m_);
-            if (real_locks_.erase(l)) return target()->UnlockFile(l);
+            if (real_locks_.erase(l)) return leveldb::Env::Default()->UnlockFile(l);
         }
         return mem_->UnlockFile(l);
     }

@@ -13,14 +13,17 @@
 // however its settings were built: see operator_switches below):
 //   DATACHAIN_ROOT                  store directory (default ./.datachain)
 //   DATACHAIN_JOB_NAME              job name (default: the executable's path)
-//   DATACHAIN_IGNORE_CHECKPOINTS    1/true/yes: compute everything, record anew
+//   DATACHAIN_IGNORE_CHECKPOINTS    1/true/yes/on: compute everything, record anew
 //   DATACHAIN_CHECKPOINTS           0/false/no/off: no checkpoints at all
+//                                   (these four switches take 1/true/yes/on
+//                                   or 0/false/no/off, any case; anything
+//                                   else is an error)
 //   DATACHAIN_PARALLEL              default UDF threads (default 1)
 //   DATACHAIN_PROGRESS              0/false/no/off: no progress output
 //   DATACHAIN_PROGRESS_EVERY        seconds between plain progress lines when
 //                                   stderr is not a terminal (10; 0: none;
 //                                   also 500ms, 30s, 2m)
-//   DATACHAIN_QUIET                 1/true/yes: no decision reports, no progress
+//   DATACHAIN_QUIET                 1/true/yes/on: no decision reports, no progress
 //   DATACHAIN_SPILL_BYTES           input bytes order_by/agg sort in memory
 //                                   before spilling to a temporary file (256M;
 //                                   a byte count, or 512K, 64M, 1G: byte_size)
@@ -30,6 +33,7 @@
 #include <datachain/core/error.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -87,17 +91,15 @@ struct settings {
     // make a run compute more and reuse less (a 0 / 1 never undoes what the
     // code set). The other variables are read by from_env alone.
     void operator_switches() {
-        auto truthy = [](const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "TRUE" || v == "YES" || v == "on"; };
-        auto falsy = [](const std::string& v) { return v == "0" || v == "false" || v == "no" || v == "off" || v == "FALSE" || v == "NO"; };
-        ignore_checkpoints = ignore_checkpoints || env_switch("DATACHAIN_IGNORE_CHECKPOINTS", truthy);
-        checkpoints = checkpoints && !env_switch("DATACHAIN_CHECKPOINTS", falsy);
+        ignore_checkpoints = ignore_checkpoints || env_switch("DATACHAIN_IGNORE_CHECKPOINTS").value_or(false);
+        checkpoints = checkpoints && env_switch("DATACHAIN_CHECKPOINTS").value_or(true);
     }
 
-    template <class Pred>
-    static bool env_switch(const char* name, Pred is_set) {
-        const char* v = std::getenv(name);
-        return v && is_set(std::string(v));
-    }
+    // A switch variable: nullopt when unset; 1, true, yes, on (any case)
+    // are true, 0, false, no, off are false; anything else, empty included,
+    // is error(usage) naming the variable (DATACHAIN_IGNORE_CHECKPOINTS=2
+    // must not be read as "no").
+    static std::optional<bool> env_switch(const char* name);
 
     // 1..max_parallel, else error_kind::usage naming `what`.
     static unsigned checked_parallel(unsigned n, const char* what) {

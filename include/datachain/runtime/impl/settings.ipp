@@ -10,8 +10,6 @@ DATACHAIN_INLINE settings settings::from_env() {
         if (const char* v = std::getenv(n)) return std::string(v);
         return std::nullopt;
     };
-    auto truthy = [](const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "TRUE" || v == "YES" || v == "on"; };
-    auto falsy = [](const std::string& v) { return v == "0" || v == "false" || v == "no" || v == "off" || v == "FALSE" || v == "NO"; };
     if (auto v = env("DATACHAIN_ROOT")) {
         // Set but empty: a slip (DATACHAIN_ROOT=$UNSET_VAR), never the default store.
         if (v->empty())
@@ -21,8 +19,8 @@ DATACHAIN_INLINE settings settings::from_env() {
         s.root = *v;
     }
     if (auto v = env("DATACHAIN_JOB_NAME"); v && !v->empty()) s.job_name = *v;
-    s.ignore_checkpoints = env_switch("DATACHAIN_IGNORE_CHECKPOINTS", truthy);
-    s.checkpoints = !env_switch("DATACHAIN_CHECKPOINTS", falsy);
+    s.ignore_checkpoints = env_switch("DATACHAIN_IGNORE_CHECKPOINTS").value_or(false);
+    s.checkpoints = env_switch("DATACHAIN_CHECKPOINTS").value_or(true);
     // A variable that is set but empty is an error, not the default (more
     // likely a slip than a wish for the default), for DATACHAIN_ROOT (above)
     // and the numeric settings: DATACHAIN_PARALLEL, DATACHAIN_PROGRESS_EVERY,
@@ -37,11 +35,23 @@ DATACHAIN_INLINE settings settings::from_env() {
                                                std::to_string(max_parallel) + " (or unset it)");
         s.parallel = static_cast<unsigned>(n);
     }
-    if (auto v = env("DATACHAIN_PROGRESS")) s.progress = !falsy(*v);
+    if (auto v = env_switch("DATACHAIN_PROGRESS")) s.progress = *v;
     if (auto v = env("DATACHAIN_PROGRESS_EVERY")) s.progress_every = progress_interval(*v);
-    if (auto v = env("DATACHAIN_QUIET"); v && truthy(*v)) s.report = s.progress = false;
+    if (env_switch("DATACHAIN_QUIET").value_or(false)) s.report = s.progress = false;
     if (auto v = env("DATACHAIN_SPILL_BYTES")) s.spill_bytes = byte_size(*v, "DATACHAIN_SPILL_BYTES");
     return s;
+}
+
+DATACHAIN_INLINE std::optional<bool> settings::env_switch(const char* name) {
+    const char* raw = std::getenv(name);
+    if (!raw) return std::nullopt;
+    std::string v(raw);
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+    if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+    throw error(error_kind::usage, std::string("datachain: ") + name + "=" + detail::quoted_value(raw) +
+                                       " is not a switch; use 1 (or true, yes, on) or 0 (or false, no, off), "
+                                       "or unset it");
 }
 
 DATACHAIN_INLINE std::chrono::milliseconds settings::progress_interval(const std::string& v) {
