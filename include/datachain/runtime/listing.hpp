@@ -204,6 +204,27 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
         throw_listing(uri_in, what, p, err);
     };
 
+    // Opens `dir` (not through a link), stats it and reads its sorted names
+    // into `names`: the open directory, or nullptr with the open's errno in
+    // `err` (the caller tells a change of the tree from a failure).
+    std::vector<std::string> names;
+    const auto open_and_read = [&](const std::string& dir, struct stat& dst, int& err) -> DIR* {
+        int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            err = errno;
+            return nullptr;
+        }
+        DIR* d = ::fdopendir(fd);
+        if (!d) {
+            int e = errno;
+            ::close(fd);
+            throw_listing(uri_in, "cannot open the directory", dir, e);
+        }
+        if (::fstat(fd, &dst) != 0) fail(d, "cannot stat", dir, errno);
+        if (int e = read_dir_names(d, names)) fail(d, "cannot read the directory", dir, e);
+        return d;
+    };
+
     // One walk over the tree. Returns "" when complete, or what changed in
     // the tree while it was walked (then the caller lists it again).
     auto walk = [&](unsigned attempt) -> std::string {
@@ -218,7 +239,6 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             hash128 names;
         };
         std::vector<seen_dir> seen;
-        std::vector<std::string> names;
         // Depth-first over relative directory paths ("" is the root); one
         // directory is open at a time: read, stat its entries, close, descend.
         std::vector<std::string> pending{""};
@@ -226,24 +246,17 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             std::string rel = std::move(pending.back());
             pending.pop_back();
             const std::string dir = rel.empty() ? root.string() : base + "/" + rel;
-            int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-            if (fd < 0) {
-                int err = errno;
-                if (!rel.empty() && err == ENOENT)  // its parent listed it
-                    return quoted_value(dir) + " was removed or renamed before it was read";
-                if (!rel.empty() && (err == ENOTDIR || err == ELOOP))  // ELOOP: now a link (O_NOFOLLOW)
-                    return quoted_value(dir) + " was replaced by something else before it was read";
-                throw_listing(uri_in, "cannot open the directory", dir, err);
-            }
-            DIR* d = ::fdopendir(fd);
-            if (!d) {
-                int err = errno;
-                ::close(fd);
-                throw_listing(uri_in, "cannot open the directory", dir, err);
-            }
             struct stat dst{};
-            if (::fstat(fd, &dst) != 0) fail(d, "cannot stat", dir, errno);
-            if (int err = read_dir_names(d, names)) fail(d, "cannot read the directory", dir, err);
+            int open_err = 0;
+            DIR* d = open_and_read(dir, dst, open_err);
+            if (!d) {
+                if (!rel.empty() && open_err == ENOENT)  // its parent listed it
+                    return quoted_value(dir) + " was removed or renamed before it was read";
+                if (!rel.empty() && (open_err == ENOTDIR || open_err == ELOOP))  // ELOOP: now a link (O_NOFOLLOW)
+                    return quoted_value(dir) + " was replaced by something else before it was read";
+                throw_listing(uri_in, "cannot open the directory", dir, open_err);
+            }
+            const int fd = ::dirfd(d);
             seen.push_back({rel, dst.st_dev, dst.st_ino, names_hash(names)});
             if (auto hook = listing_test_hook().load()) hook(rel, attempt);
             std::vector<std::string> subdirs;
@@ -318,22 +331,14 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
         // Every directory again: the same one (device, inode), the same names.
         for (const auto& sd : seen) {
             const std::string dir = sd.rel.empty() ? root.string() : base + "/" + sd.rel;
-            int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-            if (fd < 0) {
-                int err = errno;
-                if (err == ENOENT || err == ENOTDIR || (err == ELOOP && !sd.rel.empty()))
-                    return quoted_value(dir) + " was removed, renamed or replaced";
-                throw_listing(uri_in, "cannot open the directory", dir, err);
-            }
-            DIR* d = ::fdopendir(fd);
-            if (!d) {
-                int err = errno;
-                ::close(fd);
-                throw_listing(uri_in, "cannot open the directory", dir, err);
-            }
             struct stat dst{};
-            if (::fstat(fd, &dst) != 0) fail(d, "cannot stat", dir, errno);
-            if (int err = read_dir_names(d, names)) fail(d, "cannot read the directory", dir, err);
+            int open_err = 0;
+            DIR* d = open_and_read(dir, dst, open_err);
+            if (!d) {
+                if (open_err == ENOENT || open_err == ENOTDIR || (open_err == ELOOP && !sd.rel.empty()))
+                    return quoted_value(dir) + " was removed, renamed or replaced";
+                throw_listing(uri_in, "cannot open the directory", dir, open_err);
+            }
             ::closedir(d);
             if (dst.st_dev != sd.dev || dst.st_ino != sd.ino)
                 return quoted_value(dir) + " was replaced by another directory";
