@@ -12,6 +12,8 @@
 //  2. checkpoints ignored: from scratch, recorded anew;
 //  3. a complete record with the same full hash anywhere in the ancestry: skip;
 //  4. otherwise the nearest record decides:
+//     - discarded (its table failed a content check, table_checks.hpp):
+//       from scratch, saying so;
 //     - partial, same full hash: resume;
 //     - partial, code changed, and the step's own UDF was running when its
 //       job ended (it threw, or the process died inside a call): resume (the

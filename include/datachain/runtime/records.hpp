@@ -59,6 +59,12 @@ struct checkpoint_record {
         (std::uint64_t, rows),
         (std::uint64_t, job));        // the job that recorded it
     hash128 full() const { return {full_hi, full_lo}; }
+    // A UDF checkpoint whose table was discarded as damaged (table_checks.hpp):
+    // partial, with the reserved full hash 0 that no step has. Every build
+    // since discarding began writes and reads it so (no new record version).
+    bool discarded() const {
+        return kind == static_cast<std::uint8_t>(checkpoint_kind::udf) && !complete && full_hi == 0 && full_lo == 0;
+    }
 };
 
 // The canonical description of a saved chain, kept per (job, dataset name)
@@ -132,6 +138,7 @@ enum class change_kind : std::uint8_t {
     continuing,          // partial outputs of an earlier run are continued
     ignored,             // checkpoints ignored by a setting
     off,                 // checkpoints are off
+    discarded,           // the earlier outputs were discarded as damaged
     unknown = 255,
 };
 
@@ -147,6 +154,7 @@ inline const char* to_string(change_kind k) {
     case change_kind::continuing: return "continuing";
     case change_kind::ignored: return "ignored";
     case change_kind::off: return "off";
+    case change_kind::discarded: return "discarded";
     case change_kind::unknown: break;
     }
     return "unknown";
@@ -218,7 +226,7 @@ struct event_record {
         (std::string, change),        // to_string(change_kind)
         (std::uint64_t, from_job));   // the job whose outputs or version were reused, 0 = none
     event_kind type() const { return detail::enum_from_name(kind, event_kind::save_skipped, event_kind::crashed); }
-    change_kind change_type() const { return detail::enum_from_name(change, change_kind::none, change_kind::off); }
+    change_kind change_type() const { return detail::enum_from_name(change, change_kind::none, change_kind::discarded); }
     // What rows_before and rows_now count, plural: "rows" for a save, a map,
     // and a skipped UDF step (the rows of the table it reuses, as its
     // report line says); else the step's unit, as its progress counts:

@@ -76,9 +76,10 @@ inline std::string table_content_difference(const table_content& rec, std::uint6
 }
 
 // Makes `table` unusable for reuse, in one write: every UDF checkpoint that
-// names it becomes a partial record of no code (another full hash, its
-// job's "UDF running" mark removed), so decide_udf neither skips to it nor
-// continues it (a rerun starts the step from scratch), and its row memo
+// names it becomes a discarded record (checkpoint_record::discarded(): partial,
+// full hash 0; its job's "UDF running" mark removed), so decide_udf neither
+// skips to it nor continues it (a rerun starts the step from scratch and
+// says its outputs were discarded as damaged), and its row memo
 // record goes, so no memo indexes it. The rows stay (a dataset version or
 // another table's segments may name them); gc drops them with the
 // checkpoints. Returns the step descriptions of the records changed.

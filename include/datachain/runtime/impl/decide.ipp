@@ -78,6 +78,11 @@ DATACHAIN_INLINE udf_decision decide_udf(const udf_state& st) {
         d.why = {change_kind::code_changed, "code changed after a successful run in job " + job};
         return d;
     }
+    if (cp.discarded()) {
+        d.why = {change_kind::discarded, "computed anew: the outputs of job " + job +
+                                             " were discarded as damaged (their table failed its content check)"};
+        return d;
+    }
     if (cp.full() == st.full) {
         d.action = udf_action::resume;
         d.table = cp.table;
