@@ -43,6 +43,22 @@ TEST_CASE("status file: one that cannot be read, does not parse or is newer is a
         {"format 1\npid 5\nstate running\n", "it names no job", corrupt},
         // A value with control characters is echoed escaped, on one line.
         {"format 1\njob 2\ndone 1\x1b[2J\r\n", "its done, '1\\x1b[2J\\r', is not a number", corrupt},
+        // What no writer writes: each says the line (a state the tool does
+        // not know, two jobs, more done than the total).
+        {"format 1\njob 2\nstate paused\n", "its state, 'paused' (line 3), is not running, complete or failed",
+         corrupt},
+        {"format 1\njob 2\nstate \n", "its state, '' (line 3), is not running, complete or failed", corrupt},
+        {"format 1\njob 2\nstate Running\x1b[2J\n",
+         "its state, 'Running\\x1b[2J' (line 3), is not running, complete or failed", corrupt},
+        {"format 1\njob 2\ndone 1\n", "it has no 'state' line", corrupt},
+        {"format 1\njob 2\nstate running\njob 3\n", "line 4 repeats the key 'job' (line 2 has it already)",
+         corrupt},
+        {"format 1\njob 2\nstate running\nstep a\nstep b\n", "line 5 repeats the key 'step' (line 4 has it already)",
+         corrupt},
+        {"format 1\nformat 1\njob 2\nstate running\n", "line 2 repeats the key 'format' (line 1 has it already)",
+         corrupt},
+        {"format 1\njob 2\nstate running\ndone 11\ntotal 10\n",
+         "its done, 11 (line 4), is more than its total, 10 (line 5)", corrupt},
         // A newer format is said as such, whatever its lines are.
         {"format 2\njob 1\na-line-format-1-never-had\n",
          "has format 2: it was written by a newer datachain (this one reads format 1)",
@@ -78,10 +94,20 @@ TEST_CASE("status file: one that cannot be read, does not parse or is newer is a
         REQUIRE(st);
         CHECK(st->job == s.job_id());
     }
-    // Keys a reader does not know are skipped (format 1 grows that way).
-    rt::write_file(path, "format 1\njob 4\nfuture_key some value\nstate running\n");
+    // Keys a reader does not know are skipped (format 1 grows that way),
+    // also when repeated.
+    rt::write_file(path, "format 1\njob 4\nfuture_key some value\nstate running\nfuture_key again\n");
     REQUIRE(dc::detail::read_status(d.store()));
     CHECK(dc::detail::read_status(d.store())->job == 4);
+    // The states a writer writes; done up to the total, or any with none.
+    for (const std::string state : {"running", "complete", "failed"}) {
+        rt::write_file(path, "format 1\njob 4\nstate " + state + "\ndone 10\ntotal 10\n");
+        REQUIRE(dc::detail::read_status(d.store()));
+        CHECK(dc::detail::read_status(d.store())->state == state);
+    }
+    rt::write_file(path, "format 1\njob 4\nstate running\ndone 12\ntotal -\n");
+    REQUIRE(dc::detail::read_status(d.store()));
+    CHECK(dc::detail::read_status(d.store())->done == 12);
 }
 
 TEST_CASE("status file: a crashed job keeps its last report after later jobs replace the file",

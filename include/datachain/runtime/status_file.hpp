@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -130,10 +131,12 @@ private:
 // The status file of the store at `dir`: nullopt when there is none (no
 // program has reported). A file that is there but is not one is an error
 // naming it, saying what is wrong and what to do: one that cannot be read,
-// error(io); one that does not parse (no format line, a line that is not
-// "key value", a count that is not a number, no job), error(store_corrupt);
-// one of a format above 1, error(store_format), "written by a newer
-// datachain". Keys it does not know are skipped.
+// error(io); one that does not parse or says what no writer writes (no
+// format line, a line that is not "key value", a count that is not a number,
+// no job, a key it knows given twice, a state other than running, complete
+// and failed or none, done more than total: each naming the line),
+// error(store_corrupt); one of a format above 1, error(store_format),
+// "written by a newer datachain". Keys it does not know are skipped.
 DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::path& dir);
 // The same, for readers that only add the file's last word to what the
 // store says (a crashed job's last report): nullopt when read_status throws.

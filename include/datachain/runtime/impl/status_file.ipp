@@ -99,7 +99,7 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
                          "at its next report");
     };
     if (text.size() > 65536) throw garbage("it is larger than 64 KiB");
-    std::vector<std::pair<std::string, std::string>> lines;  // key, value
+    std::vector<std::pair<std::string, std::string>> lines;  // key, value; line n is lines[n - 1]
     std::string bad_line;  // the first line that is not "key value", said after the format
     for (std::size_t a = 0; a < text.size();) {
         auto b = text.find('\n', a);
@@ -133,6 +133,24 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
                         "of the version that runs on the store");
     if (!bad_line.empty()) throw garbage(bad_line);
     if (!format) throw garbage("it has no 'format' line");
+    // Each key the reader knows once: two `job` lines would leave it to the
+    // order of the lines which job the file is about.
+    static constexpr std::string_view known[] = {"format", "job",  "pid",   "pid_start", "pid_ns",  "state",
+                                                 "step",   "done", "total", "earlier",   "unit",    "started",
+                                                 "updated"};
+    std::vector<std::size_t> line_of(std::size(known), 0);  // 1-based, 0: not seen
+    for (std::size_t n = 0; n < lines.size(); ++n)
+        for (std::size_t k = 0; k < std::size(known); ++k)
+            if (lines[n].first == known[k]) {
+                if (line_of[k])
+                    throw garbage("line " + std::to_string(n + 1) + " repeats the key '" + lines[n].first + "' (line " +
+                                  std::to_string(line_of[k]) + " has it already)");
+                line_of[k] = n + 1;
+            }
+    auto line_number = [&](std::string_view key) {  // 0: the file has no such line
+        return line_of[static_cast<std::size_t>(std::find(std::begin(known), std::end(known), key) - std::begin(known))];
+    };
+    auto line_with = [&](std::string_view key) { return "line " + std::to_string(line_number(key)); };
     status_info s;
     auto optional_u64 = [&](std::string_view v, std::optional<std::uint64_t>& x) {
         std::uint64_t t = 0;
@@ -157,6 +175,17 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
         if (!ok) throw garbage("its " + k + ", " + quoted_value(v) + ", is not a number");
     }
     if (s.job == 0) throw garbage("it names no job");
+    // What the tool prints and its exit code follow the state: only the
+    // states a writer writes (status_file::finish gets to_string(job_status)).
+    if (s.state != "running" && s.state != "complete" && s.state != "failed")
+        throw garbage(line_number("state") == 0
+                          ? std::string("it has no 'state' line")
+                          : "its state, " + quoted_value(s.state) + " (" + line_with("state") +
+                                "), is not running, complete or failed");
+    // done counts the units of total done (by earlier runs too): never more.
+    if (s.total && s.done > *s.total)
+        throw garbage("its done, " + std::to_string(s.done) + " (" + line_with("done") + "), is more than its total, " +
+                      std::to_string(*s.total) + " (" + line_with("total") + ")");
     return s;
 }
 
