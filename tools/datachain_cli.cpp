@@ -14,8 +14,9 @@
 // Everywhere: --root DIR (default $DATACHAIN_ROOT, then ./.datachain), --json
 // (one JSON document on stdout), --help. Exit codes: 0 done, 1 an error (no
 // store, no such dataset, version or job, a damaged store, a status file that
-// is not one), 2 a usage error, 3 `status`: the last job crashed (its status
-// is printed as for any other state). A value the user gave is echoed in
+// is not one), 2 a usage error, 3 `status`: the last job crashed, 4 `status`:
+// the last job failed (either status is printed as for any other state). A
+// value the user gave is echoed in
 // messages with its control characters escaped (detail::quoted_value).
 //
 // The tool only opens an existing store: it never creates one and never
@@ -63,9 +64,11 @@ struct cli_error {
 };
 
 // `datachain status`: the job the status file names crashed (its process is
-// gone and it never finished). Not an error of the tool: the status is
-// printed (text or --json) as for any other state.
+// gone and it never finished), or failed (it ended with an error, which
+// `datachain jobs` shows). Not errors of the tool: the status is printed
+// (text or --json) as for any other state.
 constexpr int exit_crashed = 3;
+constexpr int exit_failed = 4;
 
 // A value the user gave, quoted for a message, control characters escaped.
 std::string q(std::string_view v) { return dc::detail::quoted_value(v); }
@@ -689,7 +692,8 @@ int cmd_rm(dc::store& db, const options& o) {
     return 0;
 }
 
-// Exit 0, or exit_crashed when the job the status file names crashed. A
+// Exit 0, exit_crashed when the job the status file names crashed, or
+// exit_failed when it failed. A
 // status file that is there but cannot be read, does not parse, or has a
 // newer format is an error (exit 1): read_status says which and what to do.
 int cmd_status(const options& o) {
@@ -701,6 +705,9 @@ int cmd_status(const options& o) {
     auto st = dc::detail::read_status(o.root);
     const bool alive = st && st->state == "running" && dc::detail::writer_alive(*st);
     const std::string state = !st ? "none" : st->state == "running" && !alive ? "crashed" : st->state;
+    auto exit_code = [](const std::string& s) {
+        return s == "crashed" ? exit_crashed : s == "failed" ? exit_failed : 0;
+    };
     if (o.json) {
         if (!st) std::printf("%s\n", jobj{}.str("state", state).done().c_str());
         else
@@ -709,7 +716,7 @@ int cmd_status(const options& o) {
                                     .raw("total", st->total ? std::to_string(*st->total) : "null")
                                     .num("earlier", st->earlier).str("unit", st->unit).time("started", st->started)
                                     .time("updated", st->updated).done().c_str());
-        return state == "crashed" ? exit_crashed : 0;
+        return exit_code(state);
     }
     if (!st) {
         std::printf("no program has reported on the store at %s (a run writes its status there)\n", q(o.root).c_str());
@@ -733,13 +740,14 @@ int cmd_status(const options& o) {
                     static_cast<unsigned long long>(st->job), static_cast<long long>(st->pid),
                     static_cast<unsigned long long>(st->job));
     else
-        std::printf("no job is running; the last, job %llu, ended %s (%s)\n", static_cast<unsigned long long>(st->job),
-                    state.c_str(), when(st->updated).c_str());
+        std::printf("no job is running; the last, job %llu, ended %s (%s)%s\n", static_cast<unsigned long long>(st->job),
+                    state.c_str(), when(st->updated).c_str(),
+                    state == "failed" ? "; 'datachain jobs' shows its error" : "");
     if (!st->step.empty())
         std::printf("  step %s: %s %s%s, updated %s\n", st->step.c_str(), counts.c_str(), st->unit.c_str(),
                     st->earlier ? (" (" + std::to_string(st->earlier) + " done by an earlier run)").c_str() : "",
                     when(st->updated).c_str());
-    return state == "crashed" ? exit_crashed : 0;
+    return exit_code(state);
 }
 
 } // namespace
@@ -757,7 +765,7 @@ int main(int argc, char** argv) {
     app.add_flag("--json", o.json, "print one JSON document instead of a table");
     app.require_subcommand(1);
     app.footer("Exit codes: 0 done, 1 error (no store, no such dataset, version or job), 2 usage error,\n"
-               "3 'status': the last job crashed.\n"
+               "3 'status': the last job crashed, 4 'status': the last job failed.\n"
                "Run 'datachain COMMAND --help' for a command's options.");
 
     auto* ls = app.add_subcommand("ls", "list datasets: versions, rows, size, created (UTC), job, columns");
@@ -793,7 +801,7 @@ int main(int argc, char** argv) {
     gc->add_option("age", o.age, "the same as --older-than");
     gc->add_option("--older-than", o.age_flag, "a whole number with a unit: 30s, 15m, 4h, 7d");
     app.add_subcommand("status", "what the program using the store is doing (readable while it runs); "
-                                 "exit 3 when the last job crashed");
+                                 "exit 3 when the last job crashed, 4 when it failed");
 
     // A word that is not a command: say so (CLI11 would say a command is missing).
     for (int i = 1; i < argc; ++i) {

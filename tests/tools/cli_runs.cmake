@@ -5,7 +5,8 @@
 # two lineages, "alpha" and "beta" (DATACHAIN_JOB_NAME):
 #  - explain NAME compares the last job that saved NAME with its own parent,
 #    never with a job of the other lineage (issue 7);
-#  - jobs shows a failed job's stored error (issue 7, item 8);
+#  - jobs shows a failed job's stored error (issue 7, item 8), and status
+#    exits 4 after it (issue 9, item 3);
 #  - explain says when the run it explains, or the one it compares with,
 #    failed, and why;
 #  - gc --older-than 0s keeps what skipping needs: a rerun of an unchanged
@@ -84,6 +85,10 @@ cli(0 "\n4 +complete +2 [^\n]*\n5 +failed +3 [^\n]*\n[^\n]*error: [^\n]*map<a>\\
 cli(0 "\"id\": *5,[^{}]*\"status\": *\"failed\"[^{}]*\"error\": *\"[^\"]*failed at input row 4 \\(counting from 0\\): injected failure"
     ARGS jobs --json)
 cli(0 "\"id\": *4,[^{}]*\"error\": *null" ARGS jobs --json)
+# status: the last job failed and recorded it: exit 4 (0 is done, 3 crashed),
+# its status printed all the same (issue 9, item 3: it exited 0).
+cli(4 "^no job is running; the last, job 5, ended failed \\([^\n]*\\); 'datachain jobs' shows its error\n" ARGS status)
+cli(4 "\"job\":5,[^{}]*\"state\":\"failed\"" ARGS status --json)
 # explain of the failed run itself says that it failed, and why.
 cli(0 "^job 5:\n.*\ncompared with job 3: [^\n]*code changed\njob 5 failed: [^\n]*injected failure" ARGS explain out)
 cli(0 "\"status\": *\"failed\", *\"error\": *\"[^\"]*injected failure" ARGS explain out --json)
@@ -92,6 +97,7 @@ cli(0 "\"status\": *\"failed\", *\"error\": *\"[^\"]*injected failure" ARGS expl
 # and why ("unchanged" alone would read as if job 5 had saved it).
 model(alpha 0 0 3 1 1 none 0 0)                              # job 6, parent 5: continues
 expect("^version 1\\.0\\.3\n" "${model_out}" "alpha, fixed")
+cli(0 "^no job is running; the last, job 6, ended complete " ARGS status)
 cli(0 "^job 6:\n.*\ncompared with job 5: the chain is unchanged\njob 5 failed: [^\n]*injected failure" ARGS explain out)
 cli(0 "\"compared_status\": *\"failed\"[^{}]*\"compared_error\": *\"[^\"]*injected failure" ARGS explain out --json)
 cli(0 "^job 4:\n.*\ncompared with job 2: [^\n]*code changed\n$" ARGS explain out@1.0.2)
