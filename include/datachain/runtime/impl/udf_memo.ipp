@@ -39,13 +39,14 @@ DATACHAIN_INLINE void udf_memo::index_map(
                 if (recorded) digest.add_hashed(c->key(), vh);
                 add(id, memo_loc{c->stored_table(), key::read_be64(c->stored_key(), 9), XXH3_64bits(v.data(), n), vh});
             }
-            return !recorded || usable(t, *recorded, digest);
+            return !recorded || usable(t, *recorded, digest.rows(), digest.finish());
         });
     });
 }
 
-DATACHAIN_INLINE bool udf_memo::usable(std::uint64_t t, const table_content& recorded, const row_digest& digest) {
-    const auto diff = table_content_difference(recorded, digest.rows(), digest.finish());
+DATACHAIN_INLINE bool udf_memo::usable(std::uint64_t t, const table_content& recorded, std::uint64_t rows,
+                                       const hash128& digest) {
+    const auto diff = table_content_difference(recorded, rows, digest);
     if (diff.empty()) return true;
     try {
         discard_table(a_.db(), t);
@@ -60,6 +61,16 @@ DATACHAIN_INLINE void udf_memo::index_marked() {
     auto& db = a_.db();
     guard([&] {
         memo_.build([&](std::uint64_t t, auto&& add) {
+            // The index reads done marks, not rows: a table with a record of
+            // what it held when saved (table_checks.hpp) has its rows read
+            // once first (through its segments, as save digests them) and
+            // checked, so that no damaged row is reused. A table with no
+            // record (a partial table of a failed run, one saved by an
+            // earlier build) is indexed unchecked.
+            if (const auto recorded = recorded_table_content(db, t)) {
+                const auto [rows, digest] = table_digest(db, t);
+                if (!usable(t, *recorded, rows, digest)) return false;
+            }
             // The inputs t computed (or took with no rows): its own done marks.
             for (auto c = db.scan(rec::done_prefix(t)); c->valid(); c->next())
                 if (c->key().size() == 17 && c->value().size() == 16)

@@ -63,7 +63,10 @@ public:
     DATACHAIN_INLINE void index_map(const std::function<hash128(std::string_view value, std::size_t& n)>& decode);
     // gen / agg: each done mark holds its input's id; the inputs a table
     // refers to (segments) are found by the done marks of the table that
-    // stores their rows, and located there.
+    // stores their rows, and located there. A table with a recorded content
+    // (table_checks.hpp) is read in full once first and checked (rows it
+    // refers to included); one that fails is discarded with a warning and
+    // adds nothing.
     DATACHAIN_INLINE void index_marked();
 
     // Appends the stored rows of an input found in the memo, in sub-index
@@ -126,9 +129,11 @@ public:
     std::uint64_t hits() const noexcept { return hits_; }
 
 private:
-    // Whether earlier table t holds what was recorded when it was saved;
-    // if not, it is discarded (table_checks.hpp) with a warning.
-    DATACHAIN_INLINE bool usable(std::uint64_t t, const table_content& recorded, const row_digest& digest);
+    // Whether earlier table t, read in full (`rows` rows, content `digest`,
+    // digest.hpp), holds what was recorded when it was saved; if not, it is
+    // discarded (table_checks.hpp) with a warning.
+    DATACHAIN_INLINE bool usable(std::uint64_t t, const table_content& recorded, std::uint64_t rows,
+                                 const hash128& digest);
 
     std::string earlier(std::uint64_t t) const {
         return "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")";
