@@ -5,8 +5,10 @@
 //   build/bench/benchmarks/bench_rowreuse --reps 0 --step gen   # storage only, through gen
 //
 // Pipeline: read_values<"path">(paths) | map<"out">(work) | save("out"), with
-// `work` a UDF that spins ~50 us per row (one thread). Each repetition, in a
-// fresh store:
+// `work` a UDF that spins ~50 us per row (one thread); --step gen or agg runs
+// gen (0 to 3 outputs per path) or agg (partitions of 10 paths, each added
+// path a partition of its own) with the same ~50 us per call instead. Each
+// repetition, in a fresh store:
 //   full    the first run over N rows: N UDF calls
 //   grown   the source grows by 1% (N/100 new paths, spread through the
 //           source, not appended) and runs again: it must call the UDF for
@@ -14,11 +16,11 @@
 // Then the storage of 1, 10 and 100 saves of a source that starts at
 // --growth-rows rows and grows by 1% before each save (a trivial UDF): the
 // store's bytes on disk after each count of saves, and what one save of the
-// final source alone takes. --step picks the UDF step of that part: map (a
+// final source alone takes. --step picks the UDF step of that part too: map (a
 // trivial UDF, the default), gen (0 to 3 outputs per path) or agg (one
 // output per partition of 10 consecutive paths). --reps 0 runs only it.
 //
-// Target: grown/full <= 0.05 (median of per-repetition ratios) with the UDF
+// Target (set for map): grown/full <= 0.05 (median of per-repetition ratios) with the UDF
 // calls of every grown run == N/100 exactly. Stores live under
 // $DATACHAIN_BENCH_DIR (default /tmp/datachain-bench).
 #include "bench_util.hpp"
@@ -33,14 +35,25 @@ namespace {
 
 std::atomic<std::uint64_t> g_calls{0};
 
-// ~50 us of work per row, by the clock (not a sleep: the thread is busy).
-DC_DEF(work, (const std::string& p) -> std::int64_t {
+// ~50 us of work per call, by the clock (not a sleep: the thread is busy).
+std::int64_t spin(const std::string& p) {
     g_calls.fetch_add(1, std::memory_order_relaxed);
     auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
     std::uint64_t h = 0;
     while (std::chrono::steady_clock::now() < until)
         for (char c : p) h = h * 131 + static_cast<unsigned char>(c);
     return static_cast<std::int64_t>(h & 0xffff);
+}
+DC_DEF(work, (const std::string& p) -> std::int64_t { return spin(p); });
+// --step gen: 0 to 3 outputs per path (by its length); agg: one per partition.
+DC_DEF(work_gen, (const std::string& p) -> std::vector<std::string> {
+    std::vector<std::string> out;
+    const auto h = spin(p);
+    for (std::size_t i = 0; i < p.size() % 4; ++i) out.push_back(std::to_string(i + h) + ":" + p);
+    return out;
+});
+DC_DEF(work_agg, (const std::vector<std::string>& ps) -> std::vector<std::string> {
+    return {ps.front() + " " + std::to_string(spin(ps.front())) + " +" + std::to_string(ps.size() - 1)};
 });
 
 // N paths, then every 100th position gets an extra path (1% more rows).
@@ -51,6 +64,34 @@ std::vector<std::string> source(std::size_t n, bool grown) {
         if (grown && i % 100 == 50) v.push_back("new/" + bench::make_path(i));
     }
     return v;
+}
+// The partitions of source(n, grown) for --step agg: 10 consecutive paths of
+// the first source each; each added path is a partition of its own, so the
+// grown run computes exactly the added paths.
+std::vector<std::int64_t> groups(std::size_t n, bool grown) {
+    std::vector<std::int64_t> g;
+    for (std::size_t i = 0; i < n; ++i) {
+        g.push_back(static_cast<std::int64_t>(i / 10));
+        if (grown && i % 100 == 50) g.push_back(static_cast<std::int64_t>(n + i));
+    }
+    return g;
+}
+
+// One timed run of the ~50 us UDF over `src` through `step`, in seconds.
+double timed_run(const dc::settings& cfg, const std::string& step, const std::vector<std::string>& src,
+                 const std::vector<std::int64_t>& group) {
+    dc::session s{cfg};
+    if (step == "gen") {
+        auto p = dc::read_values<"path">(src) | dc::gen<"out">(work_gen) | dc::save("out");
+        return bench::time_s([&] { (void)p.run(s); });
+    }
+    if (step == "agg") {
+        auto p = dc::read_values<"path", "group">(src, group) |
+                 dc::agg<"out">(work_agg, dc::partition_by<"group">, dc::params<"path">) | dc::save("out");
+        return bench::time_s([&] { (void)p.run(s); });
+    }
+    auto p = dc::read_values<"path">(src) | dc::map<"out">(work) | dc::save("out");
+    return bench::time_s([&] { (void)p.run(s); });
 }
 
 std::uintmax_t dir_bytes(const std::filesystem::path& p) {
@@ -105,9 +146,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto dir = bench::work_dir("rowreuse");
-    std::printf("bench_rowreuse: N = %zu, %d repetitions, medians; load average at start %s\n", n, reps,
-                bench::loadavg().c_str());
+    std::printf("bench_rowreuse: N = %zu, %d repetitions, medians, step %s; load average at start %s\n", n, reps,
+                step.c_str(), bench::loadavg().c_str());
     const auto first = source(n, false), second = source(n, true);
+    const auto first_groups = groups(n, false), second_groups = groups(n, true);
     const std::uint64_t added = second.size() - first.size();
     std::vector<double> full, grown, ratio;
     bool exact = true;
@@ -117,18 +159,9 @@ int main(int argc, char** argv) {
         bench::fresh(store);
         auto cfg = bench::quiet(store);
         cfg.parallel = 1;
-        double tf = 0, tg = 0;
-        {
-            dc::session s{cfg};
-            auto p = dc::read_values<"path">(first) | dc::map<"out">(work) | dc::save("out");
-            tf = bench::time_s([&] { (void)p.run(s); });
-        }
+        const double tf = timed_run(cfg, step, first, first_groups);
         g_calls = 0;
-        {
-            dc::session s{cfg};
-            auto p = dc::read_values<"path">(second) | dc::map<"out">(work) | dc::save("out");
-            tg = bench::time_s([&] { (void)p.run(s); });
-        }
+        const double tg = timed_run(cfg, step, second, second_groups);
         exact = exact && g_calls.load() == added;
         calls_seen += " " + std::to_string(g_calls.load());
         full.push_back(tf);
