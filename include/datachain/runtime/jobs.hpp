@@ -52,10 +52,12 @@ DATACHAIN_INLINE std::vector<std::string> steps_in_udf(const store& db, std::uin
 // memory store has none).
 DATACHAIN_INLINE std::optional<status_info> last_report(const store& db, std::uint64_t job);
 
-// What to say of a job whose process ended while it ran (killed, or it
-// crashed): "its process (pid 123) ended before the job finished, inside the
-// UDF of map<r>(f) -> str", and with `last` (last_report) naming a step,
-// "; it last reported step map<r>(f) -> str at 3/10 rows (2026-01-02T03:04:05Z)".
+// What to say of a job whose process ended while it ran (killed, crashed,
+// or it could not write its end: a full disk): "its process (pid 123) ended
+// before the job finished, inside the UDF of map<r>(f) -> str", with `last`
+// (last_report) naming a step, "; it last reported step map<r>(f) -> str at
+// 3/10 rows (2026-01-02T03:04:05Z)", and always "; no end was recorded (the
+// program crashed, was killed, or could not write its failure)": only that is known.
 DATACHAIN_INLINE std::string crash_text(const store& db, const job_record& j,
                                         const std::optional<status_info>& last = std::nullopt);
 

@@ -157,7 +157,8 @@ protected:
     // failed), and rewrites the decision's event with the counts in the
     // same write (udf_reused from the first hit on), so that a killed job's
     // event says what it kept. Then counts them (progress; the status file
-    // is written now, after the write).
+    // is written now, after the write). With `failed`, a write that fails
+    // is kept for fail() to report, not thrown.
     DATACHAIN_INLINE void commit(write_batch& b, bool failed, std::uint64_t computed, std::uint64_t hits);
 
     // One UDF call finished (any thread of the batch): moves the progress
@@ -188,7 +189,9 @@ public:
     DATACHAIN_INLINE void finish();
 
     // Rethrows a UDF failure as udf_error, after the durable part is written:
-    // records the decision's event (what this run did) and udf_failed.
+    // records the decision's event (what this run did) and udf_failed. When
+    // that (or the commit of the part it failed in) cannot be written, the
+    // udf_error says so and why, instead of the store's error replacing it.
     // `at` names the failing unit when it is not an input row (agg: "partition 5 (key 'a')").
     [[noreturn]] DATACHAIN_INLINE void fail(std::exception_ptr ep, std::uint64_t ordinal, const std::string& path,
                                             std::string at = {});
@@ -219,6 +222,7 @@ protected:
     step_context ctx_;
     std::string step_;
     std::string outputs_what_ = "the outputs of " + step_;  // after step_: initialized from it
+    std::string unrecorded_;  // why the part a UDF failed in could not be written (commit)
     hash128 pkey_;
     udf_decision d_;
     std::uint64_t table_ = 0;

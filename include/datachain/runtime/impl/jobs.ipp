@@ -40,7 +40,8 @@ DATACHAIN_INLINE std::string crash_text(const store& db, const job_record& j, co
         s += "; it last reported step " + last->step + " at " + std::to_string(last->done) +
              (last->total ? "/" + std::to_string(*last->total) : "") + " " + last->unit + " (" + when + ")";
     }
-    return s;
+    // Only that no end was recorded is known: not that the process crashed.
+    return s + "; no end was recorded (the program crashed, was killed, or could not write its failure)";
 }
 
 DATACHAIN_INLINE event_record crash_event(const store& db, const job_record& j, const std::optional<status_info>& last) {

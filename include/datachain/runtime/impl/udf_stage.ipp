@@ -129,7 +129,18 @@ DATACHAIN_INLINE void udf_stage_base::commit(write_batch& b, bool failed, std::u
             ctx_.a.log().udf_progress(b, step_, kind_with(h), ctx_.full, done_before_ + h, computed_ + computed,
                                       seconds(), d_.why, d_.from_job, event_);
         }
-        ctx_.a.db().write(b);
+        if (!failed) {
+            ctx_.a.db().write(b);
+        } else {
+            // The part a UDF failed in: a store error here must not replace
+            // the UDF's failure (fail() reports both); its outputs are not counted.
+            try {
+                ctx_.a.db().write(b);
+            } catch (const std::exception& e) {
+                unrecorded_ = e.what();
+                return;
+            }
+        }
     }
     computed_ += computed;
     memo_.reused(hits);
@@ -183,12 +194,22 @@ DATACHAIN_INLINE void udf_stage_base::fail(std::exception_ptr ep, std::uint64_t 
     } else {
         msg += "Checkpoints are off: nothing of this step was kept.";
     }
-    save_record(false);
-    auto& log = ctx_.a.log();
-    log.udf_ended(step_, ended_kind(), ctx_.full, before, computed_, seconds(), d_.why, d_.from_job, event_);
-    log.udf_ended(step_, event_kind::udf_failed, ctx_.full, before, computed_, seconds(),
-                  {change_kind::none, what}, 0);
-    ctx_.a.fail(msg);
+    // Recording the failure may fail too (a full disk, LevelDB's sticky
+    // error after a failed write): the UDF's failure still goes on, saying
+    // its record is missing and why, never replaced by the store's error.
+    try {
+        if (!unrecorded_.empty()) throw std::runtime_error(unrecorded_);
+        save_record(false);
+        auto& log = ctx_.a.log();
+        log.udf_ended(step_, ended_kind(), ctx_.full, before, computed_, seconds(), d_.why, d_.from_job, event_);
+        log.udf_ended(step_, event_kind::udf_failed, ctx_.full, before, computed_, seconds(),
+                      {change_kind::none, what}, 0);
+        ctx_.a.fail(msg);
+    } catch (const std::exception& e) {
+        msg += " This failure could not be recorded in the store (" + std::string(e.what()) +
+               "): its job stays marked running there, and later shows as ended inside this UDF with no end "
+               "recorded.";
+    }
     try {
         std::rethrow_exception(ep);
     } catch (...) {
