@@ -25,10 +25,12 @@
 //   never opened, so a FIFO cannot block the listing);
 // - a tree that changes while it is listed (an entry gone between reading
 //   its directory and stat'ing it, a directory gone before it is opened, or
-//   a directory whose entries differ when read again once the walk is done)
-//   is listed again, up to listing_attempts times in all; if it changes
-//   every time, an error says so. A listing never has fewer rows because the
-//   tree moved under it;
+//   a directory whose entries, device, inode, mtime or ctime differ when
+//   read again once the walk is done) is listed again, up to
+//   listing_attempts times in all; if it changes every time, an error says
+//   so. Not a snapshot: the kernel stamps times from a coarse clock (a few
+//   ms), so an entry moved away and back within one tick of its
+//   directory's read can still go unseen;
 // - `exclude`: directories (or files) left out with everything under them,
 //   matched by identity (device and inode), whatever path names them, and
 //   so are symbolic links into them; the
@@ -230,13 +232,20 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
     auto walk = [&](unsigned attempt) -> std::string {
         out.files.clear();
         out.total_bytes = 0;
-        // Every directory read, with its device, inode and the hash of its
+        // Every directory read, with its device, inode, mtime and ctime (as
+        // fstat gave them before its names were read) and the hash of its
         // names: read again once the walk is done, to see that none changed.
+        // A rename changes both directories' mtime and ctime, so a file moved
+        // away and back between two reads shows even though the names match.
         struct seen_dir {
             std::string rel;
             dev_t dev;
             ino_t ino;
+            timespec mtime, ctime;
             hash128 names;
+        };
+        const auto same_time = [](const timespec& a, const timespec& b) {
+            return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
         };
         std::vector<seen_dir> seen;
         // Depth-first over relative directory paths ("" is the root); one
@@ -257,7 +266,7 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
                 throw_listing(uri_in, "cannot open the directory", dir, open_err);
             }
             const int fd = ::dirfd(d);
-            seen.push_back({rel, dst.st_dev, dst.st_ino, names_hash(names)});
+            seen.push_back({rel, dst.st_dev, dst.st_ino, dst.st_mtim, dst.st_ctim, names_hash(names)});
             if (auto hook = listing_test_hook().load()) hook(rel, attempt);
             std::vector<std::string> subdirs;
             for (auto& n : names) {
@@ -343,6 +352,9 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
             if (dst.st_dev != sd.dev || dst.st_ino != sd.ino)
                 return quoted_value(dir) + " was replaced by another directory";
             if (names_hash(names) != sd.names) return "the entries of " + quoted_value(dir) + " changed";
+            if (!same_time(dst.st_mtim, sd.mtime) || !same_time(dst.st_ctim, sd.ctime))
+                return quoted_value(dir) + " was modified (its mtime or ctime changed: an entry was added, removed "
+                                           "or renamed, perhaps away and back)";
         }
         return {};
     };
