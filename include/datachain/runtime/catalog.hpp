@@ -44,7 +44,8 @@ DATACHAIN_INLINE std::vector<std::pair<std::uint64_t, chain_record>> chains(cons
 // A checkpoint recorded by `job` under `key`, if any.
 DATACHAIN_INLINE std::optional<checkpoint_record> checkpoint(const store& db, std::uint64_t job, const hash128& key);
 
-// `job`, then its parents, at most `max_depth` jobs.
+// `job`, then its parents, at most `max_depth` jobs; a job with no record
+// (removed by `datachain rm --job`) ends it, itself not included.
 DATACHAIN_INLINE std::vector<std::uint64_t> ancestry(const store& db, std::uint64_t job, unsigned max_depth);
 
 // The chain description saved as `dataset` by the nearest job of `job`'s

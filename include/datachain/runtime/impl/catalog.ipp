@@ -67,9 +67,12 @@ DATACHAIN_INLINE std::optional<checkpoint_record> checkpoint(const store& db, st
 DATACHAIN_INLINE std::vector<std::uint64_t> ancestry(const store& db, std::uint64_t job, unsigned max_depth) {
     std::vector<std::uint64_t> out;
     for (std::uint64_t p = job; p && out.size() < max_depth;) {
-        out.push_back(p);
+        // A job with no record (removed by `datachain rm --job`) ends the
+        // lineage: its checkpoints are not looked up, and the job whose
+        // parent it was starts a lineage of its own.
         auto j = catalog::job(db, p);
         if (!j) break;
+        out.push_back(p);
         p = j->parent;
     }
     return out;
