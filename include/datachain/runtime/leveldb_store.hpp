@@ -81,6 +81,14 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
         throw error(error_kind::store_corrupt, "datachain: the store at '" + where + "' is corrupted (" + msg +
                                                    ") while " + what + "; restore it from a backup or move it "
                                                    "away to start afresh");
+    // LevelDB writes LOCK (and LOG) to open a store even to read it: a store
+    // on a read-only mount, or in a directory this user may not write, cannot open.
+    if (what == "opening it" && ::access(where.c_str(), W_OK) != 0)
+        throw error(error_kind::store_io,
+                    "datachain: the store at '" + where + "' cannot be opened: its directory is not writable (" +
+                        std::strerror(errno) + "; " + msg + "), and opening a store writes its LOCK and LOG "
+                        "files, even to only list or read it. Read-only stores are not supported: copy it to a "
+                        "writable place (cp -a) and use the copy (" + hint + "), or make it writable");
     // LevelDB's lock failure reads "IO error: lock <dir>/LOCK: ..."; match that
     // exactly (a path may contain "lock" too).
     if (msg.find("lock " + where + "/LOCK") != std::string::npos)
