@@ -735,8 +735,9 @@ int cmd_status(const options& o) {
                         : " (as its file says: it runs in another pid namespace, such as a container, so "
                           "its process cannot be checked from here)");
     else if (state == "crashed")
-        std::printf("job %llu (pid %lld) crashed: its process is gone (or its pid now names another process) and "
-                    "it never finished; 'datachain events %llu' shows what it did\n",
+        std::printf("job %llu (pid %lld) crashed: no end was recorded (the program crashed, was killed, or could "
+                    "not write its failure) and its process is gone (or its pid now names another process); "
+                    "'datachain events %llu' shows what it did\n",
                     static_cast<unsigned long long>(st->job), static_cast<long long>(st->pid),
                     static_cast<unsigned long long>(st->job));
     else

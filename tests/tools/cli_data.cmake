@@ -140,7 +140,7 @@ cli(0 "\"state\":\"complete\"" ARGS status --json)
 fixture(status "${CLI}" "${store}")
 # Its last status file names a job that crashed: exit 3, with the status
 # printed all the same (text or JSON); exit 1 stays "an error".
-cli(3 "^job 9 \\(pid [0-9]+\\) crashed: its process is gone.*'datachain events 9' shows what it did" ARGS status)
+cli(3 "^job 9 \\(pid [0-9]+\\) crashed: no end was recorded \\(the program crashed, was killed, or could not write its failure\\) and its process is gone.*'datachain events 9' shows what it did" ARGS status)
 cli(3 "\"state\":\"crashed\"" ARGS status --json)
 # A status file that is not one is an error naming it, exit 1: never "no
 # program has reported" (exit 0). Listings are not stopped by it.

@@ -293,7 +293,8 @@ int status(const std::string& cli, const std::string& store) {
     expect(out.starts_with("rc=3\n"), "status --json after a kill: exit code 3");
     auto text = run("'" + cli + "' --root '" + store + "' status");
     std::cout << text;
-    expect(text.find("crashed: its process is gone") != std::string::npos, "status text after a kill");
+    expect(text.find("crashed: no end was recorded (the program crashed, was killed, or could not write its failure) and "
+                     "its process is gone") != std::string::npos, "status text after a kill");
     expect(text.starts_with("rc=3\n"), "status after a kill: exit code 3");
     // jobs and events say where it was: the step whose UDF it was in, and
     // how far the status file saw it get.
