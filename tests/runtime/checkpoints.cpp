@@ -358,7 +358,7 @@ std::int64_t plus_one_or_throw(std::int64_t x) {
 }
 } // namespace
 
-TEST_CASE("errors: a damaged stored output of a resumed map names the step's outputs and the key",
+TEST_CASE("errors: a damaged stored output of a resumed map names the step, its table and the store",
           "[runtime][checkpoints]") {
     rt::memory_root root;
     auto chain = [] {
@@ -380,8 +380,11 @@ TEST_CASE("errors: a damaged stored output of a resumed map names the step's out
     CHECK(e.kind() == dc::error_kind::store_corrupt);
     const std::string what = e.what();
     INFO(what);
-    CHECK(what.find("a stored row of the outputs of map") != std::string::npos);
-    CHECK(what.find(") in the store at '" + root.store().string() + "' is damaged") != std::string::npos);
+    // Checked against what its commits wrote before any kept row is used.
+    CHECK(what.find("map<y>(plus)") != std::string::npos);
+    CHECK(what.find("the outputs an earlier run kept (table ") != std::string::npos);
+    CHECK(what.find(" in the store at '" + root.store().string() + "') are damaged") != std::string::npos);
+    CHECK(what.find("rows differ") != std::string::npos);
 }
 
 // ---- the output sink ---------------------------------------------------------------

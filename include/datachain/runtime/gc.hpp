@@ -148,7 +148,7 @@ inline gc_stats collect_garbage(store_handle& h, std::chrono::seconds ttl) {
             for (auto r : segment_tables(db, t))
                 if (keep.insert(r).second) todo.push_back(r);
         }
-        for (char prefix : {'T', 'X', 'Q', 'R', 'H'}) {
+        for (char prefix : {'T', 'X', 'Q', 'R', 'H', 'V'}) {
             std::uint64_t current = 0;
             bool counted = false;
             auto b = db.batch();

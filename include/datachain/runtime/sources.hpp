@@ -91,19 +91,30 @@ T decode_row(const store& db, const std::string& what, std::string_view key, std
 
 // Rows of a table, in key order (ordinal, then sub-index). Reading a saved
 // version (`version` set), the rows read in full are checked against its
-// row count and content digest.
+// row count and content digest; reading a skipped step's table (`check`
+// set, with the digest kind recorded for it: table_checks.hpp), check is
+// called with the rows and digest read when the table was read to its end.
+// A read cut short (a limit downstream) checks nothing.
 template <class S>
 struct table_stream final : stream<S> {
+    using table_check = std::function<void(std::uint64_t rows, const hash128& digest)>;
     const store& db;
     std::string what;
     std::unique_ptr<cursor> c;
     std::optional<dataset_record> version;
     std::optional<row_digest> digest;
+    table_check check;
     table_stream(const store& d, std::uint64_t table, std::optional<std::uint64_t> rows, std::string w,
                  std::optional<dataset_record> v = std::nullopt)
         : db(d), what(std::move(w)), c(scan_table(d, table)), version(std::move(v)) {
         this->size_hint = rows;
         if (version) digest.emplace(version->digest_kind);
+    }
+    table_stream(const store& d, std::uint64_t table, std::optional<std::uint64_t> rows, std::string w,
+                 std::uint8_t digest_kind, table_check on_end)
+        : table_stream(d, table, rows, std::move(w)) {
+        digest.emplace(digest_kind);
+        check = std::move(on_end);
     }
     bool next(std::vector<row_tuple<S>>& out, std::size_t n) override {
         out.clear();
@@ -111,10 +122,7 @@ struct table_stream final : stream<S> {
             if (digest) digest->add(c->key(), c->value());
             out.push_back(decode_row<row_tuple<S>>(db, what, c->key(), c->value()));
         }
-        if (out.empty() && digest) {
-            check_version_content(db, *version, digest->rows(), digest->finish());
-            digest.reset();
-        }
+        if (out.empty()) ended();
         return !out.empty();
     }
     // Reads the rows not pulled (without decoding them) and checks the
@@ -122,8 +130,17 @@ struct table_stream final : stream<S> {
     void finish_check() {
         if (!digest) return;
         for (; c->valid(); c->next()) digest->add(c->key(), c->value());
-        check_version_content(db, *version, digest->rows(), digest->finish());
+        ended();
+    }
+
+private:
+    void ended() {
+        if (!digest) return;
+        const auto rows = digest->rows();
+        const auto d = digest->finish();
         digest.reset();
+        if (version) check_version_content(db, *version, rows, d);
+        if (check) check(rows, d);
     }
 };
 

@@ -1,20 +1,25 @@
 // What a table of outputs held when it was written, and what happens to a
 // table found not to hold it any more (docs/storage.md, "Checked reuse").
 //
-// A saved version's record holds its row count and content digest, but a
-// version can be removed while its table stays in use: a UDF step before
-// save is skipped by reusing it, and the row memo (memo.hpp) reuses its
-// rows. So save also records them per table ('H' + u64 table: a record
-// version byte (1), the digest kind, u64 BE rows, the 16-byte digest), and a
-// reuse that reads the table in full anyway checks it: save reading back a
-// skipped step's table, the memo index scanning an earlier map table. A
-// table that fails is discarded: never skipped to, continued or indexed
-// again (discard_table), so a rerun computes the step anew.
+// A saved version's record holds its row count and content digest, but
+// tables are reused without a version: a skipped UDF step reuses its table,
+// and the row memo (memo.hpp) reuses rows of earlier tables. So a UDF step
+// that finishes its table (and save, for a table it adopts) records them per
+// table ('H' + u64 table: a record version byte (1), the digest kind, u64 BE
+// rows, the 16-byte digest), and a reuse that reads the table in full
+// checks it: save reading back a skipped step's table, the next step reading
+// a skipped step's table to its end, the memo index scanning an earlier
+// table. While a table is being written, its commits keep a running sum
+// ('V', below) that a run continuing it checks. A table that fails is
+// discarded: never skipped to, continued or indexed again (discard_table),
+// so a rerun computes the step anew.
 //
 //   detail::record_table_content(db, table, rows, digest);
 //   if (auto r = detail::recorded_table_content(db, table)) ... r->rows, r->digest
 //   detail::discard_table(db, table);   // returns the steps whose records named it
 //   detail::check_reused_table(db, "save \"sq\"", table, rows, digest);   // throws after discarding
+//   table_sum t; t.add(key, row_digest::value_hash(value));   // 'V': what commits wrote
+//   if (auto k = detail::recorded_table_sum(db, table)) ... *k == t
 #pragma once
 
 #include <datachain/core/error.hpp>
@@ -23,9 +28,12 @@
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/store.hpp>
 
+#include <xxhash.h>
+
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -73,6 +81,49 @@ inline std::string table_content_difference(const table_content& rec, std::uint6
     if (rec.kind == digest_kind_current && !(digest == rec.digest))
         return "its rows differ from the content digest recorded when they were written";
     return {};
+}
+
+// The running check of a table while steps write it ('V' + u64 table: a
+// record version byte (1), u64 BE rows, the 16-byte sum): every commit of a
+// UDF step writes it in the same batch as its rows, so it always matches the
+// rows committed, and a run that continues the table checks the rows it
+// keeps against it before using any. Order-free (a sum over rows of XXH3-128
+// of key and value hash): a continued run commits rows between those an
+// earlier run kept.
+struct table_sum {
+    std::uint64_t rows = 0;
+    hash128 sum{};
+    void add(std::string_view key, std::uint64_t value_hash) {
+        std::string b(key);
+        key::be64(b, value_hash);
+        const auto h = XXH3_128bits(b.data(), b.size());
+        sum.hi += h.high64;
+        sum.lo += h.low64;
+        ++rows;
+    }
+    friend bool operator==(const table_sum&, const table_sum&) = default;
+};
+
+inline std::string table_sum_key(std::uint64_t table) {
+    std::string k = "V";
+    key::be64(k, table);
+    return k;
+}
+
+inline std::string pack_table_sum(const table_sum& t) {
+    std::string v;
+    v.push_back('\1');
+    key::be64(v, t.rows);
+    key::h128(v, t.sum);
+    return v;
+}
+
+// What the commits so far wrote into `table`; nullopt when none recorded
+// (a table of an earlier build: unchecked) or a record of another version.
+inline std::optional<table_sum> recorded_table_sum(const store& db, std::uint64_t table) {
+    auto v = db.get(table_sum_key(table));
+    if (!v || v->size() != 25 || (*v)[0] != '\1') return std::nullopt;
+    return table_sum{key::read_be64(*v, 1), {key::read_be64(*v, 9), key::read_be64(*v, 17)}};
 }
 
 // Makes `table` unusable for reuse, in one write: every UDF checkpoint that

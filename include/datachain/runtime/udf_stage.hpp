@@ -37,6 +37,7 @@
 #include <datachain/runtime/stages/udf_memo.hpp>
 #include <datachain/runtime/stages/udf_parts.hpp>
 #include <datachain/runtime/stream.hpp>
+#include <datachain/runtime/table_checks.hpp>
 #include <datachain/runtime/work_clock.hpp>
 #include <datachain/runtime/worker_pool.hpp>
 
@@ -100,6 +101,16 @@ public:
         ctx_.a.record_checkpoint(pkey_, complete_record());  // found nearby by the next run
         owned_table t{d_.table, [n = d_.rows] { return n; }};
         if (ctx_.want_table) return {std::make_unique<empty_stream<Out>>(), std::move(t)};
+        // Read to its end, the table is checked against what was recorded
+        // when it was written (table_checks.hpp): a mismatch discards it
+        // and fails the run (store_corrupt), so no output is computed from it.
+        if (auto rec = recorded_table_content(ctx_.a.db(), d_.table))
+            return {std::make_unique<table_stream<Out>>(
+                        ctx_.a.db(), d_.table, d_.rows, outputs_what_, rec->kind,
+                        [db = &ctx_.a.db(), table = d_.table, who = step_](std::uint64_t rows, const hash128& d) {
+                            check_reused_table(*db, who, table, rows, d);
+                        }),
+                    std::move(t)};
         return {std::make_unique<table_stream<Out>>(ctx_.a.db(), d_.table, d_.rows, outputs_what_),
                 std::move(t)};
     }
@@ -126,6 +137,22 @@ protected:
 
     bool is_done(std::uint64_t o) const {
         return o < done_prefix_ || (o < done_.size() && done_[static_cast<std::size_t>(o)]);
+    }
+
+    // A continued table's outputs of input `ordinal` were computed from an
+    // input other than this run's (map: the input columns of its stored row
+    // differ; gen / agg: the input id of its done mark): the source changed
+    // without a new version, damaged when the earlier run read it or since.
+    // Discards the table (table_checks.hpp) and fails the run: never
+    // outputs of another input.
+    // `at` names the unit when it is not an input row (agg: its partition).
+    [[noreturn]] DATACHAIN_INLINE void kept_input_differs(std::uint64_t ordinal, std::string at = {});
+    // gen / agg: the input id recorded with input `ordinal`'s kept outputs
+    // (its done mark, here or in the table a segment refers to); nullopt
+    // when none was read.
+    std::optional<hash128> kept_id(std::uint64_t o) const {
+        if (o >= done_ids_.size() || done_ids_[static_cast<std::size_t>(o)] == hash128{}) return std::nullopt;
+        return done_ids_[static_cast<std::size_t>(o)];
     }
 
     // Calls f(key, value) for each stored row of input `ordinal`, in
@@ -197,18 +224,26 @@ public:
                                             std::string at = {});
 
 private:
-    // When save adopts the table, starts its content digest, so that save
-    // does not read the table back: taken while writing (row_digest; the
-    // rows referred to through segments by the hashes of their stored
-    // values: map, taken by the memo index; gen / agg, read when the input
-    // is found). A resumed step first reads the rows the table holds, once,
-    // in key order (counting them: `count`, gen / agg) and digests them,
-    // when they all come before every row this run writes: those of the
-    // inputs before the first one not done. After a gen or agg UDF threw,
-    // other threads may have stored inputs beyond it: then no digest is
-    // taken and save reads the table back.
+    // Starts the table's content digest (recorded when the step finishes,
+    // and so that save does not read the table back) and its running sum:
+    // taken while writing (row_digest; the rows referred to through
+    // segments by the hashes of their stored values: map, taken by the memo
+    // index; gen / agg, read when the input is found). A resumed step first
+    // reads the rows the table holds, once, in key order (counting them:
+    // `count`, gen / agg), checks them against the running sum its commits
+    // recorded, and digests them, when they all come before every row this
+    // run writes: those of the inputs before the first one not done. After
+    // a gen or agg UDF threw, other threads may have stored inputs beyond
+    // it: then no digest is taken, and the table is read back once when the
+    // step finishes (or by save).
     DATACHAIN_INLINE void read_stored(bool count);
+    // The rows a continued table holds are not what its commits wrote
+    // (`written` rows, `held` read): discards it and fails the run.
+    [[noreturn]] DATACHAIN_INLINE void kept_rows_damaged(std::uint64_t written, std::uint64_t held);
 
+    // The finished table's row count and content digest, recorded for the
+    // runs that reuse it (table_checks.hpp): checked when they read it in full.
+    DATACHAIN_INLINE void record_content();
     DATACHAIN_INLINE checkpoint_record complete_record() const;
     DATACHAIN_INLINE void save_record(bool complete);
     event_kind started_kind() const { return d_.action == udf_action::resume ? event_kind::udf_continued : event_kind::udf_from_scratch; }
@@ -239,6 +274,7 @@ private:
     std::unique_ptr<worker_pool> pool_;
     std::uint64_t done_prefix_ = 0;
     std::vector<char> done_;  // gen/agg: input ordinals (or partitions) done earlier
+    std::vector<hash128> done_ids_;  // gen/agg: their input ids (zero: not known)
     std::uint64_t computed_ = 0;
     bool finished_ = false;
     std::uint64_t event_ = 0;  // the decision event start() recorded

@@ -15,7 +15,13 @@ DATACHAIN_INLINE void grouped_core::run_groups(std::uint64_t base, std::size_t c
     std::vector<std::uint64_t> hashes;  // the value hashes of the rows referred to, in order
     const bool digest = out_.digesting();
     for (std::size_t k = 0; k < count; ++k) {
-        if (is_done(base + k) || (!write && !memo().reads())) continue;
+        if (is_done(base + k)) {
+            // Kept by an earlier run (continued): computed from this input?
+            if (auto kept = kept_id(base + k); kept && !(*kept == group_id(k)))
+                kept_input_differs(base + k, where(base + k));
+            continue;
+        }
+        if (!write && !memo().reads()) continue;
         ids[k] = group_id(k);
         if (!memo().reads()) continue;
         auto at = memo().find(ids[k]);

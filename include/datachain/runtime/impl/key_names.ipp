@@ -45,6 +45,7 @@ DATACHAIN_INLINE std::string describe_key(std::string_view k) {
         else what = "table rows";
         break;
     case 'H': what = k.size() >= 9 ? "the recorded content of table " + be(1, 8) : "a recorded table content"; break;
+    case 'V': what = k.size() >= 9 ? "the running check of table " + be(1, 8) : "a table's running check"; break;
     case 'X': what = k.size() >= 9 ? "a done marker of table " + be(1, 8) : "a done marker"; break;
     case 'A': what = "an active-step marker"; break;
     default: what = "a record"; break;

@@ -83,12 +83,21 @@ DATACHAIN_INLINE bool map_core::next_batch(std::size_t n) {
         if (has_result(k)) {
             if (emit()) pass(k);
         } else if (!hit_[k]) {
+            // Kept by an earlier run (continued): its stored row is read to
+            // check it was computed from this input, and passed on.
             ++reused;
-            if (emit() && visit_stored(base + k, [&](std::string_view key, std::string_view v) { pass_stored(key, v); }) != 1)
+            bool same = true;
+            const auto n = visit_stored(base + k, [&](std::string_view key, std::string_view v) {
+                if (emit()) pass_stored(key, v);  // a row that does not decode: damaged_row
+                same = same && kept_input_is(k, v);
+            });
+            if (n != 1)
                 throw error(error_kind::store_corrupt,
                             "datachain: " + step() + ": the stored output of input row " + std::to_string(base + k) +
-                                " is missing from table " + std::to_string(table_) + " in the store at '" +
-                                ctx_.a.db().location() + "'; remove the store's checkpoints (datachain gc) and run again");
+                                " is missing from table " + std::to_string(table_) + " in the store at " +
+                                quoted_value(ctx_.a.db().location()) +
+                                "; remove the store's checkpoints (datachain gc) and run again");
+            if (!same) kept_input_differs(base + k);
         }
     }
     ord_ += m;

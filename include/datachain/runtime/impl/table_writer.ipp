@@ -22,7 +22,7 @@ DATACHAIN_INLINE const std::string& table_writer::row_key(std::uint64_t ordinal,
 
 DATACHAIN_INLINE void table_writer::put_row(write_batch& b, std::uint64_t ordinal, std::string_view enc) {
     const auto& k = row_key(ordinal, 0);
-    if (dg_) dg_->add(k, enc);
+    if (dg_ || sum_) add_row(k, row_digest::value_hash(enc));
     b.put(k, enc);
     ++produced_;
 }
@@ -31,7 +31,7 @@ DATACHAIN_INLINE void table_writer::put_outputs(write_batch& b, std::uint64_t or
                                                 const std::vector<std::string>& enc, const hash128& id) {
     for (std::size_t j = 0; j < enc.size(); ++j) {
         const auto& k = row_key(ordinal, static_cast<std::uint32_t>(j));
-        if (dg_) dg_->add(k, enc[j]);
+        if (dg_ || sum_) add_row(k, row_digest::value_hash(enc[j]));
         b.put(k, enc[j]);
     }
     mark_done(b, ordinal, id);
@@ -52,8 +52,8 @@ DATACHAIN_INLINE bool table_writer::refer(write_batch& b, std::uint64_t ordinal,
         if (rows == 0) return false;  // nothing to refer to
         s = segment{ordinal, at.table, at.ordinal, 0, 0};
     }
-    if (dg_)
-        for (std::uint64_t j = 0; j < rows; ++j) dg_->add_hashed(row_key(ordinal, static_cast<std::uint32_t>(j)), hashes[j]);
+    if (dg_ || sum_)
+        for (std::uint64_t j = 0; j < rows; ++j) add_row(row_key(ordinal, static_cast<std::uint32_t>(j)), hashes[j]);
     ++s.count;
     s.rows += rows;
     seg_written_ = false;
@@ -67,6 +67,10 @@ DATACHAIN_INLINE void table_writer::close_segment(write_batch& b) {
 }
 
 DATACHAIN_INLINE void table_writer::commit(write_batch& b) {
+    if (sum_ && sum_changed_) {
+        b.put(table_sum_key(table_), pack_table_sum(*sum_));
+        sum_changed_ = false;
+    }
     if (!seg_.count || seg_written_) return;
     b.put(rec::segment_key(table_, seg_.at), pack_segment(seg_));
     seg_written_ = true;

@@ -92,18 +92,38 @@ DATACHAIN_INLINE void udf_stage_base::load_prefix() {
 
 DATACHAIN_INLINE void udf_stage_base::load_marks() {
     if (d_.action == udf_action::resume) {
-        auto mark = [&](std::uint64_t o) {
-            if (done_.size() <= o) done_.resize(static_cast<std::size_t>(o) + 1, 0);
+        auto mark = [&](std::uint64_t o, std::string_view id) {
+            if (done_.size() <= o) {
+                done_.resize(static_cast<std::size_t>(o) + 1, 0);
+                done_ids_.resize(done_.size());
+            }
             auto& d = done_[static_cast<std::size_t>(o)];
             done_before_ += d == 0;
             d = 1;
+            if (id.size() == 16) done_ids_[static_cast<std::size_t>(o)] = read_hash(id);
         };
-        for (auto c = ctx_.a.db().scan(rec::done_prefix(table_)); c->valid(); c->next())
-            if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9));
-        for (const auto& s : load_segments(ctx_.a.db(), table_))
-            for (std::uint64_t o = s.at; o < s.at + s.count; ++o) mark(o);
+        auto& db = ctx_.a.db();
+        for (auto c = db.scan(rec::done_prefix(table_)); c->valid(); c->next())
+            if (c->key().size() >= 17) mark(key::read_be64(c->key(), 9), c->value());
+        for (const auto& s : load_segments(db, table_))
+            for (std::uint64_t o = s.at; o < s.at + s.count; ++o) {
+                auto id = db.get(rec::done_key(s.from_table, s.from + (o - s.at)));
+                mark(o, id ? std::string_view(*id) : std::string_view{});
+            }
     }
     read_stored(true);
+}
+
+DATACHAIN_INLINE void udf_stage_base::kept_input_differs(std::uint64_t ordinal, std::string at) {
+    const std::uint64_t table = table_;
+    discard_table(ctx_.a.db(), table);
+    if (at.empty()) at = "input row " + std::to_string(ordinal) + " (counting from 0)";
+    throw error(error_kind::store_corrupt,
+                "datachain: " + step_ + ": " + at + " is not the input that the kept outputs of an earlier run (table " +
+                    std::to_string(table) + " in the store at " + quoted_value(ctx_.a.db().location()) +
+                    ") were computed from, although the chain is unchanged: its source changed without a new "
+                    "version (damaged when that run read it, or since). Those outputs are discarded: check the "
+                    "source (datachain verify), then run again to compute the step anew");
 }
 
 DATACHAIN_INLINE std::size_t udf_stage_base::visit_stored(
@@ -159,6 +179,7 @@ DATACHAIN_INLINE void udf_stage_base::finish() {
     const bool summary = prog_ && prog_->prints_summary();
     if (summary && hits > 0) prog_->reused_from(journal::reused_from(done_before_, hits));
     if (prog_) prog_->finish();
+    record_content();
     save_record(true);
     memo_.complete();
     event_kind k = event_kind::udf_from_scratch;
@@ -219,25 +240,64 @@ DATACHAIN_INLINE void udf_stage_base::fail(std::exception_ptr ep, std::uint64_t 
 
 DATACHAIN_INLINE void udf_stage_base::read_stored(bool count) {
     const bool resume = d_.action == udf_action::resume;
-    bool digest = ctx_.want_table && table_ != 0;
+    bool digest = table_ != 0 && (ctx_.want_table || d_.record());
     std::uint64_t first = done_prefix_;  // the first input not done (map); gen / agg: from the marks
     while (first < done_.size() && done_[static_cast<std::size_t>(first)]) ++first;
     if (first < done_.size() &&
         std::find(done_.begin() + static_cast<std::ptrdiff_t>(first), done_.end(), 1) != done_.end())
         digest = false;  // inputs done beyond it
     if (digest) out_.start_digest();
-    if (!resume || !(count || digest)) return;
+    if (!resume) {
+        if (d_.record() && table_) out_.keep_sum({});
+        return;
+    }
+    // The rows kept: counted, digested, and checked against the running sum
+    // their commits recorded before any is used.
+    table_sum kept;
     for (auto c = scan_table(ctx_.a.db(), table_); c->valid(); c->next()) {
         if (count) out_.add_produced(1);
+        const auto vh = row_digest::value_hash(c->value());
+        kept.add(c->key(), vh);
         if (!digest) continue;
         if (c->key().size() < 17 || key::read_be64(c->key(), 9) >= first) {
             out_.stop_digest();  // a row beyond it: save reads the table back
             digest = false;
-            if (!count) return;
             continue;
         }
-        out_.digest_stored(c->key(), c->value());
+        out_.digest_stored_hashed(c->key(), vh);
     }
+    if (auto rec = recorded_table_sum(ctx_.a.db(), table_); rec && !(*rec == kept)) kept_rows_damaged(rec->rows, kept.rows);
+    out_.keep_sum(kept);
+}
+
+DATACHAIN_INLINE void udf_stage_base::kept_rows_damaged(std::uint64_t written, std::uint64_t held) {
+    const std::uint64_t table = table_;
+    discard_table(ctx_.a.db(), table);
+    throw error(error_kind::store_corrupt,
+                "datachain: " + step_ + ": the outputs an earlier run kept (table " + std::to_string(table) +
+                    " in the store at " + quoted_value(ctx_.a.db().location()) + ") are damaged: " +
+                    (written != held ? "it holds " + std::to_string(held) + " rows, " + std::to_string(written) +
+                                           " were written"
+                                     : std::string("its rows differ from those written")) +
+                    ". They are discarded: run again to compute the step anew, or restore the store from a backup");
+}
+
+DATACHAIN_INLINE void udf_stage_base::record_content() {
+    if (!d_.record() || !table_) return;
+    std::uint64_t rows = out_.produced();
+    hash128 d;
+    if (!out_.digest(d.hi, d.lo)) {
+        if (ctx_.want_table) return;  // save reads the table back, checks it and records it
+        std::uint64_t n = 0;
+        std::tie(n, d) = table_digest(ctx_.a.db(), table_);
+        if (n != rows)
+            throw error(error_kind::store_corrupt,
+                        "datachain: " + step_ + ": the outputs table " + std::to_string(table_) +
+                            " in the store at " + quoted_value(ctx_.a.db().location()) + " holds " +
+                            std::to_string(n) + " rows, the step wrote " + std::to_string(rows) +
+                            "; remove the store's checkpoints (datachain gc) and run again");
+    }
+    record_table_content(ctx_.a.db(), table_, rows, d);
 }
 
 DATACHAIN_INLINE checkpoint_record udf_stage_base::complete_record() const {

@@ -171,7 +171,8 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
     }
 
     // Reads partitions base..base+count-1 from the sorted rows into the
-    // window (rows of partitions done earlier are read past, not kept).
+    // window (also those of partitions done earlier: a continued step checks
+    // their ids against its done marks, udf_stage.hpp).
     void load_window(std::size_t base, std::size_t count) {
         rows.clear();
         parts.assign(count, {});
@@ -191,10 +192,8 @@ struct agg_stage final : grouped_stage<typename Step::template apply<In>::type> 
                 keys[k] = key_of(r, typename Step::partition{});
                 seen[k] = 1;
             }
-            if (!this->is_done(p)) {
-                parts[k].push_back(rows.size());
-                rows.push_back(std::move(r));
-            }
+            parts[k].push_back(rows.size());  // also a partition done earlier: its id is checked
+            rows.push_back(std::move(r));
             ++ahead_at;
         }
     }

@@ -94,6 +94,11 @@ private:
     void pass_stored(std::string_view key, std::string_view value) override {
         out->push_back(decode_row<row_tuple<Out>>(ctx_.a.db(), outputs_what(), key, value));
     }
+    bool kept_input_is(std::size_t k, std::string_view value) override {
+        whole.clear();
+        encode(whole, in[k]);  // the encoding of a row is prefix-free: equal columns, or not a prefix
+        return value.starts_with(whole);
+    }
     std::string path(std::size_t k) const override { return row_path<In>(in[k]); }
     hash128 index_row(std::string_view v, std::size_t& n) override {
         codec::reader r{v.data(), v.data() + v.size()};

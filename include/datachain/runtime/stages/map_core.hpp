@@ -44,6 +44,9 @@ protected:
     virtual void pass(std::size_t k) = 0;
     // Hands a row this table stores downstream (decoded from its value).
     virtual void pass_stored(std::string_view key, std::string_view value) = 0;
+    // Whether the stored row `value` (input columns, then outputs) was
+    // computed from input k: its input columns' encoding is input k's.
+    virtual bool kept_input_is(std::size_t k, std::string_view value) = 0;
     // The file of input k, for a failure's message ("" if none).
     virtual std::string path(std::size_t k) const = 0;
     // A stored row of an earlier table: its input id, and in n the size of

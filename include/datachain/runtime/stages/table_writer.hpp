@@ -2,11 +2,12 @@
 // outputs ('T', key table, input ordinal, sub-index), the done marks of gen
 // and agg ('X', holding the input's id, memo.hpp), the runs of reused rows
 // it refers to in earlier tables instead of copying them (segments,
-// segments.hpp), and the content digest taken while writing (digest.hpp)
-// when save adopts the table. See docs/storage.md, "Tables".
+// segments.hpp), the content digest taken while writing (digest.hpp),
+// and the running sum each commit records (table_checks.hpp). See docs/storage.md, "Tables".
 //
 //   table_writer w(table);
 //   w.start_digest();                       // optional: save adopts the table
+//   w.keep_sum(kept);                       // optional: the running sum ('V')
 //   w.digest_stored(key, value);            // resumed: each row stored before
 //   w.put_row(b, ordinal, enc);             // map: its one output
 //   w.put_outputs(b, ordinal, enc, id);     // gen / agg: outputs + done mark
@@ -28,6 +29,7 @@
 #include <datachain/runtime/records.hpp>
 #include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/store.hpp>
+#include <datachain/runtime/table_checks.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -56,8 +58,16 @@ public:
     void start_digest() { dg_.emplace(); }
     // A row the table holds already (key, stored value), read in key order.
     void digest_stored(std::string_view key, std::string_view value) { dg_->add(key, value); }
+    // The same, with the value's row_digest::value_hash known.
+    void digest_stored_hashed(std::string_view key, std::uint64_t value_hash) { dg_->add_hashed(key, value_hash); }
     // Stops taking the digest (save then reads the table back).
     void stop_digest() noexcept { dg_.reset(); }
+    // Keeps the table's running sum ('V', table_checks.hpp) from `kept`
+    // (what the table holds already): every commit writes it with its rows.
+    void keep_sum(const table_sum& kept) {
+        sum_ = kept;
+        sum_changed_ = false;
+    }
     // The digest, when taken for every row the table holds.
     DATACHAIN_INLINE bool digest(std::uint64_t& hi, std::uint64_t& lo) const;
 
@@ -80,8 +90,9 @@ public:
                                 const std::uint64_t* hashes);
     // map: one row, its value hash taken by the memo index.
     void refer_row(write_batch& b, std::uint64_t ordinal, const memo_loc& at) { (void)refer(b, ordinal, at, 1, &at.value); }
-    // Whether the content digest is taken (refer then needs the hashes).
-    bool digesting() const noexcept { return dg_.has_value(); }
+    // Whether the rows' value hashes are taken, for the content digest or
+    // the running sum (refer then needs them).
+    bool digesting() const noexcept { return dg_.has_value() || sum_.has_value(); }
     // Adds the open segment, as it stands, to the batch about to be written.
     DATACHAIN_INLINE void commit(write_batch& b);
 
@@ -94,7 +105,18 @@ private:
     std::uint64_t produced_ = 0;
     segment seg_;             // the open segment (count 0: none)
     bool seg_written_ = true; // seg_ as it stands is in a batch already
+    // A row of this table (its key, its value's hash): the digest and the sum.
+    void add_row(std::string_view key, std::uint64_t value_hash) {
+        if (dg_) dg_->add_hashed(key, value_hash);
+        if (sum_) {
+            sum_->add(key, value_hash);
+            sum_changed_ = true;
+        }
+    }
+
     std::optional<row_digest> dg_;
+    std::optional<table_sum> sum_;
+    bool sum_changed_ = false;
     std::string key_;
 };
 
