@@ -295,3 +295,62 @@ TEST_CASE("checked reuse: a continued gen whose kept rows were damaged is store_
     CHECK(got == want);
     CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
 }
+
+TEST_CASE("checked reuse: the memo checks the partial table of a failed run against its commits",
+          "[runtime][integrity][reuse]") {
+    // A failed run's table has no finished content record, but each commit
+    // recorded the running check: the memo of a later run over grown input
+    // (another chain: the table is not continued) checks it before reusing
+    // any of it.
+    const bool gen = GENERATE(false, true);
+    rt::memory_root root;
+    std::vector<std::string> warnings;
+    auto c = rt::cfg(root.store(), "grow");
+    c.report = true;
+    c.output = [&](const dc::output_line& l) {
+        if (l.what == dc::output_line::kind::warning) warnings.push_back(l.text);
+    };
+    auto run = [&](dc::session& s, std::int64_t n) {
+        auto src = dc::read_values<"y">(rt::iota64(n));
+        std::vector<std::int64_t> out;
+        if (gen) {
+            for (const auto& r : (src | dc::gen<"w">(dc::versioned("cc_pair", 1, &cc_pair)) | dc::save("g")).run(s))
+                out.push_back(r.get<"w">());
+        } else {
+            for (const auto& r : (src | dc::map<"w">(dc::versioned("cc_plus_one", 1, &cc_plus_one)) | dc::save("g")).run(s))
+                out.push_back(r.get<"w">());
+        }
+        return out;
+    };
+    {
+        dc::session s{c};
+        cc_fail_at = 30;
+        REQUIRE_THROWS_AS(run(s, 50), dc::udf_error);
+        cc_fail_at = -1;
+        auto t = udf_tables(s);
+        REQUIRE(t.size() == 1);
+        CHECK_FALSE(dc::detail::recorded_table_content(s.db(), t[0]));  // not finished
+        auto running = dc::detail::recorded_table_sum(s.db(), t[0]);
+        REQUIRE(running);
+        CHECK(running->rows == (gen ? 60u : 30u));
+        const auto key = dc::detail::rec::row_key(t[0], 10, 0);
+        REQUIRE(s.db().get(key));
+        std::string v;
+        if (gen) dc::encode(v, std::tuple<std::int64_t>{999});
+        else dc::encode(v, std::tuple<std::int64_t, std::int64_t>{10, 999});
+        s.db().put(key, v);
+    }
+    dc::session s{c};
+    cc_calls = 0;
+    auto got = run(s, 60);
+    CHECK(cc_calls == 60);  // nothing reused from the damaged table
+    REQUIRE(warnings.size() == 1);
+    CHECK(contains(warnings[0], "damaged"));
+    CHECK(contains(warnings[0], "rows differ from those written"));
+    std::vector<std::int64_t> want;
+    for (std::int64_t y = 0; y < 60; ++y) {
+        want.push_back(gen ? y : y + 1);
+        if (gen) want.push_back(y + 1);
+    }
+    CHECK(got == want);
+}

@@ -126,6 +126,15 @@ inline std::optional<table_sum> recorded_table_sum(const store& db, std::uint64_
     return table_sum{key::read_be64(*v, 1), {key::read_be64(*v, 9), key::read_be64(*v, 17)}};
 }
 
+// What differs between the rows a table holds (`seen`) and what its commits
+// recorded; empty when the same.
+inline std::string table_sum_difference(const table_sum& rec, const table_sum& seen) {
+    if (seen.rows != rec.rows)
+        return "it holds " + std::to_string(seen.rows) + " rows, " + std::to_string(rec.rows) + " were written";
+    if (!(seen.sum == rec.sum)) return "its rows differ from those written";
+    return {};
+}
+
 // Makes `table` unusable for reuse, in one write: every UDF checkpoint that
 // names it becomes a discarded record (checkpoint_record::discarded(): partial,
 // full hash 0; its job's "UDF running" mark removed), so decide_udf neither

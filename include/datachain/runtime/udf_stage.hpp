@@ -238,8 +238,8 @@ private:
     // step finishes (or by save).
     DATACHAIN_INLINE void read_stored(bool count);
     // The rows a continued table holds are not what its commits wrote
-    // (`written` rows, `held` read): discards it and fails the run.
-    [[noreturn]] DATACHAIN_INLINE void kept_rows_damaged(std::uint64_t written, std::uint64_t held);
+    // (`diff`, table_sum_difference): discards it and fails the run.
+    [[noreturn]] DATACHAIN_INLINE void kept_rows_damaged(const std::string& diff);
 
     // The finished table's row count and content digest, recorded for the
     // runs that reuse it (table_checks.hpp): checked when they read it in full.

@@ -22,10 +22,13 @@ DATACHAIN_INLINE void udf_memo::index_map(
     guard([&] {
         memo_.build([&](std::uint64_t t, auto&& add) {
             // The table is read in full here anyway: checked against what was
-            // recorded when it was saved (table_checks.hpp), at the cost of
-            // hashing each row's key.
+            // recorded when it was finished, or by its commits when it was
+            // left partial (table_checks.hpp), at the cost of hashing each
+            // row's key.
             const auto recorded = recorded_table_content(db, t);
+            const auto running = recorded ? std::nullopt : recorded_table_sum(db, t);
             row_digest digest;
+            table_sum seen;
             for (auto c = open_table_cursor(db, t); c->valid(); c->next()) {
                 auto v = c->value();
                 std::size_t n = 0;
@@ -37,16 +40,16 @@ DATACHAIN_INLINE void udf_memo::index_map(
                 }
                 const auto vh = row_digest::value_hash(v);
                 if (recorded) digest.add_hashed(c->key(), vh);
+                if (running) seen.add(c->key(), vh);
                 add(id, memo_loc{c->stored_table(), key::read_be64(c->stored_key(), 9), XXH3_64bits(v.data(), n), vh});
             }
-            return !recorded || usable(t, *recorded, digest.rows(), digest.finish());
+            if (recorded) return usable(t, table_content_difference(*recorded, digest.rows(), digest.finish()));
+            return !running || usable(t, table_sum_difference(*running, seen));
         });
     });
 }
 
-DATACHAIN_INLINE bool udf_memo::usable(std::uint64_t t, const table_content& recorded, std::uint64_t rows,
-                                       const hash128& digest) {
-    const auto diff = table_content_difference(recorded, rows, digest);
+DATACHAIN_INLINE bool udf_memo::usable(std::uint64_t t, const std::string& diff) {
     if (diff.empty()) return true;
     try {
         discard_table(a_.db(), t);
@@ -62,14 +65,19 @@ DATACHAIN_INLINE void udf_memo::index_marked() {
     guard([&] {
         memo_.build([&](std::uint64_t t, auto&& add) {
             // The index reads done marks, not rows: a table with a record of
-            // what it held when saved (table_checks.hpp) has its rows read
-            // once first (through its segments, as save digests them) and
+            // what it held when finished, or of what its commits wrote when
+            // it was left partial (table_checks.hpp), has its rows read once
+            // first (through its segments, as save digests them) and
             // checked, so that no damaged row is reused. A table with no
-            // record (a partial table of a failed run, one saved by an
-            // earlier build) is indexed unchecked.
+            // record (written by an earlier build) is indexed unchecked.
             if (const auto recorded = recorded_table_content(db, t)) {
                 const auto [rows, digest] = table_digest(db, t);
-                if (!usable(t, *recorded, rows, digest)) return false;
+                if (!usable(t, table_content_difference(*recorded, rows, digest))) return false;
+            } else if (const auto running = recorded_table_sum(db, t)) {
+                table_sum seen;
+                for (auto c = scan_table(db, t); c->valid(); c->next())
+                    seen.add(c->key(), row_digest::value_hash(c->value()));
+                if (!usable(t, table_sum_difference(*running, seen))) return false;
             }
             // The inputs t computed (or took with no rows): its own done marks.
             for (auto c = db.scan(rec::done_prefix(t)); c->valid(); c->next())

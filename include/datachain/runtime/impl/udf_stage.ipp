@@ -266,19 +266,17 @@ DATACHAIN_INLINE void udf_stage_base::read_stored(bool count) {
         }
         out_.digest_stored_hashed(c->key(), vh);
     }
-    if (auto rec = recorded_table_sum(ctx_.a.db(), table_); rec && !(*rec == kept)) kept_rows_damaged(rec->rows, kept.rows);
+    if (auto rec = recorded_table_sum(ctx_.a.db(), table_))
+        if (auto diff = table_sum_difference(*rec, kept); !diff.empty()) kept_rows_damaged(diff);
     out_.keep_sum(kept);
 }
 
-DATACHAIN_INLINE void udf_stage_base::kept_rows_damaged(std::uint64_t written, std::uint64_t held) {
+DATACHAIN_INLINE void udf_stage_base::kept_rows_damaged(const std::string& diff) {
     const std::uint64_t table = table_;
     discard_table(ctx_.a.db(), table);
     throw error(error_kind::store_corrupt,
                 "datachain: " + step_ + ": the outputs an earlier run kept (table " + std::to_string(table) +
-                    " in the store at " + quoted_value(ctx_.a.db().location()) + ") are damaged: " +
-                    (written != held ? "it holds " + std::to_string(held) + " rows, " + std::to_string(written) +
-                                           " were written"
-                                     : std::string("its rows differ from those written")) +
+                    " in the store at " + quoted_value(ctx_.a.db().location()) + ") are damaged: " + diff +
                     ". They are discarded: run again to compute the step anew, or restore the store from a backup");
 }
 

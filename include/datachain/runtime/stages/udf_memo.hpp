@@ -129,11 +129,11 @@ public:
     std::uint64_t hits() const noexcept { return hits_; }
 
 private:
-    // Whether earlier table t, read in full (`rows` rows, content `digest`,
-    // digest.hpp), holds what was recorded when it was saved; if not, it is
-    // discarded (table_checks.hpp) with a warning.
-    DATACHAIN_INLINE bool usable(std::uint64_t t, const table_content& recorded, std::uint64_t rows,
-                                 const hash128& digest);
+    // Whether earlier table t, read in full, holds what was recorded (`diff`
+    // empty: table_content_difference against its content when finished,
+    // or table_sum_difference against its commits' running sum when it was
+    // left partial); if not, it is discarded (table_checks.hpp) with a warning.
+    DATACHAIN_INLINE bool usable(std::uint64_t t, const std::string& diff);
 
     std::string earlier(std::uint64_t t) const {
         return "the outputs of an earlier run of " + step_ + " (table " + std::to_string(t) + ")";
