@@ -87,16 +87,14 @@ inline std::string table_content_difference(const table_content& rec, std::uint6
 // record version byte (1), u64 BE rows, the 16-byte sum): every commit of a
 // UDF step writes it in the same batch as its rows, so it always matches the
 // rows committed, and a run that continues the table checks the rows it
-// keeps against it before using any. Order-free (a sum over rows of XXH3-128
-// of key and value hash): a continued run commits rows between those an
-// earlier run kept.
+// keeps against it before using any. Order-free (a sum over rows of
+// XXH3-128 of the key, seeded with the value's hash): a continued run
+// commits rows between those an earlier run kept.
 struct table_sum {
     std::uint64_t rows = 0;
     hash128 sum{};
     void add(std::string_view key, std::uint64_t value_hash) {
-        std::string b(key);
-        key::be64(b, value_hash);
-        const auto h = XXH3_128bits(b.data(), b.size());
+        const auto h = XXH3_128bits_withSeed(key.data(), key.size(), value_hash);
         sum.hi += h.high64;
         sum.lo += h.low64;
         ++rows;
