@@ -91,11 +91,11 @@ inline void check_version_content(const store& db, const dataset_record& r, std:
     const bool digest_known = r.digest_hi != 0 || r.digest_lo != 0;
     if (rows == r.rows && (!digest_known || digest == hash128{r.digest_hi, r.digest_lo})) return;
     throw error(error_kind::store_corrupt,
-                "datachain: dataset '" + r.name + "' version " + r.version + " in the store at '" + db.location() +
-                    "' is damaged: " +
-                    (rows != r.rows ? "it holds " + std::to_string(rows) + " rows, " + std::to_string(r.rows) +
-                                          " were saved"
-                                    : std::string("its rows differ from the saved content digest")) +
+                "datachain: dataset '" + r.name + "' version " + r.version + " in the store at " +
+                    detail::quoted_value(db.location()) + " is damaged: " +
+                    (rows != r.rows
+                         ? "it holds " + std::to_string(rows) + " rows, " + std::to_string(r.rows) + " were saved"
+                         : std::string("its rows differ from the saved content digest")) +
                     "; remove that version and run its chain again, or restore the store from a backup");
 }
 

@@ -103,11 +103,13 @@ inline dynamic_dataset open_dataset_dynamic(std::shared_ptr<store> db, std::stri
     if (!r) throw detail::no_version_error(name, version, db->location());
     auto s = detail::read_version_schema(*db, *r);
     if (!s)
-        throw error(error_kind::not_found,
-                    "datachain: dataset '" + r->name + "' version " + r->version + " in the store at '" +
-                        db->location() + "' has no stored schema: it was saved by an earlier build of datachain-cpp, "
-                        "which did not store one. Read it with its C++ type (dc::open_dataset<S>), or save it again with "
-                        "this version (run its chain with DATACHAIN_IGNORE_CHECKPOINTS=1) to read it without one");
+        throw error(
+            error_kind::not_found,
+            "datachain: dataset '" + r->name + "' version " + r->version + " in the store at " +
+                detail::quoted_value(db->location()) +
+                " has no stored schema: it was saved by an earlier build of datachain-cpp, "
+                "which did not store one. Read it with its C++ type (dc::open_dataset<S>), or save it again with "
+                "this version (run its chain with DATACHAIN_IGNORE_CHECKPOINTS=1) to read it without one");
     return dynamic_dataset{std::move(db), std::move(*r), std::move(*s)};
 }
 

@@ -240,7 +240,8 @@ inline std::optional<dataset_schema> read_version_schema(const store& db, const 
     auto v = db.get(k);
     if (!v) return std::nullopt;
     auto r = rec::unpack<version_schema_record>(*v, db.location(), k);
-    const auto where = "dataset '" + d.name + "' version " + d.version + " in the store at '" + db.location() + "'";
+    const auto where =
+        "dataset '" + d.name + "' version " + d.version + " in the store at " + detail::quoted_value(db.location());
     if (r.codec > codec_version)
         throw error(error_kind::store_format, "datachain: " + where + " was written with row codec " +
                                                   std::to_string(r.codec) + ", newer than this build reads (" +

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <datachain/runtime/compiled.hpp>
+#include <datachain/core/error.hpp>
 #include <datachain/core/hash.hpp>
 #include <datachain/runtime/decide.hpp>
 #include <datachain/runtime/jobs.hpp>
@@ -76,11 +77,17 @@ public:
     void spilled(const std::string& step, std::uint64_t rows, std::uint64_t bytes, std::size_t runs,
                  std::optional<std::uint64_t> partitions = std::nullopt) const;
 
+    // `text`: a message, its values already quoted (detail::quoted_value),
+    // as error messages are.
     void warning(const std::string& text) const {
         if (cfg_.report) emit_line(cfg_, {output_line::kind::warning, "warning: " + text});
     }
+    // `text`: a decision, made of names and reasons as they are (a file
+    // name from a listing may hold a newline or an escape sequence): the
+    // line has its control characters escaped (detail::escaped), so it stays
+    // one line and cannot drive the terminal. The event keeps the text as is.
     void report(const std::string& text) const {
-        if (cfg_.report) emit_line(cfg_, {output_line::kind::report, text});
+        if (cfg_.report) emit_line(cfg_, {output_line::kind::report, escaped(text)});
     }
 
 private:

@@ -68,7 +68,8 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
 [[noreturn]] inline void throw_read_status(const leveldb::Status& st, const std::string& where,
                                            const std::string& what) {
     throw error(error_kind::store_corrupt,
-                "datachain: cannot read the store at '" + where + "' while reading " + what + ": " + st.ToString() +
+                "datachain: cannot read the store at " + detail::quoted_value(where) + " while reading " + what + ": " +
+                    st.ToString() +
                     ". If this is an I/O error (too many open files, permissions), fix that and rerun; otherwise "
                     "the store is damaged: restore it from a backup or move it away to start afresh (nothing "
                     "was read past the damage)");
@@ -78,24 +79,27 @@ inline leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
                                       const std::string& hint = store_open_options{}.root_hint) {
     std::string msg = st.ToString();
     if (st.IsCorruption())
-        throw error(error_kind::store_corrupt, "datachain: the store at '" + where + "' is corrupted (" + msg +
-                                                   ") while " + what + "; restore it from a backup or move it "
+        throw error(error_kind::store_corrupt, "datachain: the store at " + detail::quoted_value(where) +
+                                                   " is corrupted (" + msg + ") while " + what +
+                                                   "; restore it from a backup or move it "
                                                    "away to start afresh");
     // LevelDB writes LOCK (and LOG) to open a store even to read it: a store
     // on a read-only mount, or in a directory this user may not write, cannot open.
     if (what == "opening it" && ::access(where.c_str(), W_OK) != 0)
         throw error(error_kind::store_io,
-                    "datachain: the store at '" + where + "' cannot be opened: its directory is not writable (" +
+                    "datachain: the store at " + detail::quoted_value(where) +
+                        " cannot be opened: its directory is not writable (" +
                         std::strerror(errno) + "; " + msg + "), and opening a store writes its LOCK and LOG "
                         "files, even to only list or read it. Read-only stores are not supported: copy it to a "
                         "writable place (cp -a) and use the copy (" + hint + "), or make it writable");
     // LevelDB's lock failure reads "IO error: lock <dir>/LOCK: ..."; match that
     // exactly (a path may contain "lock" too).
     if (msg.find("lock " + where + "/LOCK") != std::string::npos)
-        throw error(error_kind::store_locked, "datachain: the store at '" + where +
-                                                  "' is held by another process (" + msg +
+        throw error(error_kind::store_locked, "datachain: the store at " + detail::quoted_value(where) +
+                                                  " is held by another process (" + msg +
                                                   "); wait for it to finish or use another store (" + hint + ")");
-    throw error(error_kind::store_io, "datachain: store error at '" + where + "' while " + what + ": " + msg +
+    throw error(error_kind::store_io, "datachain: store error at " + detail::quoted_value(where) + " while " + what +
+                                          ": " + msg +
                                           " (is the disk full or read-only, or a store file damaged?); nothing "
                                           "already stored was lost by this error");
 }
@@ -314,8 +318,9 @@ public:
             std::error_code ec;
             std::filesystem::create_directories(dir, ec);
             if (ec)
-                throw error(error_kind::store_io, "datachain: cannot create the store directory '" + where_ +
-                                                      "': " + ec.message() + "; choose a writable place (" + hint_ + ")");
+                throw error(error_kind::store_io, "datachain: cannot create the store directory " +
+                                                      detail::quoted_value(where_) + ": " + ec.message() +
+                                                      "; choose a writable place (" + hint_ + ")");
             make_private(dir);
         } else if (!o.any_database) {
             // The format record is the first thing a store ever holds.
@@ -324,10 +329,12 @@ public:
             const auto p = probe_leveldb(where_, rec::format_key());
             if (p.verdict == probe_verdict::failed) throw_status(p.status, where_, "opening it", hint_);
             if (p.verdict == probe_verdict::other_data)
-                throw error(error_kind::store_format,
-                            "datachain: '" + where_ + "' holds a LevelDB database that is not a datachain store "
-                            "(it has held records but has no datachain format record); choose another store root (" +
-                                hint_ + "); nothing in it was touched");
+                throw error(
+                    error_kind::store_format,
+                    "datachain: " + detail::quoted_value(where_) +
+                        " holds a LevelDB database that is not a datachain store "
+                        "(it has held records but has no datachain format record); choose another store root (" +
+                        hint_ + "); nothing in it was touched");
         }
         leveldb::Options opt;
         // Only where check_store_dir found no database: LevelDB never
@@ -389,8 +396,8 @@ private:
     void apply(leveldb::WriteBatch& b, const char* what) {
         std::lock_guard lock(write_m_);
         if (!write_failed_.empty())
-            throw error(error_kind::store_io, "datachain: store error at '" + where_ + "' while " + what +
-                                                  ": an earlier write failed: " + write_failed_ +
+            throw error(error_kind::store_io, "datachain: store error at " + detail::quoted_value(where_) + " while " +
+                                                  what + ": an earlier write failed: " + write_failed_ +
                                                   " (is the disk full or read-only, or a store file damaged?); "
                                                   "nothing more is written until the store is closed and "
                                                   "reopened (end every session using it, then rerun); nothing "

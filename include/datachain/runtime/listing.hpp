@@ -154,20 +154,24 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
     std::string path(uri_in);
     if (path.starts_with("file://")) path = path.substr(7);
     else if (auto p = path.find("://"); p != std::string::npos)
-        throw error(error_kind::usage, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the scheme '" +
-                                           path.substr(0, p) + "://' is not supported; use a local path, a file:// URI, "
+        throw error(error_kind::usage, "datachain: read_storage(\"" + detail::escaped(uri_in) + "\"): the scheme '" +
+                                           path.substr(0, p) +
+                                           "://' is not supported; use a local path, a file:// URI, "
                                            "or s3:// and gs:// (object storage)");
     std::error_code ec;
     if (!fs::exists(path, ec))
-        throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the directory '" +
-                                        path + "' does not exist; check the path (relative paths start at the "
-                                        "working directory " + fs::current_path().string() + ")");
+        throw error(error_kind::io, "datachain: read_storage(\"" + detail::escaped(uri_in) + "\"): the directory " +
+                                        detail::quoted_value(path) +
+                                        " does not exist; check the path (relative paths start at the "
+                                        "working directory " +
+                                        fs::current_path().string() + ")");
     if (!fs::is_directory(path, ec))
-        throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) + "\"): '" + path +
-                                        "' is not a directory");
+        throw error(error_kind::io, "datachain: read_storage(\"" + detail::escaped(uri_in) +
+                                        "\"): " + detail::quoted_value(path) + " is not a directory");
     auto root = fs::canonical(path, ec);
     if (ec)
-        throw error(error_kind::io, "datachain: read_storage: cannot resolve '" + path + "': " + ec.message());
+        throw error(error_kind::io,
+                    "datachain: read_storage: cannot resolve " + detail::quoted_value(path) + ": " + ec.message());
 
     std::set<std::pair<dev_t, ino_t>> excluded;
     std::vector<std::string> excluded_paths;  // canonical, for links pointing under them
@@ -192,9 +196,11 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
     if (!excluded.empty())
         for (fs::path p = root;; p = p.parent_path()) {
             if (auto id = file_identity(p); id && excluded.contains(*id))
-                throw error(error_kind::usage, "datachain: read_storage(\"" + std::string(uri_in) + "\"): '" +
-                                                   root.string() + "' is inside the datachain store '" + p.string() +
-                                                   "'; a store is never a source: list another directory");
+                throw error(error_kind::usage, "datachain: read_storage(\"" + detail::escaped(uri_in) +
+                                                   "\"): " + detail::quoted_value(root.string()) +
+                                                   " is inside the datachain store " +
+                                                   detail::quoted_value(p.string()) +
+                                                   "; a store is never a source: list another directory");
             if (p == p.parent_path()) break;
         }
 
@@ -363,10 +369,11 @@ inline storage_listing list_storage(std::string_view uri_in, const std::vector<s
         changed = walk(attempt);
         if (changed.empty()) break;
         if (attempt == listing_attempts)
-            throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri_in) + "\"): the tree under " +
-                                            quoted_value(root.string()) + " changed while it was listed, " +
-                                            std::to_string(listing_attempts) + " times in a row (the last time: " +
-                                            changed + "); stop what is changing it (or list a snapshot or copy "
+            throw error(error_kind::io, "datachain: read_storage(\"" + detail::escaped(uri_in) +
+                                            "\"): the tree under " + quoted_value(root.string()) +
+                                            " changed while it was listed, " + std::to_string(listing_attempts) +
+                                            " times in a row (the last time: " + changed +
+                                            "); stop what is changing it (or list a snapshot or copy "
                                             "of it) and rerun. Nothing was computed from it");
     }
     std::sort(out.files.begin(), out.files.end(), [](const File& a, const File& b) { return a.path < b.path; });

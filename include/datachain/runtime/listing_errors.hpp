@@ -32,15 +32,15 @@ inline std::string listing_advice(int err) {
 }
 
 [[noreturn]] inline void throw_listing(std::string_view uri, const std::string& what, const std::string& path, int err) {
-    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + what + " " +
+    throw error(error_kind::io, "datachain: read_storage(\"" + escaped(uri) + "\"): " + what + " " +
                                     quoted_value(path) + ": " + std::strerror(err) + "; " + listing_advice(err) +
                                     ". The listing is not complete, so nothing was computed from it");
 }
 
 [[noreturn]] inline void throw_listing_entry(std::string_view uri, const std::string& path, const std::string& is,
                                              const std::string& todo) {
-    throw error(error_kind::io, "datachain: read_storage(\"" + std::string(uri) + "\"): " + quoted_value(path) +
-                                    " is " + is + "; " + todo +
+    throw error(error_kind::io, "datachain: read_storage(\"" + escaped(uri) + "\"): " + quoted_value(path) + " is " +
+                                    is + "; " + todo +
                                     ". The listing is not complete, so nothing was computed from it");
 }
 

@@ -324,18 +324,18 @@ inline std::string article(std::string_view name) {
 // does not decode is error(store_corrupt) naming the record kind and key.
 template <class T>
 T unpack(std::string_view s, const std::string& where, std::string_view key = {}) {
-    auto damaged = [&](const std::string& what) {
+    auto damaged = [&](const std::string &what) {
         return error(error_kind::store_corrupt,
                      "datachain: " + article(record_traits<T>::name) + " record" +
-                         (key.empty() ? std::string{} : " (key " + hex(key) + ")") + " in the store at '" + where +
-                         "' is damaged: " + what +
+                         (key.empty() ? std::string{} : " (key " + hex(key) + ")") + " in the store at " +
+                         detail::quoted_value(where) + " is damaged: " + what +
                          "; restore the store from a backup or remove it (the record cannot be trusted)");
     };
     const auto v = s.empty() ? 0 : static_cast<std::uint8_t>(s[0]);
     if (v > record_traits<T>::version)
         throw error(error_kind::store_format, "datachain: " + article(record_traits<T>::name) +
-                                                  " record in the store at '" + where +
-                                                  "' has an unknown version; was it written by a newer datachain?");
+                                                  " record in the store at " + detail::quoted_value(where) +
+                                                  " has an unknown version; was it written by a newer datachain?");
     try {
         if (v == record_traits<T>::version) return decode<T>(s.substr(1));
         if constexpr (requires { &record_traits<T>::from_v1; })

@@ -207,8 +207,8 @@ private:
             if (n != rows)
                 throw error(error_kind::store_corrupt,
                             "datachain: save \"" + name + "\": the outputs table " + std::to_string(table) +
-                                " in the store at '" + a_.db().location() + "' holds " + std::to_string(n) +
-                                " rows, the step wrote " + std::to_string(rows) +
+                                " in the store at " + detail::quoted_value(a_.db().location()) + " holds " +
+                                std::to_string(n) + " rows, the step wrote " + std::to_string(rows) +
                                 "; remove the store's checkpoints (datachain gc) and run again");
             check_table(name, table, n, d);
             digest = d;

@@ -61,8 +61,8 @@ inline std::string pack_segment(const segment& s) {
 
 inline error damaged_segments(const store& db, std::uint64_t table, const std::string& what) {
     return error(error_kind::store_corrupt,
-                 "datachain: table " + std::to_string(table) + " in the store at '" + db.location() +
-                     "' is damaged: " + what +
+                 "datachain: table " + std::to_string(table) + " in the store at " +
+                     detail::quoted_value(db.location()) + " is damaged: " + what +
                      "; the rows cannot be trusted: remove the versions that use it (or the store) and run the "
                      "chain again");
 }

@@ -50,7 +50,10 @@ namespace datachain {
 // progress line (redrawn on a terminal, `final` on the last one).
 struct output_line {
     enum class kind { report, warning, progress } what = kind::report;
-    std::string text;   // without the "datachain: " prefix and the newline
+    // Without the "datachain: " prefix and the newline. One line: the data
+    // it names (file names, paths, values) has its control characters
+    // escaped, \n as a backslash and an n (core/error.hpp, detail::escaped).
+    std::string text;
     bool final = true;  // progress: false while the line is being redrawn
 };
 

@@ -75,7 +75,8 @@ struct values_stream final : stream<S> {
 // the table holds (`what`: a dataset version or a step's outputs) and the key.
 inline error damaged_row(const store& db, const std::string& what, std::string_view key, const char* detail) {
     return error(error_kind::store_corrupt, "datachain: a stored row of " + what + " (key " + rec::hex(key) +
-                                                ") in the store at '" + db.location() + "' is damaged: " + detail +
+                                                ") in the store at " + detail::quoted_value(db.location()) +
+                                                " is damaged: " + detail +
                                                 "; the rows cannot be trusted: remove that version (or the "
                                                 "store) and run the chain again");
 }
@@ -168,7 +169,7 @@ detail::exec::source_state prepare_source(const detail::exec::session_access& a,
         st.listing = std::make_shared<detail::storage_listing>(
             lister(src.uri, src.options.get(), exclude.empty() ? std::filesystem::path() : exclude.front()));
     } else {
-        detail::progress shown(a.config(), "listing " + std::string(src.uri), std::nullopt, 0,
+        detail::progress shown(a.config(), "listing " + detail::escaped(src.uri), std::nullopt, 0,
                                detail::progress_kind::listing);
         st.listing = std::make_shared<detail::storage_listing>(
             detail::list_storage(src.uri, exclude, [&shown] { shown.add(1); }));
@@ -208,11 +209,12 @@ detail::exec::source_state prepare_source(const detail::exec::session_access& a,
     detail::exec::source_state st;
     auto r = a.s.find_dataset(std::string_view(src.name), std::string_view(src.version));
     if (!r)
-        throw error(error_kind::not_found,
-                    "datachain: read_dataset(\"" + std::string(src.name) + "\"" +
-                        (std::string_view(src.version).empty() ? std::string{} : ", \"" + std::string(src.version) + "\"") +
-                        "): no such dataset version in the store at '" + a.db().location() +
-                        "'; save it first or check the name");
+        throw error(
+            error_kind::not_found,
+            "datachain: read_dataset(\"" + std::string(src.name) + "\"" +
+                (std::string_view(src.version).empty() ? std::string{} : ", \"" + std::string(src.version) + "\"") +
+                "): no such dataset version in the store at " + detail::quoted_value(a.db().location()) +
+                "; save it first or check the name");
     detail::check_schema<S>(*r, "read_dataset");
     hasher h;
     h.tag("source.dataset").h(r->uid());

@@ -138,7 +138,7 @@ public:
         std::string tmpl = (parent / (std::string(spill_dir_prefix) + "XXXXXX")).string();
         if (!::mkdtemp(tmpl.data())) {
             const int e = errno;
-            fail(e, "creating a spill directory in '" + where_ + "'");
+            fail(e, "creating a spill directory in " + detail::quoted_value(where_));
         }
         const std::filesystem::path dir = tmpl;
         const auto marker = dir / spill_marker_name, runs = dir / spill_runs_name;
@@ -156,7 +156,7 @@ public:
         (void)::rmdir(dir.c_str());
         if (e != 0) {
             if (fd_ >= 0) ::close(fd_);
-            fail(e, "creating a spill file in '" + where_ + "'");
+            fail(e, "creating a spill file in " + detail::quoted_value(where_));
         }
         out_.reserve(buffer_bytes);
     }
@@ -203,7 +203,7 @@ private:
             if (w < 0 && errno == EINTR) continue;
             if (w <= 0) {
                 const int e = w < 0 ? errno : ENOSPC;
-                fail(e, "writing a run to a temporary file made in '" + where_ + "'");
+                fail(e, "writing a run to a temporary file made in " + detail::quoted_value(where_));
             }
             p += w, left -= static_cast<std::size_t>(w), size_ += static_cast<std::uint64_t>(w);
         }
@@ -240,7 +240,9 @@ public:
         std::uint32_t h[2];
         std::memcpy(h, buf_.data() + pos_, hs);
         const std::size_t need = hs + h[0] + h[1];
-        if (!have(need)) spill_file::fail(EIO, "reading a run back from '" + *where_ + "' (it is shorter than written)");
+        if (!have(need))
+            spill_file::fail(EIO, "reading a run back from " + detail::quoted_value(*where_) +
+                                      " (it is shorter than written)");
         key_ = std::string_view(buf_.data() + pos_ + hs, h[0]);
         pre_ = key_prefix(key_);
         value_ = std::string_view(buf_.data() + pos_ + hs + h[0], h[1]);
@@ -264,7 +266,7 @@ private:
             if (r < 0 && errno == EINTR) continue;
             if (r <= 0) {
                 const int e = r < 0 ? errno : EIO;
-                spill_file::fail(e, "reading a run back from '" + *where_ + "'");
+                spill_file::fail(e, "reading a run back from " + detail::quoted_value(*where_));
             }
             len_ += static_cast<std::size_t>(r), at_ += static_cast<std::uint64_t>(r);
         }

@@ -173,8 +173,8 @@ inline void check_reused_table(store& db, const std::string& who, std::uint64_t 
     for (const auto& s : discard_table(db, table)) steps += (steps.empty() ? "" : ", ") + s;
     throw error(error_kind::store_corrupt,
                 "datachain: " + who + ": the outputs of " + (steps.empty() ? "a step" : steps) + " (table " +
-                    std::to_string(table) + ") in the store at '" + db.location() +
-                    "', which this run reuses, are damaged: " + diff +
+                    std::to_string(table) + ") in the store at " + detail::quoted_value(db.location()) +
+                    ", which this run reuses, are damaged: " + diff +
                     ". They are no longer reused: run again to compute the step anew, or restore the store from "
                     "a backup");
 }

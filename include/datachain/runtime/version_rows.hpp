@@ -53,8 +53,8 @@ public:
     error damaged_row(const error& e) const {
         return error(error_kind::store_corrupt,
                      "datachain: a stored row of dataset '" + rec_.name + "' version " + rec_.version + " (key " +
-                         rec::hex(std::string(c_->key())) + ") in the store at '" + db_->location() +
-                         "' is damaged: " + e.what() +
+                         rec::hex(std::string(c_->key())) + ") in the store at " +
+                         detail::quoted_value(db_->location()) + " is damaged: " + e.what() +
                          "; the rows cannot be trusted: remove that version (or the store) and run the chain again");
     }
 
@@ -128,7 +128,7 @@ private:
 inline error no_version_error(std::string_view name, std::string_view version, const std::string& location) {
     return error(error_kind::not_found, "datachain: no dataset '" + std::string(name) + "'" +
                                             (version.empty() ? std::string{} : " version " + std::string(version)) +
-                                            " in the store at '" + location + "'");
+                                            " in the store at " + detail::quoted_value(location));
 }
 
 } // namespace datachain::detail

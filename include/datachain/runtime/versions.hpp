@@ -76,8 +76,9 @@ inline dataset_record new_version(store_handle& h, std::uint64_t job, std::strin
         if (auto m = h.db().get(rec::dataset_meta_key(name)); m && m->size() == 4) patch = key::read_be32(*m, 0) + 1;
         if (h.db().get(rec::dataset_key(name, 1, 0, patch)))
             throw error(error_kind::store_corrupt,
-                        "datachain: the store at '" + h.location() + "' is damaged: the version counter of '" +
-                            std::string(name) + "' would reuse version 1.0." + std::to_string(patch) +
+                        "datachain: the store at " + detail::quoted_value(h.location()) +
+                            " is damaged: the version counter of '" + std::string(name) + "' would reuse version 1.0." +
+                            std::to_string(patch) +
                             ", which exists (its record was lost or rolled back); restore the store from a "
                             "backup; nothing was written");
         dataset_record r;

@@ -11,8 +11,8 @@ DATACHAIN_INLINE void check_format(store& s) {
     if (!f) {
         auto c = s.scan("");
         if (c->valid())
-            throw error(error_kind::store_format, "datachain: '" + s.location() +
-                                                      "' holds data but no datachain format record: it is not a "
+            throw error(error_kind::store_format, "datachain: " + detail::quoted_value(s.location()) +
+                                                      " holds data but no datachain format record: it is not a "
                                                       "datachain store (or an unknown format); nothing was written by datachain (LevelDB's own "
                                                       "recovery may have compacted the database's log on opening it)");
         std::string v(store_magic);
@@ -21,13 +21,14 @@ DATACHAIN_INLINE void check_format(store& s) {
         return;
     }
     if (f->size() != store_magic.size() + 4 || std::string_view(*f).substr(0, store_magic.size()) != store_magic)
-        throw error(error_kind::store_format, "datachain: '" + s.location() +
-                                                  "' has an unknown format record; nothing was written");
+        throw error(error_kind::store_format, "datachain: " + detail::quoted_value(s.location()) +
+                                                  " has an unknown format record; nothing was written");
     auto ver = key::read_be32(*f, store_magic.size());
     if (ver > store_format_version)
         throw error(error_kind::store_format,
-                    "datachain: the store at '" + s.location() + "' has format " + std::to_string(ver) +
-                        ", newer than this build supports (" + std::to_string(store_format_version) +
+                    "datachain: the store at " + detail::quoted_value(s.location()) + " has format " +
+                        std::to_string(ver) + ", newer than this build supports (" +
+                        std::to_string(store_format_version) +
                         "); upgrade datachain-cpp; nothing was written");
     if (ver < store_format_version) {  // older stores read as they are; from now on they may hold segments
         std::string v(store_magic);
@@ -51,8 +52,8 @@ DATACHAIN_INLINE std::uint64_t store_handle::next_id(std::string_view which) {
                                           : false;
     if (taken)
         throw error(error_kind::store_corrupt,
-                    "datachain: the store at '" + db_->location() + "' is damaged: its '" + std::string(which) +
-                        "' counter would hand out " + std::to_string(n) +
+                    "datachain: the store at " + detail::quoted_value(db_->location()) + " is damaged: its '" +
+                        std::string(which) + "' counter would hand out " + std::to_string(n) +
                         ", which is in use (the counter record was lost or rolled back); restore the store "
                         "from a backup; nothing was written");
     std::string v;
@@ -70,8 +71,8 @@ DATACHAIN_INLINE std::vector<std::string> opened_store_locations() {
 DATACHAIN_INLINE std::string store_location(const std::filesystem::path& root) {
     if (is_memory_root(root)) return root.string();
     if (root.native().find("://") != std::string::npos)
-        throw error(error_kind::usage, "datachain: the store root '" + root.string() +
-                                           "' is a URI; give a local directory path (e.g. /data/.datachain)");
+        throw error(error_kind::usage, "datachain: the store root " + detail::quoted_value(root.string()) +
+                                           " is a URI; give a local directory path (e.g. /data/.datachain)");
     if (root.empty())
         throw error(error_kind::usage, "datachain: the store root is empty; give a directory (default .datachain)");
     std::error_code ec;
@@ -99,7 +100,8 @@ DATACHAIN_INLINE std::shared_ptr<store_handle> register_store(const std::filesys
     auto& reg = store_registry::get();
     std::lock_guard lock(reg.m);
     if (auto it = reg.open.find(where); it != reg.open.end())
-        throw error(error_kind::usage, "datachain: register_store: a store is already open at '" + where + "'");
+        throw error(error_kind::usage,
+                    "datachain: register_store: a store is already open at " + detail::quoted_value(where));
     return add_store_handle(reg, where, std::move(db));
 }
 

@@ -55,8 +55,8 @@ DATACHAIN_INLINE bool udf_memo::usable(std::uint64_t t, const std::string& diff)
         discard_table(a_.db(), t);
     } catch (const error&) {  // a store that no longer takes writes: this run still leaves the table alone
     }
-    a_.log().warning(step_ + ": " + earlier(t) + " in the store at '" + a_.db().location() + "' are damaged (" +
-                     diff + "): they are not reused, now or later, and their inputs are computed");
+    a_.log().warning(step_ + ": " + earlier(t) + " in the store at " + detail::quoted_value(a_.db().location()) +
+                     " are damaged (" + diff + "): they are not reused, now or later, and their inputs are computed");
     return false;
 }
 
