@@ -16,8 +16,9 @@
 // store, no such dataset, version or job, a damaged store, a status file that
 // is not one), 2 a usage error, 3 `status`: the last job crashed, 4 `status`:
 // the last job failed (either status is printed as for any other state). A
-// value the user gave is echoed in
-// messages with its control characters escaped (detail::quoted_value).
+// value the user gave is echoed in messages with its control characters
+// escaped (detail::quoted_value), and so is data printed as text (esc: names,
+// steps, reasons, file names, paths); --json prints data as it is, JSON-escaped.
 //
 // The tool only opens an existing store: it never creates one and never
 // touches a directory that is not a store. It starts no job and holds the
@@ -72,6 +73,12 @@ constexpr int exit_failed = 4;
 
 // A value the user gave, quoted for a message, control characters escaped.
 std::string q(std::string_view v) { return dc::detail::quoted_value(v); }
+// Data from the store or the status file in human-facing text (a job's name,
+// an event's step and reason, a chain's steps, the file names a change
+// names, a status's step and unit): control characters escaped, so a name
+// holding a newline or an escape sequence cannot forge a line or drive the
+// terminal. --json prints the data as it is (JSON escapes it).
+std::string esc(std::string_view v) { return dc::detail::escaped(v); }
 
 std::string when(std::int64_t ns) {
     if (ns == 0) return "-";
@@ -230,10 +237,10 @@ dc::dataset_record find(const dc::store& db, const std::string& arg) {
     auto r = dc::detail::find_version(db, name, version);
     if (r) return *r;
     if (!version.empty() && !dc::catalog::datasets(db, name).empty())
-        throw cli_error{1, "no version " + version + " of dataset '" + name + "' in the store at '" + db.location() +
-                               "'; list its versions with 'datachain ls " + name + "'"};
-    throw cli_error{1, "no dataset '" + name + "' in the store at '" + db.location() +
-                           "'; list the datasets with 'datachain ls'"};
+        throw cli_error{1, "no version " + version + " of dataset '" + name + "' in the store at " + q(db.location()) +
+                               "; list its versions with 'datachain ls " + name + "'"};
+    throw cli_error{1, "no dataset '" + name + "' in the store at " + q(db.location()) +
+                           "; list the datasets with 'datachain ls'"};
 }
 
 // A few words for a damaged version in a table cell ("checksum mismatch").
@@ -326,8 +333,8 @@ int cmd_ls(const dc::store& db, const options& o) {
     }
     auto all = dc::catalog::datasets(db, name);
     if (!name.empty() && all.empty())
-        throw cli_error{1, "no dataset '" + name + "' in the store at '" + db.location() +
-                               "'; list the datasets with 'datachain ls'"};
+        throw cli_error{1, "no dataset '" + name + "' in the store at " + q(db.location()) +
+                               "; list the datasets with 'datachain ls'"};
     std::vector<std::string> items, damaged;
     std::vector<std::vector<std::string>> rows;
     for (auto& d : all) {
@@ -446,7 +453,7 @@ int cmd_export(const std::shared_ptr<dc::store>& db, const options& o) {
         n = *fmt == dc::export_format::csv ? dc::export_csv(ds, std::filesystem::path(o.output), opt)
                                            : dc::export_jsonl(ds, std::filesystem::path(o.output), opt);
         std::fprintf(stderr, "datachain export: %llu rows of %s@%s written to %s\n", static_cast<unsigned long long>(n),
-                     ds.name().c_str(), ds.version().c_str(), o.output.c_str());
+                     ds.name().c_str(), ds.version().c_str(), q(o.output).c_str());
     }
     return 0;
 }
@@ -477,7 +484,7 @@ int cmd_jobs(const dc::store& db, const options& o) {
                                 .str("name", j.name).raw("error", j.error.empty() ? "null" : js(j.error)).done());
         } else {
             rows.push_back({std::to_string(j.id), dc::to_string(state), j.parent ? std::to_string(j.parent) : "-",
-                            when(j.started), ended ? seconds_text(secs) : "-", j.name});
+                            when(j.started), ended ? seconds_text(secs) : "-", esc(j.name)});
             if (!j.error.empty()) rows.push_back({"", "", "", "", "", "error: " + j.error});
         }
     }
@@ -509,8 +516,8 @@ int cmd_events(const dc::store& db, const options& o) {
     if (!o.job.empty()) {
         job = job_id(o.job);
         if (!dc::catalog::job(db, job))
-            throw cli_error{1, "no job " + std::to_string(job) + " in the store at '" + db.location() +
-                                   "'; list them with 'datachain jobs'"};
+            throw cli_error{1, "no job " + std::to_string(job) + " in the store at " + q(db.location()) +
+                                   "; list them with 'datachain jobs'"};
     } else {
         std::vector<std::string> damaged;  // skipped, and said: the latest job may be one of them
         auto all = dc::catalog::jobs(db, &damaged);
@@ -543,8 +550,8 @@ int cmd_events(const dc::store& db, const options& o) {
                                 .time("time", e.time).str("change", e.change).str("why", e.why)
                                 .num("from_job", e.from_job).done());
         else
-            rows.push_back({e.kind, e.step + (out.empty() ? "" : " -> " + out), counted(e.rows_before),
-                            counted(e.rows_now), seconds_text(e.seconds), e.why});
+            rows.push_back({esc(e.kind), esc(e.step + (out.empty() ? "" : " -> " + out)), counted(e.rows_before),
+                            counted(e.rows_now), seconds_text(e.seconds), esc(e.why)});
     }
     if (o.json) print_json_array(items);
     else {
@@ -604,9 +611,9 @@ int cmd_explain(const dc::store& db, const options& o) {
         return 0;
     }
     std::printf("job %llu:\n", static_cast<unsigned long long>(job));
-    for (auto& st : now->steps) std::printf("  %s\n", st.c_str());
+    for (auto& st : now->steps) std::printf("  %s\n", esc(st).c_str());
     if (!prev) std::printf("first recorded run of this chain in its lineage\n");
-    else std::printf("compared with job %llu: %s\n", static_cast<unsigned long long>(prev->first), change.c_str());
+    else std::printf("compared with job %llu: %s\n", static_cast<unsigned long long>(prev->first), esc(change).c_str());
     if (prev_job) std::printf("%s\n", status_line(*prev_job).c_str());
     if (this_job) std::printf("%s\n", status_line(*this_job).c_str());
     return 0;
@@ -654,7 +661,7 @@ int cmd_verify(const dc::store& db, const options& o) {
 int cmd_rm_job(dc::store& db, const options& o) {
     const auto id = job_id(o.job);
     const auto k = dc::detail::rec::job_key(id);
-    if (!db.get(k)) throw cli_error{1, "no job " + std::to_string(id) + " in the store at '" + db.location() + "'"};
+    if (!db.get(k)) throw cli_error{1, "no job " + std::to_string(id) + " in the store at " + q(db.location())};
     try {
         (void)dc::catalog::job(db, id);
         throw cli_error{1, "job " + std::to_string(id) + " is readable; rm --job removes only a damaged job record"};
@@ -742,10 +749,10 @@ int cmd_status(const options& o) {
                     static_cast<unsigned long long>(st->job));
     else
         std::printf("no job is running; the last, job %llu, ended %s (%s)%s\n", static_cast<unsigned long long>(st->job),
-                    state.c_str(), when(st->updated).c_str(),
+                    esc(state).c_str(), when(st->updated).c_str(),
                     state == "failed" ? "; 'datachain jobs' shows its error" : "");
     if (!st->step.empty())
-        std::printf("  step %s: %s %s%s, updated %s\n", st->step.c_str(), counts.c_str(), st->unit.c_str(),
+        std::printf("  step %s: %s %s%s, updated %s\n", esc(st->step).c_str(), counts.c_str(), esc(st->unit).c_str(),
                     st->earlier ? (" (" + std::to_string(st->earlier) + " done by an earlier run)").c_str() : "",
                     when(st->updated).c_str());
     return exit_code(state);

@@ -3,7 +3,8 @@
 // or a store path holding a newline or an escape sequence cannot forge a line
 // or drive the terminal (issue 9, item 1): the decision report lines
 // (journal.hpp) that name the files a listing added, modified or removed;
-// the file of a UDF that threw (udf_error's message); the store path in
+// the file of a UDF that threw and its exception's text (udf_error's
+// message, the job's error); the store path in
 // messages raised after the store was opened. What is stored keeps the data
 // as it is (an event's `why`, udf_error::path()).
 #include "support.hpp"
@@ -24,7 +25,7 @@ bool plain(const std::string& s) {
 
 DC_DEF(esc_len, (const dc::File& f) -> std::int64_t { return static_cast<std::int64_t>(f.size); });
 DC_DEF(esc_throw, (const dc::File& f) -> std::int64_t {
-    if (f.name().starts_with("bad")) throw std::runtime_error("cannot decode it");
+    if (f.name().starts_with("bad")) throw std::runtime_error("cannot decode it\x1b[2J");
     return static_cast<std::int64_t>(f.size);
 });
 
@@ -91,7 +92,7 @@ TEST_CASE("escaping: a UDF's file and the store path in messages are escaped", "
     REQUIRE(!msg.empty());
     CHECK(plain(msg));
     const auto file = "bad\r" + hostile_name;  // File::path: relative to the listed directory
-    CHECK(msg.find("(file " + dc::detail::quoted_value(file) + "): cannot decode it") != std::string::npos);
+    CHECK(msg.find("(file " + dc::detail::quoted_value(file) + "): cannot decode it\\x1b[2J.") != std::string::npos);
     CHECK(path == file);
     // The job's stored error is that message.
     REQUIRE(s.job(s.job_id()));

@@ -163,3 +163,20 @@ cli(0 "no program has reported" ARGS status)
 cli(0 "crashed" ARGS jobs)
 cli(0 "removed hostile@1\\.0\\.0" ARGS rm hostile@1.0.0)
 cli(1 "no dataset 'hostile'" ARGS rm hostile@1.0.0)
+
+# Data is printed with its control characters escaped (issue 9, item 1): a
+# file name in events and explain (--json keeps it, JSON-escaped), a status
+# file's step and unit. ESC c would reset a terminal.
+set(store "${WORK_DIR}/files")
+fixture(files "${store}" "${WORK_DIR}/files_data")
+cli(0 "1 added \\(new\\\\n\\\\x1bcforged\\.txt\\)" NOT "${esc}|new\n" ARGS events)
+cli(0 "1 added \\(new\\\\n\\\\u001bcforged\\.txt\\)" ARGS events --json)
+cli(0 "\ncompared with job 1: [^\n]*1 added \\(new\\\\n\\\\x1bcforged\\.txt\\)" NOT "${esc}|new\n"
+    ARGS explain files)
+set(status_file "${store}/datachain-status")
+file(WRITE "${status_file}" "format 1\njob 2\npid 1\nstate complete\nstep map<a>(f)${esc}c\ndone 1\ntotal 2\n"
+                            "earlier 0\nunit rows${esc}c\nstarted 1\nupdated 2\n")
+cli(0 "\n  step map<a>\\(f\\)\\\\x1bc: 1/2 \\(50%\\) rows\\\\x1bc, updated" NOT "${esc}" ARGS status)
+# A failed job's status file: exit 4 (issue 9, item 3).
+file(WRITE "${status_file}" "format 1\njob 2\npid 1\nstate failed\nstep map<a>(f)\ndone 1\ntotal 2\n")
+cli(4 "^no job is running; the last, job 2, ended failed" ARGS status)

@@ -12,6 +12,8 @@
 //                                        status file without its unit (as written before) counts rows;
 //                                        a killed job's last report outlives its status file
 //   cli_fixture floats STORE             save "floats": NaN of either sign, infinities, -0.0, as f64 and f32
+//   cli_fixture files STORE DIR          save "files" from a listing of DIR twice, the second time with a file
+//                                        added whose name holds a newline and an escape sequence (ESC c)
 //
 // Exit 0 when the check holds; 1 with the reason on stderr otherwise.
 #include <datachain/datachain.hpp>
@@ -163,6 +165,23 @@ int floats(const std::string& store) {
     expect(!std::signbit(d[0]) && std::signbit(d[1]) && !std::signbit(f[0]) && std::signbit(f[1]), "NaN signs");
     dc::session s{quiet(store, "floats")};
     std::cout << "saved floats@" << (dc::read_values<"d", "f">(d, f) | dc::save("floats")).run(s).version() << "\n";
+    return 0;
+}
+
+// ---- a file name with control characters ----------------------------------------------
+
+DC_DEF(fixture_len, (const dc::File& f) -> std::int64_t { return static_cast<std::int64_t>(f.size); });
+
+int files(const std::string& store, const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    std::ofstream(std::filesystem::path(dir) / "a.txt") << "a";
+    auto run = [&] {
+        dc::session s{quiet(store, "files")};
+        (dc::read_storage(dir) | dc::map<"len">(fixture_len) | dc::save("files")).run(s);
+    };
+    run();
+    std::ofstream(std::filesystem::path(dir) / "new\n\x1b" "cforged.txt") << "bb";
+    run();
     return 0;
 }
 
@@ -443,6 +462,7 @@ int main(int argc, char** argv) {
         if (a.size() == 4 && a[0] == "check") return check(a[1], a[2], a[3]);
         if (a.size() == 2 && a[0] == "damaged") return damaged(a[1]);
         if (a.size() == 2 && a[0] == "floats") return floats(a[1]);
+        if (a.size() == 3 && a[0] == "files") return files(a[1], a[2]);
         if (a.size() == 2 && a[0] == "json") {
             auto text = read_file(a[1]);
             expect(tp::valid_utf8(text), "not valid UTF-8");
@@ -458,6 +478,6 @@ int main(int argc, char** argv) {
         std::cerr << "cli_fixture " << (a.empty() ? "" : a[0]) << ": " << e.what() << "\n";
         return 1;
     }
-    std::cerr << "usage: cli_fixture write|legacy|check|damaged|floats|json|status ...\n";
+    std::cerr << "usage: cli_fixture write|legacy|check|damaged|floats|files|json|status ...\n";
     return 2;
 }

@@ -117,3 +117,11 @@ expect("^version 1\\.0\\.0\ncalls 0 0 0\n" "${model_out}" "alpha, unchanged afte
 cli(0 "save_skipped" NOT "udf_|save_completed" ARGS events 8)
 # No new version of "out".
 cli(0 "\nout +1\\.0\\.0 [^\n]*\nout +1\\.0\\.1 [^\n]*\nout +1\\.0\\.2 [^\n]*\nout +1\\.0\\.3 [^\n]*\n$" ARGS ls out)
+
+# ---- a job's name is data ------------------------------------------------------------------
+# Printed by jobs with its control characters escaped (issue 9, item 1):
+# ESC c would reset the terminal, the newline would forge a row.
+string(ASCII 27 esc)
+model("gamma\n${esc}c" 0 0 1 1 1 none 0 0)                 # job 9, a lineage of its own
+cli(0 "\n9 +complete +- +[^\n]* gamma\\\\n\\\\x1bc\n" NOT "${esc}|gamma\n" ARGS jobs)
+cli(0 "\"id\": *9,[^{}]*\"name\": *\"gamma\\\\n\\\\u001bc\"" ARGS jobs --json)

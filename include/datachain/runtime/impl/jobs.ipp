@@ -31,14 +31,15 @@ DATACHAIN_INLINE std::optional<status_info> last_report(const store& db, std::ui
 DATACHAIN_INLINE std::string crash_text(const store& db, const job_record& j, const std::optional<status_info>& last) {
     std::string s = "its process (pid " + std::to_string(j.pid) + ") ended before the job finished";
     auto steps = steps_in_udf(db, j.id);
-    for (std::size_t i = 0; i < steps.size(); ++i) s += (i ? "; " : ", inside the UDF of ") + steps[i];
+    // The steps and the report as text of a message: control characters escaped.
+    for (std::size_t i = 0; i < steps.size(); ++i) s += (i ? "; " : ", inside the UDF of ") + escaped(steps[i]);
     if (last && !last->step.empty()) {
         char when[32] = "-";
         const auto t = static_cast<std::time_t>(last->updated / 1000000000);
         std::tm tm{};
         if (last->updated > 0 && ::gmtime_r(&t, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        s += "; it last reported step " + last->step + " at " + std::to_string(last->done) +
-             (last->total ? "/" + std::to_string(*last->total) : "") + " " + last->unit + " (" + when + ")";
+        s += "; it last reported step " + escaped(last->step) + " at " + std::to_string(last->done) +
+             (last->total ? "/" + std::to_string(*last->total) : "") + " " + escaped(last->unit) + " (" + when + ")";
     }
     // Only that no end was recorded is known: not that the process crashed.
     return s + "; no end was recorded (the program crashed, was killed, or could not write its failure)";

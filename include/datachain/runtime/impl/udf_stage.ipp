@@ -205,7 +205,8 @@ DATACHAIN_INLINE void udf_stage_base::fail(std::exception_ptr ep, std::uint64_t 
     }
     if (at.empty()) at = "input row " + std::to_string(ordinal) + " (counting from 0)";
     std::string msg = "datachain: " + step_ + " failed at " + at +
-                      (path.empty() ? std::string{} : " (file " + detail::quoted_value(path) + ")") + ": " + what + ". ";
+                      (path.empty() ? std::string{} : " (file " + detail::quoted_value(path) + ")") + ": " +
+                      escaped(what) + ". ";
     const std::uint64_t before = done_before_ + memo_.hits(), done = before + computed_;
     if (d_.record()) {
         std::string unit = done_unit_;  // plural
