@@ -275,6 +275,41 @@ TEST_CASE("store root: another program's LevelDB database is refused, untouched"
     }
 }
 
+// Another program's database that never held a record (LevelDB's creation
+// alone: CURRENT, LOCK, LOG, a manifest, an empty log). A read-only open
+// (the datachain tool's) opened it for real after the look, found no
+// format record and refused, but LevelDB's open had already written a new
+// log and manifest, rewritten CURRENT, moved LOG to LOG.old and left the
+// new files 0600 (an outside review, through `datachain ls`). It is refused
+// from the look alone now, every byte and mode as it was. A writable open
+// adopts it: its files are those of a store whose creation was cut short
+// before its first record, which a program's next run must be able to use
+// (docs/storage.md).
+TEST_CASE("store root: a read-only open leaves an empty LevelDB database untouched", "[runtime][integrity]") {
+    rt::temp_dir d;
+    const auto dir = d / "theirs";
+    (void)open_plain_leveldb(dir, true);  // created, never written to
+    for (auto& e : fs::directory_iterator(dir)) fs::permissions(e.path(), fs::perms(0644));
+    const auto before = files_and_modes(dir);
+    REQUIRE(before.size() >= 5);  // CURRENT, LOCK, LOG, MANIFEST, the empty log
+    for (int round = 0; round < 2; ++round) {  // and again: nothing was left half-done
+        auto e = rt::catch_error([&] { (void)dc::open_leveldb_store(dir, {.create_if_missing = false}); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_format);
+        CHECK(contains(e.what(), dir.string()));
+        CHECK(contains(e.what(), "not a datachain store"));
+        CHECK(contains(e.what(), "empty LevelDB database"));
+        CHECK(contains(e.what(), "nothing in it was touched"));
+        CHECK(files_and_modes(dir) == before);
+    }
+    // A writable open cannot tell it from a creation cut short: it becomes a store.
+    {
+        dc::session s{rt::cfg(dir)};
+        CHECK(many_pipeline().run(s).size() == 3000);
+    }
+    CHECK(dc::open_leveldb_store(dir, {.create_if_missing = false})->get(dc::detail::rec::format_key()));
+}
+
 // A damaged block where opening looks first (the format record's): a clear
 // store_corrupt, never a crash (a second review: LevelDB's assertion
 // aborted every command when the look read it without checksums).

@@ -13,7 +13,10 @@
 // directory of other files is store_format, LevelDB files without CURRENT
 // are a damaged store (store_corrupt), and another program's LevelDB
 // database (no datachain format record, found without changing it:
-// leveldb_probe.hpp) is store_format. LevelDB's own LOCK file makes a
+// leveldb_probe.hpp) is store_format. A database that never held a record
+// is a creation cut short or another program's empty one (the same files):
+// a writable open makes it a store, a read-only one (create_if_missing =
+// false) refuses it, store_format, untouched. LevelDB's own LOCK file makes a
 // second process fail at once (no waiting): that becomes a datachain::error of
 // kind store_locked naming the directory. Every read verifies checksums; a
 // read that fails (a checksum, a damaged or missing table file, an I/O
@@ -335,6 +338,19 @@ public:
                         " holds a LevelDB database that is not a datachain store "
                         "(it has held records but has no datachain format record); choose another store root (" +
                         hint_ + "); nothing in it was touched");
+            // A read-only open never opens for real a database without the
+            // record: LevelDB's open rewrites its files (a new log and
+            // manifest, CURRENT, LOG moved to LOG.old) even when it holds
+            // nothing. An empty one is another program's, or a store whose
+            // creation was cut short before its first record (the same
+            // files): only a writable open adopts it (docs/storage.md).
+            if (p.verdict == probe_verdict::empty && !o.create_if_missing)
+                throw error(error_kind::store_format,
+                            "datachain: " + detail::quoted_value(where_) +
+                                " is not a datachain store: it holds an empty LevelDB database with no datachain "
+                                "format record (another program's, or a store whose creation was cut short before "
+                                "its first record); check the path (" + hint_ +
+                                "); nothing in it was touched");
         }
         leveldb::Options opt;
         // Only where check_store_dir found no database: LevelDB never
