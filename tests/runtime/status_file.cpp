@@ -54,6 +54,14 @@ TEST_CASE("status file: one that cannot be read, does not parse or is newer is a
         {"format 1\njob 2\nstate Running\x1b[2J\n",
          "its state, 'Running\\x1b[2J' (line 3), is not running, complete or failed", corrupt},
         {"format 1\njob 2\ndone 1\n", "it has no 'state' line", corrupt},
+        // A unit no writer writes (a UDF step counts rows, inputs or
+        // partitions): it was printed as it stood, escape sequence and all.
+        {"format 1\njob 2\nstate running\nunit \x1b[2Jrows\n",
+         "its unit, '\\x1b[2Jrows' (line 4), is not rows, inputs or partitions", corrupt},
+        {"format 1\njob 2\nstate running\ndone 1\nunit files\n",
+         "its unit, 'files' (line 5), is not rows, inputs or partitions", corrupt},
+        {"format 1\njob 2\nstate running\nunit \n", "its unit, '' (line 4), is not rows, inputs or partitions",
+         corrupt},
         {"format 1\njob 2\nstate running\njob 3\n", "line 4 repeats the key 'job' (line 2 has it already)",
          corrupt},
         {"format 1\njob 2\nstate running\nstep a\nstep b\n", "line 5 repeats the key 'step' (line 4 has it already)",
@@ -108,9 +116,17 @@ TEST_CASE("status file: one that cannot be read, does not parse or is newer is a
         REQUIRE(dc::detail::read_status(d.store()));
         CHECK(dc::detail::read_status(d.store())->state == state);
     }
+    // The units a writer writes; a file without the line (written before
+    // units were) counts rows.
+    for (const std::string unit : {"rows", "inputs", "partitions"}) {
+        rt::write_file(path, "format 1\njob 4\nstate running\nunit " + unit + "\n");
+        REQUIRE(dc::detail::read_status(d.store()));
+        CHECK(dc::detail::read_status(d.store())->unit == unit);
+    }
     rt::write_file(path, "format 1\njob 4\nstate running\ndone 12\ntotal -\n");
     REQUIRE(dc::detail::read_status(d.store()));
     CHECK(dc::detail::read_status(d.store())->done == 12);
+    CHECK(dc::detail::read_status(d.store())->unit == "rows");
 }
 
 TEST_CASE("status file: a crashed job keeps its last report after later jobs replace the file",

@@ -166,7 +166,7 @@ cli(1 "no dataset 'hostile'" ARGS rm hostile@1.0.0)
 
 # Data is printed with its control characters escaped (issue 9, item 1): a
 # file name in events and explain (--json keeps it, JSON-escaped), a status
-# file's step and unit. ESC c would reset a terminal.
+# file's step. ESC c would reset a terminal.
 set(store "${WORK_DIR}/files")
 fixture(files "${store}" "${WORK_DIR}/files_data")
 cli(0 "1 added \\(new\\\\n\\\\x1bcforged\\.txt\\)" NOT "${esc}|new\n" ARGS events)
@@ -175,8 +175,12 @@ cli(0 "\ncompared with job 1: [^\n]*1 added \\(new\\\\n\\\\x1bcforged\\.txt\\)" 
     ARGS explain files)
 set(status_file "${store}/datachain-status")
 file(WRITE "${status_file}" "format 1\njob 2\npid 1\nstate complete\nstep map<a>(f)${esc}c\ndone 1\ntotal 2\n"
-                            "earlier 0\nunit rows${esc}c\nstarted 1\nupdated 2\n")
-cli(0 "\n  step map<a>\\(f\\)\\\\x1bc: 1/2 \\(50%\\) rows\\\\x1bc, updated" NOT "${esc}" ARGS status)
+                            "earlier 0\nunit rows\nstarted 1\nupdated 2\n")
+cli(0 "\n  step map<a>\\(f\\)\\\\x1bc: 1/2 \\(50%\\) rows, updated" NOT "${esc}" ARGS status)
+# A unit no writer writes is an error naming the file and the line, escaped.
+file(WRITE "${status_file}" "format 1\njob 2\npid 1\nstate complete\nunit ${esc}[2Jrows\n")
+cli(1 "the status file '[^\n]*/datachain-status' is not a status file datachain wrote \\(its unit, '\\\\x1b\\[2Jrows' \\(line 5\\), is not rows, inputs or partitions\\)"
+    NOT "${esc}" ARGS status)
 # A failed job's status file: exit 4 (issue 9, item 3).
 file(WRITE "${status_file}" "format 1\njob 2\npid 1\nstate failed\nstep map<a>(f)\ndone 1\ntotal 2\n")
 cli(4 "^no job is running; the last, job 2, ended failed" ARGS status)

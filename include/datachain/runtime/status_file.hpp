@@ -17,7 +17,8 @@
 // Format: text lines "key value": format 1, job, pid, state (running,
 // complete, failed), step, done, total ("-" when unknown), earlier, unit
 // (what done, total and earlier count: "rows", gen's "inputs", agg's
-// "partitions"), started and updated (ns since the epoch), pid_start (Linux:
+// "partitions"; any other unit, like any other state, is an error naming
+// the file and the line), started and updated (ns since the epoch), pid_start (Linux:
 // the writer's start time, process_start_time), pid_ns (Linux: the writer's
 // pid namespace, pid_namespace). A reader skips keys it does
 // not know, so a key that older readers can do without keeps format 1: `unit`

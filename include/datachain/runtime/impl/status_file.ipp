@@ -182,6 +182,11 @@ DATACHAIN_INLINE std::optional<status_info> read_status(const std::filesystem::p
                           ? std::string("it has no 'state' line")
                           : "its state, " + quoted_value(s.state) + " (" + line_with("state") +
                                 "), is not running, complete or failed");
+    // The units a writer writes (progress::unit of a UDF step: map's rows,
+    // gen's inputs, agg's partitions); a file without the line counts rows.
+    if (s.unit != "rows" && s.unit != "inputs" && s.unit != "partitions")
+        throw garbage("its unit, " + quoted_value(s.unit) + " (" + line_with("unit") +
+                      "), is not rows, inputs or partitions");
     // done counts the units of total done (by earlier runs too): never more.
     if (s.total && s.done > *s.total)
         throw garbage("its done, " + std::to_string(s.done) + " (" + line_with("done") + "), is more than its total, " +
