@@ -138,6 +138,31 @@ TEST_CASE("operator: messages echo a user's value with its control characters es
     CHECK(dc::detail::quoted_value("plain") == "'plain'");
     CHECK(dc::detail::quoted_value(std::string("a\nb\r\t\x1b\x7f\\z\0", 10)) == "'a\\nb\\r\\t\\x1b\\x7f\\\\z\\x00'");
     CHECK(dc::detail::quoted_value("caf\xc3\xa9") == "'caf\xc3\xa9'");  // UTF-8 is copied
+    // 2, 3 and 4 bytes, the first and last of each length.
+    const std::string valid = "\xc2\xa0\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf";
+    CHECK(dc::detail::escaped(valid) == valid);
+    // Bytes that are not UTF-8 were echoed raw ("invalid dataset name
+    // 'u\xff'", an outside review): each is \xNN, the valid ones around
+    // them copied.
+    CHECK(dc::detail::quoted_value("u\xff") == "'u\\xff'");
+    const std::pair<std::string, std::string> invalid[] = {
+        {"\x80", "\\x80"},                                          // a continuation byte alone
+        {"a\xc3", "a\\xc3"},                                        // cut at the end
+        {"\xc3(\xc3\xa9", "\\xc3(\xc3\xa9"},                       // cut before another character
+        {"\xc0\xaf", "\\xc0\\xaf"},                                  // overlong '/'
+        {"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},                        // overlong, 3 bytes
+        {"\xed\xa0\x80", "\\xed\\xa0\\x80"},                        // a UTF-16 surrogate
+        {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},               // beyond U+10FFFF
+        {"\xf5\x80", "\\xf5\\x80"},                                  // no such lead byte
+        {"\xe2\x82", "\\xe2\\x82"},                                  // 3 bytes cut short
+        {"\xc2\x9b" "2J", "\\xc2\\x9b" "2J"},                         // a C1 control (CSI) is valid but escaped
+    };
+    for (const auto& [in, out] : invalid) {
+        INFO(dc::detail::quoted_value(in));
+        CHECK(dc::detail::escaped(in) == out);
+    }
+    const std::string name_msg = rt::catch_error([] { dc::check_dataset_name("u\xff"); }).what();
+    CHECK(name_msg.find("invalid dataset name 'u\\xff'") != std::string::npos);
     for (const char* var : {"DATACHAIN_PARALLEL", "DATACHAIN_PROGRESS_EVERY", "DATACHAIN_SPILL_BYTES"}) {
         INFO(var);
         rt::scoped_env v(var, "4\nDATACHAIN: all is well\x1b[2J");
