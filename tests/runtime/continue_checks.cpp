@@ -296,6 +296,61 @@ TEST_CASE("checked reuse: a continued gen whose kept rows were damaged is store_
     CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
 }
 
+TEST_CASE("checked reuse: a continued gen whose table holds fewer rows than it wrote is discarded, then computed anew",
+          "[runtime][integrity][reuse]") {
+    // Input 7's done mark deleted after a failed run: the rerun computes
+    // input 7 again over its kept rows (the same keys), so the table holds
+    // 2 rows fewer than the step counts, which save finds. The message said
+    // to remove the store's checkpoints (datachain gc), where a plain rerun
+    // is enough (an outside review): the table is discarded, the message
+    // says to run again, and that run computes the step anew.
+    auto chain = [] {
+        return dc::read_dataset<SRC>("src") | dc::gen<"w">(dc::versioned("cc_pair", 1, &cc_pair), dc::params<"y">) |
+               dc::save("down");
+    };
+    rt::memory_root root;
+    {
+        dc::session s{rt::cfg(root.store(), "src")};
+        src_chain().run(s);
+    }
+    std::uint64_t table = 0;
+    {
+        dc::session s{rt::cfg(root.store(), "down")};
+        cc_fail_at = 300;
+        REQUIRE_THROWS_AS(chain().run(s), dc::udf_error);
+        cc_fail_at = -1;
+        auto t = udf_tables(s);
+        REQUIRE(t.size() == 2);
+        table = std::max(t[0], t[1]);
+        const auto mark = dc::detail::rec::done_key(table, 7);
+        REQUIRE(s.db().get(mark));
+        s.db().del(mark);
+    }
+    {
+        dc::session s{rt::cfg(root.store(), "down")};
+        auto e = rt::catch_error([&] { chain().run(s); });
+        INFO(e.what());
+        CHECK(e.kind() == dc::error_kind::store_corrupt);
+        CHECK(contains(e.what(), "the outputs table " + std::to_string(table)));
+        CHECK(contains(e.what(), "holds 100 rows, the step wrote 102"));
+        CHECK(contains(e.what(), "run again to compute the step anew"));
+        CHECK_FALSE(contains(e.what(), "datachain gc"));
+        CHECK(s.datasets("down").empty());
+    }
+    dc::session s{rt::cfg(root.store(), "down")};
+    cc_calls = 0;
+    auto ds = chain().run(s);
+    CHECK(cc_calls == 50);  // computed anew: nothing kept from the runs before
+    std::vector<std::int64_t> got, want;
+    for (const auto& r : ds) got.push_back(r.get<"w">());
+    for (std::int64_t x = 0; x < 50; ++x) {
+        want.push_back(10 * x);
+        want.push_back(10 * x + 1);
+    }
+    CHECK(got == want);
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+}
+
 TEST_CASE("checked reuse: the memo checks the partial table of a failed run against its commits",
           "[runtime][integrity][reuse]") {
     // A failed run's table has no finished content record, but each commit

@@ -204,12 +204,16 @@ private:
                 shown.add(n);
                 shown.finish();
             }
-            if (n != rows)
+            if (n != rows) {
+                // Discarded, so the rerun computes the step anew instead of
+                // skipping to or continuing the same table.
+                discard_table(a_.db(), table);
                 throw error(error_kind::store_corrupt,
                             "datachain: save \"" + name + "\": the outputs table " + std::to_string(table) +
                                 " in the store at " + detail::quoted_value(a_.db().location()) + " holds " +
                                 std::to_string(n) + " rows, the step wrote " + std::to_string(rows) +
-                                "; remove the store's checkpoints (datachain gc) and run again");
+                                ". It is discarded: run again to compute the step anew");
+            }
             check_table(name, table, n, d);
             digest = d;
         } else {

@@ -91,12 +91,14 @@ DATACHAIN_INLINE bool map_core::next_batch(std::size_t n) {
                 if (emit()) pass_stored(key, v);  // a row that does not decode: damaged_row
                 same = same && kept_input_is(k, v);
             });
-            if (n != 1)
+            if (n != 1) {
+                discard_table(ctx_.a.db(), table_);  // the rerun computes the step anew
                 throw error(error_kind::store_corrupt,
                             "datachain: " + step() + ": the stored output of input row " + std::to_string(base + k) +
                                 " is missing from table " + std::to_string(table_) + " in the store at " +
                                 quoted_value(ctx_.a.db().location()) +
-                                "; remove the store's checkpoints (datachain gc) and run again");
+                                ". The table is discarded: run again to compute the step anew");
+            }
             if (!same) kept_input_differs(base + k);
         }
     }

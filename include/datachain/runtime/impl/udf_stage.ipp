@@ -289,12 +289,14 @@ DATACHAIN_INLINE void udf_stage_base::record_content() {
         if (ctx_.want_table) return;  // save reads the table back, checks it and records it
         std::uint64_t n = 0;
         std::tie(n, d) = table_digest(ctx_.a.db(), table_);
-        if (n != rows)
+        if (n != rows) {
+            discard_table(ctx_.a.db(), table_);  // the rerun computes the step anew
             throw error(error_kind::store_corrupt,
                         "datachain: " + step_ + ": the outputs table " + std::to_string(table_) +
                             " in the store at " + quoted_value(ctx_.a.db().location()) + " holds " +
                             std::to_string(n) + " rows, the step wrote " + std::to_string(rows) +
-                            "; remove the store's checkpoints (datachain gc) and run again");
+                            ". It is discarded: run again to compute the step anew");
+        }
     }
     record_table_content(ctx_.a.db(), table_, rows, d);
 }
