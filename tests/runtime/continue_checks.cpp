@@ -193,12 +193,13 @@ TEST_CASE("checked reuse: a continued gen keeps no output computed from another 
     CHECK(got == want);
 }
 
-TEST_CASE("checked reuse: a continued agg keeps no partition whose rows differ from its done mark's",
+TEST_CASE("checked reuse: a continued agg whose done mark was rewritten is store_corrupt, then computed anew",
           "[runtime][integrity][reuse]") {
     // agg reads its whole input before its first call, so a damaged source
-    // fails its content check first; what a continued agg checks is its
-    // done marks: partition 0's is rewritten after a failure in partition 3
-    // (the first y of partition 3 is 30).
+    // fails its content check first; a continued agg checks its done marks
+    // (with its rows, against the running check): partition 0's is
+    // rewritten after a failure in partition 3 (the first y of partition 3
+    // is 30).
     auto chain = [] {
         return dc::read_dataset<SRC>("src") |
                dc::agg<"total">(dc::versioned("cc_total", 1, &cc_total), dc::partition_by<"k">, dc::params<"y">) |
@@ -224,7 +225,7 @@ TEST_CASE("checked reuse: a continued agg keeps no partition whose rows differ f
         dc::session s{rt::cfg(root.store(), "down")};
         auto e = rt::catch_error([&] { chain().run(s); });
         CHECK(e.kind() == dc::error_kind::store_corrupt);
-        CHECK(contains(e.what(), "partition 0"));
+        CHECK(contains(e.what(), "done marks differ from those written"));  // the running check, first
         CHECK(s.datasets("down").empty());
     }
     dc::session s{rt::cfg(root.store(), "down")};
@@ -278,7 +279,7 @@ TEST_CASE("checked reuse: a continued gen whose kept rows were damaged is store_
         auto e = rt::catch_error([&] { chain().run(s); });
         CHECK(e.kind() == dc::error_kind::store_corrupt);
         CHECK(contains(e.what(), "the outputs an earlier run kept (table " + std::to_string(table)));
-        CHECK(contains(e.what(), deleted ? "it holds 59 rows, 60 were written" : "rows differ"));
+        CHECK(contains(e.what(), deleted ? "it holds 59 rows, 60 were written" : "differ from those written"));
         CHECK(cc_calls == 0);  // found before any call
         CHECK(s.datasets("down").empty());
     }
@@ -401,11 +402,68 @@ TEST_CASE("checked reuse: the memo checks the partial table of a failed run agai
     CHECK(cc_calls == 60);  // nothing reused from the damaged table
     REQUIRE(warnings.size() == 1);
     CHECK(contains(warnings[0], "damaged"));
-    CHECK(contains(warnings[0], "rows differ from those written"));
+    CHECK(contains(warnings[0], gen ? "rows or done marks differ from those written" : "rows differ from those written"));
     std::vector<std::int64_t> want;
     for (std::int64_t y = 0; y < 60; ++y) {
         want.push_back(gen ? y : y + 1);
         if (gen) want.push_back(y + 1);
     }
     CHECK(got == want);
+}
+
+TEST_CASE("checked reuse: the memo of gen and agg checks the done marks it reads",
+          "[runtime][integrity][reuse]") {
+    // The memo finds an input's outputs by the input id its done mark holds:
+    // two marks swapped (each still a valid id) would hand each input the
+    // other's outputs. The running check covers the marks: nothing of that
+    // table is reused, and the new version equals a clean run.
+    const bool agg = GENERATE(false, true);
+    rt::memory_root root;
+    std::vector<std::string> warnings;
+    auto c = rt::cfg(root.store(), "marks");
+    c.report = true;
+    c.output = [&](const dc::output_line& l) {
+        if (l.what == dc::output_line::kind::warning) warnings.push_back(l.text);
+    };
+    auto run = [&](dc::session& s, std::int64_t n) {
+        std::vector<std::int64_t> y = rt::iota64(n), k;
+        for (auto v : y) k.push_back(v / 10);
+        auto src = dc::read_values<"y", "k">(std::move(y), std::move(k));
+        std::vector<std::int64_t> out;
+        if (agg) {
+            for (const auto& r : (src | dc::agg<"w">(dc::versioned("cc_total", 1, &cc_total), dc::partition_by<"k">,
+                                                    dc::params<"y">) |
+                                  dc::save("m"))
+                                     .run(s))
+                out.push_back(r.get<"w">());
+        } else {
+            for (const auto& r :
+                 (src | dc::gen<"w">(dc::versioned("cc_pair", 1, &cc_pair), dc::params<"y">) | dc::save("m")).run(s))
+                out.push_back(r.get<"w">());
+        }
+        return out;
+    };
+    std::vector<std::int64_t> clean;
+    {
+        dc::session s{rt::cfg(rt::memory_root{}.store(), "clean")};
+        clean = run(s, 60);
+    }
+    {
+        dc::session s{c};
+        (void)run(s, 50);
+        auto t = udf_tables(s);
+        REQUIRE(t.size() == 1);
+        const auto m1 = dc::detail::rec::done_key(t[0], 1), m2 = dc::detail::rec::done_key(t[0], 2);
+        auto v1 = s.db().get(m1), v2 = s.db().get(m2);
+        REQUIRE((v1 && v2));
+        s.db().put(m1, *v2);
+        s.db().put(m2, *v1);
+    }
+    dc::session s{c};
+    cc_calls = 0;
+    auto got = run(s, 60);
+    CHECK(cc_calls == (agg ? 6 : 60));  // nothing reused from the damaged table
+    REQUIRE(warnings.size() == 1);
+    CHECK(contains(warnings[0], "done marks differ from those written"));
+    CHECK(got == clean);
 }

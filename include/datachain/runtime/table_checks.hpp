@@ -26,6 +26,7 @@
 #include <datachain/core/hash.hpp>
 #include <datachain/runtime/digest.hpp>
 #include <datachain/runtime/records.hpp>
+#include <datachain/runtime/segments.hpp>
 #include <datachain/runtime/store.hpp>
 
 #include <xxhash.h>
@@ -84,22 +85,33 @@ inline std::string table_content_difference(const table_content& rec, std::uint6
 }
 
 // The running check of a table while steps write it ('V' + u64 table: a
-// record version byte (1), u64 BE rows, the 16-byte sum): every commit of a
-// UDF step writes it in the same batch as its rows, so it always matches the
-// rows committed, and a run that continues the table checks the rows it
-// keeps against it before using any. Order-free (a sum over rows of
-// XXH3-128 of the key, seeded with the value's hash): a continued run
-// commits rows between those an earlier run kept.
+// record version byte (1), u64 BE rows, u64 BE done marks (gen / agg), the
+// 16-byte sum over both): every commit of a UDF step writes it in the same
+// batch as its rows and marks, so it always matches what was committed, and
+// a run that continues the table, or a memo that reuses it, checks the
+// table against it first. Order-free (a sum of XXH3-128 of each key, seeded
+// with its value's hash): a continued run commits rows between those an
+// earlier run kept.
 struct table_sum {
     std::uint64_t rows = 0;
+    std::uint64_t marks = 0;  // done marks (gen / agg)
     hash128 sum{};
     void add(std::string_view key, std::uint64_t value_hash) {
+        term(key, value_hash);
+        ++rows;
+    }
+    void add_mark(std::string_view key, std::uint64_t value_hash) {
+        term(key, value_hash);
+        ++marks;
+    }
+    friend bool operator==(const table_sum&, const table_sum&) = default;
+
+private:
+    void term(std::string_view key, std::uint64_t value_hash) {
         const auto h = XXH3_128bits_withSeed(key.data(), key.size(), value_hash);
         sum.hi += h.high64;
         sum.lo += h.low64;
-        ++rows;
     }
-    friend bool operator==(const table_sum&, const table_sum&) = default;
 };
 
 inline std::string table_sum_key(std::uint64_t table) {
@@ -112,6 +124,7 @@ inline std::string pack_table_sum(const table_sum& t) {
     std::string v;
     v.push_back('\1');
     key::be64(v, t.rows);
+    key::be64(v, t.marks);
     key::h128(v, t.sum);
     return v;
 }
@@ -120,16 +133,47 @@ inline std::string pack_table_sum(const table_sum& t) {
 // (a table of an earlier build: unchecked) or a record of another version.
 inline std::optional<table_sum> recorded_table_sum(const store& db, std::uint64_t table) {
     auto v = db.get(table_sum_key(table));
-    if (!v || v->size() != 25 || (*v)[0] != '\1') return std::nullopt;
-    return table_sum{key::read_be64(*v, 1), {key::read_be64(*v, 9), key::read_be64(*v, 17)}};
+    if (!v || v->size() != 33 || (*v)[0] != '\1') return std::nullopt;
+    table_sum t;
+    t.rows = key::read_be64(*v, 1);
+    t.marks = key::read_be64(*v, 9);
+    t.sum = {key::read_be64(*v, 17), key::read_be64(*v, 25)};
+    return t;
 }
 
-// What differs between the rows a table holds (`seen`) and what its commits
+// Adds the done marks of gen / agg table `table` to `t` (the index of the
+// row memo reads them: memo.hpp): its own ('X', key and value hash), and
+// for each input a segment covers, the mark of the table that stores its
+// rows, under this table's key (as table_writer::refer records it).
+inline void add_done_marks(const store& db, std::uint64_t table, table_sum& t) {
+    for (auto c = db.scan(rec::done_prefix(table)); c->valid(); c->next())
+        t.add_mark(c->key(), row_digest::value_hash(c->value()));
+    for (const auto& s : load_segments(db, table))
+        for (std::uint64_t o = 0; o < s.count; ++o)
+            if (auto v = db.get(rec::done_key(s.from_table, s.from + o)))
+                t.add_mark(rec::done_key(table, s.at + o), row_digest::value_hash(*v));
+}
+
+// The running check of what `table` holds now: its rows (through its
+// segments, under its own keys) and, with `marks` (gen / agg), its done
+// marks; compared with what its commits recorded (recorded_table_sum).
+inline table_sum held_table_sum(const store& db, std::uint64_t table, bool marks) {
+    table_sum t;
+    for (auto c = scan_table(db, table); c->valid(); c->next()) t.add(c->key(), row_digest::value_hash(c->value()));
+    if (marks) add_done_marks(db, table, t);
+    return t;
+}
+
+// What differs between what a table holds (`seen`) and what its commits
 // recorded; empty when the same.
 inline std::string table_sum_difference(const table_sum& rec, const table_sum& seen) {
     if (seen.rows != rec.rows)
         return "it holds " + std::to_string(seen.rows) + " rows, " + std::to_string(rec.rows) + " were written";
-    if (!(seen.sum == rec.sum)) return "its rows differ from those written";
+    if (seen.marks != rec.marks)
+        return "it holds " + std::to_string(seen.marks) + " done marks, " + std::to_string(rec.marks) +
+               " were written";
+    if (!(seen.sum == rec.sum))
+        return rec.marks ? "its rows or done marks differ from those written" : "its rows differ from those written";
     return {};
 }
 

@@ -62,7 +62,7 @@ DATACHAIN_INLINE void grouped_core::run_groups(std::uint64_t base, std::size_t c
             auto b = ctx_.a.db().batch();
             for (std::size_t k = from; k < to; ++k)
                 if (hit[k] == 2) {
-                    if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h))
+                    if (!out_.refer(*b, base + k, hit_at[k], hit_rows[k], hashes.data() + h, &ids[k]))
                         out_.mark_done(*b, base + k, ids[k]);
                     if (digest) h += static_cast<std::size_t>(hit_rows[k]);
                     ++part_hits;

@@ -39,11 +39,20 @@ DATACHAIN_INLINE void table_writer::put_outputs(write_batch& b, std::uint64_t or
 }
 
 DATACHAIN_INLINE void table_writer::mark_done(write_batch& b, std::uint64_t ordinal, const hash128& id) {
-    b.put(rec::done_key(table_, ordinal), hash_bytes(id));
+    const auto k = rec::done_key(table_, ordinal);
+    const auto v = hash_bytes(id);
+    add_mark(k, v);
+    b.put(k, v);
+}
+
+DATACHAIN_INLINE void table_writer::add_mark(std::string_view key, std::string_view id) {
+    if (!sum_) return;
+    sum_->add_mark(key, row_digest::value_hash(id));
+    sum_changed_ = true;
 }
 
 DATACHAIN_INLINE bool table_writer::refer(write_batch& b, std::uint64_t ordinal, const memo_loc& at,
-                                          std::uint64_t rows, const std::uint64_t* hashes) {
+                                          std::uint64_t rows, const std::uint64_t* hashes, const hash128* id) {
     auto& s = seg_;
     const bool continues =
         s.count && s.from_table == at.table && s.from + s.count == at.ordinal && s.at + s.count == ordinal;
@@ -58,6 +67,7 @@ DATACHAIN_INLINE bool table_writer::refer(write_batch& b, std::uint64_t ordinal,
     s.rows += rows;
     seg_written_ = false;
     produced_ += rows;
+    if (id) add_mark(rec::done_key(table_, ordinal), hash_bytes(*id));  // the mark `at` holds (add_done_marks)
     return true;
 }
 

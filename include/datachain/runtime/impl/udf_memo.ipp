@@ -65,19 +65,17 @@ DATACHAIN_INLINE void udf_memo::index_marked() {
     guard([&] {
         memo_.build([&](std::uint64_t t, auto&& add) {
             // The index reads done marks, not rows: a table with a record of
-            // what it held when finished, or of what its commits wrote when
-            // it was left partial (table_checks.hpp), has its rows read once
-            // first (through its segments, as save digests them) and
-            // checked, so that no damaged row is reused. A table with no
-            // record (written by an earlier build) is indexed unchecked.
-            if (const auto recorded = recorded_table_content(db, t)) {
+            // what its commits wrote (rows and done marks: table_checks.hpp)
+            // has its rows (through its segments) and marks read once first
+            // and checked, so that no damaged row or mark is reused; one with
+            // only a record of its rows when finished has those checked. A
+            // table with neither (written by an earlier build) is indexed
+            // unchecked.
+            if (const auto running = recorded_table_sum(db, t)) {  // rows and done marks
+                if (!usable(t, table_sum_difference(*running, held_table_sum(db, t, true)))) return false;
+            } else if (const auto recorded = recorded_table_content(db, t)) {  // rows (a table of an earlier build)
                 const auto [rows, digest] = table_digest(db, t);
                 if (!usable(t, table_content_difference(*recorded, rows, digest))) return false;
-            } else if (const auto running = recorded_table_sum(db, t)) {
-                table_sum seen;
-                for (auto c = scan_table(db, t); c->valid(); c->next())
-                    seen.add(c->key(), row_digest::value_hash(c->value()));
-                if (!usable(t, table_sum_difference(*running, seen))) return false;
             }
             // The inputs t computed (or took with no rows): its own done marks.
             for (auto c = db.scan(rec::done_prefix(t)); c->valid(); c->next())

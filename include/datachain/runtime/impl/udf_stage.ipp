@@ -132,7 +132,11 @@ DATACHAIN_INLINE std::size_t udf_stage_base::visit_stored(
     auto prefix = rec::table_prefix(table_);
     key::be64(prefix, ordinal);
     std::size_t n = 0;
-    for (rd_->seek(prefix); rd_->valid() && rd_->key().starts_with(prefix); rd_->next(), ++n) f(rd_->key(), rd_->value());
+    // Inputs are visited in order: the cursor is mostly at the row already
+    // (a continued step reads its kept rows one input after another), so
+    // it seeks only when it is not.
+    if (!(rd_->valid() && rd_->key().starts_with(prefix))) rd_->seek(prefix);
+    for (; rd_->valid() && rd_->key().starts_with(prefix); rd_->next(), ++n) f(rd_->key(), rd_->value());
     return n;
 }
 
@@ -267,6 +271,7 @@ DATACHAIN_INLINE void udf_stage_base::read_stored(bool count) {
         }
         out_.digest_stored_hashed(c->key(), vh);
     }
+    if (count) add_done_marks(ctx_.a.db(), table_, kept);  // gen / agg
     if (auto rec = recorded_table_sum(ctx_.a.db(), table_))
         if (auto diff = table_sum_difference(*rec, kept); !diff.empty()) kept_rows_damaged(diff);
     out_.keep_sum(kept);

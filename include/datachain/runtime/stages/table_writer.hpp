@@ -86,8 +86,10 @@ public:
     // one segment. True: a segment covers `ordinal`, which marks it done
     // (gen / agg write no done mark for it); false: an input with no rows
     // that does not continue the open segment (nothing added).
+    // gen / agg pass the input's `id`, the done mark `at` holds, for the
+    // running sum (table_checks.hpp, add_done_marks).
     DATACHAIN_INLINE bool refer(write_batch& b, std::uint64_t ordinal, const memo_loc& at, std::uint64_t rows,
-                                const std::uint64_t* hashes);
+                                const std::uint64_t* hashes, const hash128* id = nullptr);
     // map: one row, its value hash taken by the memo index.
     void refer_row(write_batch& b, std::uint64_t ordinal, const memo_loc& at) { (void)refer(b, ordinal, at, 1, &at.value); }
     // Whether the rows' value hashes are taken, for the content digest or
@@ -105,6 +107,8 @@ private:
     std::uint64_t produced_ = 0;
     segment seg_;             // the open segment (count 0: none)
     bool seg_written_ = true; // seg_ as it stands is in a batch already
+    // A done mark of this table (its key, the input id's bytes): the sum.
+    DATACHAIN_INLINE void add_mark(std::string_view key, std::string_view id);
     // A row of this table (its key, its value's hash): the digest and the sum.
     void add_row(std::string_view key, std::uint64_t value_hash) {
         if (dg_) dg_->add_hashed(key, value_hash);
