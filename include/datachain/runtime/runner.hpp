@@ -327,6 +327,7 @@ private:
             const auto& st = std::get<I - 1>(c_.steps);
             step_context ctx{a_, threads_, batch_, checkpoints_, resume_, for_save, h_[I - 1], h_[I], why_};
             ctx.written = &written_;
+            ctx.check_kept_inputs = src_.ds.has_value();
             return make_stage(st, std::type_identity<In>{}, [&] { return build<I - 1>(false); }, ctx);
         }
     }

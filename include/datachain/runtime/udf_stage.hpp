@@ -68,6 +68,11 @@ struct step_context {
     reason upstream;          // why the chain computes
     hash128 memo{};           // the step's row memo id (memo.hpp); set by build_udf_stage
     std::vector<std::uint64_t>* written = nullptr;  // the runner's: tables this run writes (discarded after damage)
+    // The chain reads a saved version (read_dataset), whose rows are checked
+    // only when its read ends: a continued step checks that its kept outputs
+    // were computed from this run's inputs (kept_input_differs). Other
+    // sources' inputs are fixed by the chain's hash.
+    bool check_kept_inputs = false;
 };
 
 // Reads the lineage's records for a UDF step and decides (decide.hpp).

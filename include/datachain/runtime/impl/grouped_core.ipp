@@ -17,7 +17,7 @@ DATACHAIN_INLINE void grouped_core::run_groups(std::uint64_t base, std::size_t c
     for (std::size_t k = 0; k < count; ++k) {
         if (is_done(base + k)) {
             // Kept by an earlier run (continued): computed from this input?
-            if (auto kept = kept_id(base + k); kept && !(*kept == group_id(k)))
+            if (auto kept = ctx_.check_kept_inputs ? kept_id(base + k) : std::nullopt; kept && !(*kept == group_id(k)))
                 kept_input_differs(base + k, where(base + k));
             continue;
         }

@@ -83,13 +83,15 @@ DATACHAIN_INLINE bool map_core::next_batch(std::size_t n) {
         if (has_result(k)) {
             if (emit()) pass(k);
         } else if (!hit_[k]) {
-            // Kept by an earlier run (continued): its stored row is read to
-            // check it was computed from this input, and passed on.
+            // Kept by an earlier run (continued): its stored row is passed
+            // on, and read to check it was computed from this input where
+            // the source may differ under the same hash (step_context).
             ++reused;
+            if (!emit() && !ctx_.check_kept_inputs) continue;
             bool same = true;
             const auto n = visit_stored(base + k, [&](std::string_view key, std::string_view v) {
                 if (emit()) pass_stored(key, v);  // a row that does not decode: damaged_row
-                same = same && kept_input_is(k, v);
+                same = same && (!ctx_.check_kept_inputs || kept_input_is(k, v));
             });
             if (n != 1) {
                 discard_table(ctx_.a.db(), table_);  // the rerun computes the step anew
