@@ -68,6 +68,16 @@ void restore_src_10(dc::session& s, const std::string& value) {
     CHECK_NOTHROW(dc::detail::verify_version(s.db(), *s.find_dataset("src")));
 }
 
+// Settings for a store under `root` that report, collecting the warnings.
+dc::settings reporting(const rt::memory_root& root, std::string job, std::vector<std::string>& warnings) {
+    auto c = rt::cfg(root.store(), std::move(job));
+    c.report = true;
+    c.output = [&warnings](const dc::output_line& l) {
+        if (l.what == dc::output_line::kind::warning) warnings.push_back(l.text);
+    };
+    return c;
+}
+
 // The table of every UDF checkpoint in the store.
 std::vector<std::uint64_t> udf_tables(dc::session& s) {
     std::vector<std::uint64_t> out;
@@ -316,11 +326,7 @@ TEST_CASE("checked reuse: the memo checks the partial table of a failed run agai
     const bool gen = GENERATE(false, true);
     rt::memory_root root;
     std::vector<std::string> warnings;
-    auto c = rt::cfg(root.store(), "grow");
-    c.report = true;
-    c.output = [&](const dc::output_line& l) {
-        if (l.what == dc::output_line::kind::warning) warnings.push_back(l.text);
-    };
+    auto c = reporting(root, "grow", warnings);
     auto run = [&](dc::session& s, std::int64_t n) {
         auto src = dc::read_values<"y">(rt::iota64(n));
         std::vector<std::int64_t> out;
@@ -375,11 +381,7 @@ TEST_CASE("checked reuse: the memo of gen and agg checks the done marks it reads
     const bool agg = GENERATE(false, true);
     rt::memory_root root;
     std::vector<std::string> warnings;
-    auto c = rt::cfg(root.store(), "marks");
-    c.report = true;
-    c.output = [&](const dc::output_line& l) {
-        if (l.what == dc::output_line::kind::warning) warnings.push_back(l.text);
-    };
+    auto c = reporting(root, "marks", warnings);
     auto run = [&](dc::session& s, std::int64_t n) {
         std::vector<std::int64_t> y = rt::iota64(n), k;
         for (auto v : y) k.push_back(v / 10);

@@ -98,6 +98,48 @@ void delete_row(dc::store& db, std::uint64_t table, std::uint64_t at, std::uint3
 
 } // namespace
 
+namespace {
+
+// After an earlier table of `chain` was damaged in `root`: a run over grown
+// input (`n1`: `grown_calls` UDF calls when nothing of it is reused) warns
+// once, naming `step`, reuses nothing of it, and equals a clean run; the run
+// after it (`n2`, `n2 - n1` new inputs or partitions) reuses the sound table
+// of the second run and does not read the damaged one again.
+template <class Chain, class Rows>
+void memo_refuses_damaged_table(const rt::memory_root& root, Chain chain, Rows rows, std::int64_t n1,
+                                std::int64_t n2, int grown_calls, int last_calls, const char* step) {
+    std::vector<std::string> warnings;
+    auto c = collecting(root, warnings);
+    rt::memory_root clean_root;
+    dc::session clean{rt::cfg(clean_root.store())};
+    {
+        // The input grew: the step computes; its memo checks the earlier
+        // table, which fails, so none of its rows is reused.
+        dc::session s{c};
+        calls = 0;
+        auto ds = chain(n1).run(s);
+        CHECK(calls == grown_calls);
+        (void)chain(n1).run(clean);
+        CHECK(rows(s) == rows(clean));
+        CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+        REQUIRE(warnings.size() == 1);
+        CHECK(contains(warnings[0], "damaged"));
+        CHECK(contains(warnings[0], "not reused"));
+        CHECK(contains(warnings[0], step));
+    }
+    warnings.clear();
+    dc::session s{c};
+    calls = 0;
+    auto ds = chain(n2).run(s);
+    CHECK(calls == last_calls);
+    CHECK(warnings.empty());
+    (void)chain(n2).run(clean);
+    CHECK(rows(s) == rows(clean));
+    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+}
+
+} // namespace
+
 TEST_CASE("reuse checks: the memo of gen does not reuse the rows of a damaged earlier table",
           "[runtime][integrity][reuse][rowreuse]") {
     rt::memory_root root;
@@ -108,36 +150,7 @@ TEST_CASE("reuse checks: the memo of gen does not reuse the rows of a damaged ea
         SECTION("a row rewritten") { rewrite_row(s.db(), t, 10, 11); }  // input 10: 100, 101 -> 110, 101
         SECTION("a row deleted") { delete_row(s.db(), t, 7, 1); }       // input 7: 70, 71, 72 -> 70, 72
     }
-    std::vector<std::string> warnings;
-    auto c = collecting(root, warnings);
-    rt::memory_root clean_root;
-    dc::session clean{rt::cfg(clean_root.store())};
-    {
-        // The input grew: the step computes; its memo checks the earlier
-        // table, which fails, so none of its rows is reused.
-        dc::session s{c};
-        calls = 0;
-        auto ds = gen_chain(60).run(s);
-        CHECK(calls == 60);
-        (void)gen_chain(60).run(clean);
-        CHECK(gen_rows(s) == gen_rows(clean));
-        CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
-        REQUIRE(warnings.size() == 1);
-        CHECK(contains(warnings[0], "damaged"));
-        CHECK(contains(warnings[0], "not reused"));
-        CHECK(contains(warnings[0], "gen<y>"));
-    }
-    // The sound table of the second run serves the memo; the damaged one is
-    // not read again.
-    warnings.clear();
-    dc::session s{c};
-    calls = 0;
-    auto ds = gen_chain(70).run(s);
-    CHECK(calls == 10);
-    CHECK(warnings.empty());
-    (void)gen_chain(70).run(clean);
-    CHECK(gen_rows(s) == gen_rows(clean));
-    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+    memo_refuses_damaged_table(root, gen_chain, gen_rows, 60, 70, 60, 10, "gen<y>");
 }
 
 TEST_CASE("reuse checks: the memo of agg does not reuse the rows of a damaged earlier table",
@@ -150,32 +163,7 @@ TEST_CASE("reuse checks: the memo of agg does not reuse the rows of a damaged ea
         SECTION("a row rewritten") { rewrite_row(s.db(), t, 10, 11); }  // partition 10 reads as partition 11
         SECTION("a row deleted") { delete_row(s.db(), t, 5, 0); }       // partition 5 has no output
     }
-    std::vector<std::string> warnings;
-    auto c = collecting(root, warnings);
-    rt::memory_root clean_root;
-    dc::session clean{rt::cfg(clean_root.store())};
-    {
-        dc::session s{c};
-        calls = 0;
-        auto ds = agg_chain(330).run(s);
-        CHECK(calls == 110);
-        (void)agg_chain(330).run(clean);
-        CHECK(agg_rows(s) == agg_rows(clean));
-        CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
-        REQUIRE(warnings.size() == 1);
-        CHECK(contains(warnings[0], "damaged"));
-        CHECK(contains(warnings[0], "not reused"));
-        CHECK(contains(warnings[0], "agg<total>"));
-    }
-    warnings.clear();
-    dc::session s{c};
-    calls = 0;
-    auto ds = agg_chain(360).run(s);
-    CHECK(calls == 10);
-    CHECK(warnings.empty());
-    (void)agg_chain(360).run(clean);
-    CHECK(agg_rows(s) == agg_rows(clean));
-    CHECK_NOTHROW(dc::detail::verify_version(s.db(), ds.record()));
+    memo_refuses_damaged_table(root, agg_chain, agg_rows, 330, 360, 110, 10, "agg<total>");
 }
 
 TEST_CASE("reuse checks: gen's check covers the rows a table refers to in another table (segments)",
